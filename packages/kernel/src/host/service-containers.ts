@@ -1,0 +1,96 @@
+import { Container } from 'inversify';
+import { ServiceUnavailableError } from '../errors/errors.js';
+import type { ServiceDeps } from '../refs/deps.js';
+import type { ServiceFactory } from '../refs/service-factory.js';
+import { isOptionalServiceRef, type ServiceRef } from '../refs/service-ref.js';
+import type { BootPlan } from './boot-plan.js';
+
+/**
+ * The inversify containers behind the typed refs: one root container for root services, and one child per
+ * plugin holding its plugin-scoped instances, the services it provides, and the services of the plugins it
+ * depends on. A plugin's container has no binding for anything else, so it resolves only what it declared.
+ */
+export class ServiceContainers {
+  private readonly root = new Container();
+  private readonly children = new Map<string, Container>();
+  private readonly symbols = new WeakMap<ServiceRef<unknown>, symbol>();
+
+  constructor(
+    private readonly plan: BootPlan,
+    /** Whether a plugin is still usable (not failed or disabled). */
+    private readonly isAvailable: (pluginId: string) => boolean,
+  ) {
+    for (const factory of plan.hostServices.values()) {
+      if (factory.service.scope === 'root') this.bind(this.root, factory, undefined);
+    }
+    for (const [id, planned] of plan.plugins) {
+      const child = new Container({ parent: this.root });
+      for (const factory of plan.hostServices.values()) {
+        if (factory.service.scope === 'plugin') this.bind(child, factory, id);
+      }
+      for (const factory of planned.declarations.services) this.bind(child, factory, id);
+      for (const dep of [...planned.requires, ...planned.uses]) {
+        for (const [ref, provided] of plan.pluginServices) {
+          if (provided.pluginId !== dep) continue;
+          child
+            .bind(this.symbolOf(ref))
+            .toDynamicValue(() => this.containerOf(dep).getAsync(this.symbolOf(ref)))
+            .inSingletonScope();
+        }
+      }
+      this.children.set(id, child);
+    }
+  }
+
+  /** Creates every root service now, so a failing one stops the boot before any plugin runs. */
+  async createRootServices(): Promise<void> {
+    for (const factory of this.plan.hostServices.values()) {
+      if (factory.service.scope === 'root') await this.root.getAsync(this.symbolOf(factory.service));
+    }
+  }
+
+  /** A root service that has been created. Synchronous: safe on hot paths. */
+  get<T>(ref: ServiceRef<T>): T {
+    const symbol = this.symbols.get(ref);
+    if (ref.scope !== 'root' || symbol === undefined || !this.root.isBound(symbol)) {
+      throw new ServiceUnavailableError(
+        ref.id,
+        ref.scope === 'root' ? 'the host does not provide it' : 'it is plugin-scoped',
+        'ask for a root service the host provides; plugins receive services through their init deps',
+      );
+    }
+    return this.root.get<T>(symbol);
+  }
+
+  /** Resolves a deps declaration (services only) for one plugin, or for the host when `pluginId` is undefined. */
+  async resolve(pluginId: string | undefined, deps: ServiceDeps | object): Promise<Record<string, unknown>> {
+    const container = pluginId === undefined ? this.root : this.containerOf(pluginId);
+    const values: Record<string, unknown> = {};
+    for (const [key, dep] of Object.entries(deps)) {
+      const isOptional = isOptionalServiceRef(dep);
+      const ref = (isOptional ? dep.ref : dep) as ServiceRef<unknown>;
+      const provider = this.plan.pluginServices.get(ref)?.pluginId;
+      const absent =
+        !this.plan.hostServices.has(ref) && (provider === undefined || !this.plan.plugins.has(provider) || !this.isAvailable(provider));
+      values[key] = isOptional && absent ? undefined : await container.getAsync(this.symbolOf(ref));
+    }
+    return values;
+  }
+
+  private bind(container: Container, factory: ServiceFactory, pluginId: string | undefined): void {
+    container
+      .bind(this.symbolOf(factory.service))
+      .toDynamicValue(async () => factory.factory(await this.resolve(pluginId, factory.deps), { pluginId }))
+      .inSingletonScope();
+  }
+
+  private containerOf(pluginId: string): Container {
+    return this.children.get(pluginId) as Container;
+  }
+
+  private symbolOf(ref: ServiceRef<unknown>): symbol {
+    let symbol = this.symbols.get(ref);
+    if (!symbol) this.symbols.set(ref, (symbol = Symbol(ref.id)));
+    return symbol;
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * Test harness for Mekong plugins: start a host with your plugins in a test, replace any service, and
+ * have it stopped after the test file.
+ *
+ * @packageDocumentation
+ */
+export type { TestHost, TestHostOptions } from './start-test-host.js';
+export { createTestHost, startTestHost } from './start-test-host.js';
+export type { CapturedLog, ManualClock } from './test-services.js';
+export { createManualClock, testServices } from './test-services.js';

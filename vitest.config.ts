@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests run on sources: the `mekong-source` export condition points every workspace package at src/.
+export default defineConfig({
+  resolve: { conditions: ['mekong-source'] },
+  ssr: { resolve: { conditions: ['mekong-source'] } },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'plugins/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'docs/**/*.test.ts'],
+    testTimeout: 20_000,
+  },
+});
