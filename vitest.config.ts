@@ -5,7 +5,12 @@ export default defineConfig({
   resolve: { conditions: ['mekong-source'] },
   ssr: { resolve: { conditions: ['mekong-source'] } },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'plugins/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'docs/**/*.test.ts'],
+    include: [
+      'packages/*/test/**/*.test.ts',
+      'plugins/*/test/**/*.test.ts',
+      'examples/*/test/**/*.test.ts',
+      'docs/**/*.test.ts',
+    ],
     testTimeout: 20_000,
   },
 });

@@ -21,7 +21,11 @@ describe('definePlugin', () => {
       kernel: '^0.1.0',
       dependencies: { emr: '^1.0.0' },
       optionalDependencies: { ai: '>=0.2.0' },
-      capabilities: { resources: { read: ['Patient'], write: ['Claim'] }, routes: [], network: ['gdbhyt.baohiemxahoi.gov.vn:443'] },
+      capabilities: {
+        resources: { read: ['Patient'], write: ['Claim'] },
+        routes: [],
+        network: ['gdbhyt.baohiemxahoi.gov.vn:443'],
+      },
     });
     expect(manifest.config.properties.facilityCode).toMatchObject({ type: 'string', default: '01001' });
   });
@@ -39,7 +43,12 @@ describe('definePlugin', () => {
   it('rejects a bad version, kernel range and dependency range, naming every field', () => {
     let error: unknown;
     try {
-      definePlugin({ ...valid, version: '1.2', kernel: 'latest!', dependencies: { emr: 'not a range', Bad_Id: '^1.0.0' } });
+      definePlugin({
+        ...valid,
+        version: '1.2',
+        kernel: 'latest!',
+        dependencies: { emr: 'not a range', Bad_Id: '^1.0.0' },
+      });
     } catch (e) {
       error = e;
     }
@@ -58,8 +67,12 @@ describe('definePlugin', () => {
     expect(() => definePlugin({ ...valid, capabilities: { resources: { read: ['patient'] } } })).toThrow(
       /capabilities.resources.read.0: must be a FHIR resource type/,
     );
-    expect(() => definePlugin({ ...valid, capabilities: { routes: ['claims'] } })).toThrow(/capabilities.routes.0: must start with "\/"/);
-    expect(() => definePlugin({ ...valid, capabilities: { network: ['http://x/'] } })).toThrow(/capabilities.network.0/);
+    expect(() => definePlugin({ ...valid, capabilities: { routes: ['claims'] } })).toThrow(
+      /capabilities.routes.0: must start with "\/"/,
+    );
+    expect(() => definePlugin({ ...valid, capabilities: { network: ['http://x/'] } })).toThrow(
+      /capabilities.network.0/,
+    );
   });
 
   it('rejects a missing register function', () => {

@@ -13,7 +13,11 @@ import { z } from 'zod';
 import { formatterPoint, greeterRef, plugin, rulesPoint } from './fixtures.js';
 
 function problemsOf(plugins: Plugin[], config = {}): PreflightProblem[] {
-  return [...createHost({ config }).add(...plugins).check().problems];
+  return [
+    ...createHost({ config })
+      .add(...plugins)
+      .check().problems,
+  ];
 }
 
 const codes = (problems: readonly PreflightProblem[]) => problems.map((p) => `${p.code}:${p.pluginId}`);
@@ -109,7 +113,9 @@ describe('pre-flight', () => {
       'plugins.triage.ward',
       'plugins.unknown',
     ]);
-    expect(problems.find((p) => p.path === 'plugins.triage.alertLevel')?.message).toMatch(/<=5|less than or equal to 5/);
+    expect(problems.find((p) => p.path === 'plugins.triage.alertLevel')?.message).toMatch(
+      /<=5|less than or equal to 5/,
+    );
   });
 
   it('reports extension points used without depending on their owner, and points nobody owns', () => {
@@ -164,12 +170,17 @@ describe('pre-flight', () => {
     const rival = plugin('rival', {
       register: (env) => {
         env.provideService(createServiceFactory({ service: greeterRef, factory: () => ({ greet: () => '' }) }));
-        env.provideService(createServiceFactory({ service: coreServices.clock, factory: () => ({ now: () => new Date(0) }) }));
+        env.provideService(
+          createServiceFactory({ service: coreServices.clock, factory: () => ({ now: () => new Date(0) }) }),
+        );
       },
     });
     const user = plugin('user', {
       register: (env) =>
-        env.registerInit({ deps: { greeter: greeterRef, missing: createServiceRef<number>({ id: 'nobody.number' }) }, init: () => {} }),
+        env.registerInit({
+          deps: { greeter: greeterRef, missing: createServiceRef<number>({ id: 'nobody.number' }) },
+          init: () => {},
+        }),
     });
     expect(codes(problemsOf([provider, rival, user]))).toEqual([
       'SERVICE_SCOPE_MISMATCH:provider',

@@ -1,6 +1,3 @@
-export { MekongError } from './mekong-error.js';
-export type { PreflightProblem, PreflightProblemCode } from './preflight-problem.js';
-export { formatProblems } from './preflight-problem.js';
 export {
   HostBootError,
   HostStateError,
@@ -9,3 +6,6 @@ export {
   PreflightError,
   ServiceUnavailableError,
 } from './errors.js';
+export { MekongError } from './mekong-error.js';
+export type { PreflightProblem, PreflightProblemCode } from './preflight-problem.js';
+export { formatProblems } from './preflight-problem.js';

@@ -34,7 +34,5 @@ export interface PreflightProblem {
 
 /** Renders problems one per line, each with its hint. */
 export function formatProblems(problems: readonly PreflightProblem[]): string {
-  return problems
-    .map((p) => `  - [${p.code}] ${p.pluginId}: ${p.message}\n    hint: ${p.hint}`)
-    .join('\n');
+  return problems.map((p) => `  - [${p.code}] ${p.pluginId}: ${p.message}\n    hint: ${p.hint}`).join('\n');
 }

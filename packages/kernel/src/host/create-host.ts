@@ -16,7 +16,7 @@ import { defaultServiceFactories } from '../services/default-factories.js';
 import { LifecycleHooks } from '../services/lifecycle.js';
 import { KERNEL_VERSION } from '../version.js';
 import type { BootPlan } from './boot-plan.js';
-import type { BootReport, PluginStopReport, StopReport } from './boot-report.js';
+import type { BootReport, PluginBootReport, PluginStopReport, StopReport } from './boot-report.js';
 import { runInDependencyOrder } from './dependency-graph.js';
 import type { HostConfig } from './host-config.js';
 import { PluginRuntime } from './plugin-runtime.js';
@@ -117,7 +117,10 @@ class MekongHost implements Host {
     const plan = () => this.plan as BootPlan;
     this.hostServices.set(
       coreServices.config,
-      createServiceFactory({ service: coreServices.config, factory: () => createConfigService(plan().kernel, plan().config) }),
+      createServiceFactory({
+        service: coreServices.config,
+        factory: () => createConfigService(plan().kernel, plan().config),
+      }),
     );
     this.hostServices.set(
       coreServices.lifecycle,
@@ -172,7 +175,10 @@ class MekongHost implements Host {
 
   get<T>(ref: ServiceRef<T>): T {
     if (!this.containers || (this.state !== 'running' && this.state !== 'starting')) {
-      throw new HostStateError(`cannot get service '${ref.id}': the host is ${this.state}`, 'call get() on a started host');
+      throw new HostStateError(
+        `cannot get service '${ref.id}': the host is ${this.state}`,
+        'call get() on a started host',
+      );
     }
     return this.containers.get(ref);
   }
@@ -393,7 +399,8 @@ class MekongHost implements Host {
       totalMs: performance.now() - t0,
       plugins: plan.order.map((id) => {
         const runtime = this.runtimes.get(id) as PluginRuntime;
-        const status = runtime.status === 'pending' ? 'disabled' : runtime.status;
+        if (runtime.status === 'pending') runtime.disable(this.blockedBy(runtime) ?? 'not started');
+        const status = runtime.status as PluginBootReport['status'];
         return {
           id,
           version: runtime.planned.version,

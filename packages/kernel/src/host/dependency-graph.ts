@@ -1,3 +1,5 @@
+import { getOrCreate } from '../util/get-or-create.js';
+
 /** Edges from a plugin to the installed plugins it depends on (required or optional). */
 export type DependencyGraph = ReadonlyMap<string, readonly string[]>;
 
@@ -45,12 +47,13 @@ export function topologicalOrder(graph: DependencyGraph): string[] {
   for (const [id, deps] of graph) {
     remaining.set(id, deps.length);
     for (const dep of deps) {
-      let list = dependents.get(dep);
-      if (!list) dependents.set(dep, (list = []));
-      list.push(id);
+      getOrCreate(dependents, dep, () => []).push(id);
     }
   }
-  const ready = [...remaining].filter(([, n]) => n === 0).map(([id]) => id).sort();
+  const ready = [...remaining]
+    .filter(([, n]) => n === 0)
+    .map(([id]) => id)
+    .sort();
   const order: string[] = [];
   while (ready.length > 0) {
     const id = ready.shift() as string;

@@ -22,7 +22,8 @@ export class PluginRuntime {
   fail(error: unknown): void {
     this.status = 'failed';
     this.reason = error instanceof Error ? error.message : String(error);
-    this.errorCode = (error as { code?: unknown } | null)?.code === undefined ? undefined : String((error as { code: unknown }).code);
+    this.errorCode =
+      (error as { code?: unknown } | null)?.code === undefined ? undefined : String((error as { code: unknown }).code);
   }
 
   disable(reason: string): void {

@@ -9,6 +9,7 @@ import type { ServiceDeps } from '../refs/deps.js';
 import { type ExtensionPoint, isExtensionPoint } from '../refs/extension-point.js';
 import type { ServiceFactory } from '../refs/service-factory.js';
 import { isOptionalServiceRef, type ServiceRef } from '../refs/service-ref.js';
+import { getOrCreate } from '../util/get-or-create.js';
 import type { BootPlan, PlannedContribution, PlannedPlugin } from './boot-plan.js';
 import { findCycles, topologicalOrder } from './dependency-graph.js';
 import { bootSettingsFor, type HostConfig, type KernelConfig, kernelConfigSchema } from './host-config.js';
@@ -112,7 +113,11 @@ function uniquePlugins(list: readonly Plugin[], problems: PreflightProblem[]): M
   return plugins;
 }
 
-function checkVersions(plugins: ReadonlyMap<string, Plugin>, kernelVersion: string, problems: PreflightProblem[]): void {
+function checkVersions(
+  plugins: ReadonlyMap<string, Plugin>,
+  kernelVersion: string,
+  problems: PreflightProblem[],
+): void {
   for (const [id, { manifest }] of plugins) {
     if (!semver.satisfies(kernelVersion, manifest.kernel, { includePrerelease: true })) {
       problems.push({
@@ -324,9 +329,10 @@ function checkExtensionPoints(
     for (const contribution of declared.contributions) {
       const owner = extensionOwners.get(contribution.point);
       if (owner === undefined) {
-        const allInstalled = [...Object.keys(manifest.dependencies), ...Object.keys(manifest.optionalDependencies)].every(
-          (dep) => plugins.has(dep),
-        );
+        const allInstalled = [
+          ...Object.keys(manifest.dependencies),
+          ...Object.keys(manifest.optionalDependencies),
+        ].every((dep) => plugins.has(dep));
         // An absent optional dependency may be the owner: the contribution then simply has nowhere to go.
         if (allInstalled) {
           problems.push({
@@ -347,9 +353,7 @@ function checkExtensionPoints(
         });
         continue;
       }
-      let list = contributions.get(contribution.point);
-      if (!list) contributions.set(contribution.point, (list = []));
-      list.push({ pluginId: id, contribution });
+      getOrCreate(contributions, contribution.point, () => []).push({ pluginId: id, contribution });
     }
     for (const [key, dep] of Object.entries(declared.init?.deps ?? {})) {
       if (isExtensionPoint(dep) && extensionOwners.get(dep) !== id) {
@@ -366,7 +370,9 @@ function checkExtensionPoints(
   for (const [point, owner] of extensionOwners) {
     const list = contributions.get(point) ?? [];
     list.sort(
-      (a, b) => b.contribution.priority - a.contribution.priority || (a.pluginId < b.pluginId ? -1 : a.pluginId > b.pluginId ? 1 : 0),
+      (a, b) =>
+        b.contribution.priority - a.contribution.priority ||
+        (a.pluginId < b.pluginId ? -1 : a.pluginId > b.pluginId ? 1 : 0),
     );
     contributions.set(point, list);
     if (point.cardinality !== 'single') continue;

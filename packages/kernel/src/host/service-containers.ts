@@ -71,7 +71,8 @@ export class ServiceContainers {
       const ref = (isOptional ? dep.ref : dep) as ServiceRef<unknown>;
       const provider = this.plan.pluginServices.get(ref)?.pluginId;
       const absent =
-        !this.plan.hostServices.has(ref) && (provider === undefined || !this.plan.plugins.has(provider) || !this.isAvailable(provider));
+        !this.plan.hostServices.has(ref) &&
+        (provider === undefined || !this.plan.plugins.has(provider) || !this.isAvailable(provider));
       values[key] = isOptional && absent ? undefined : await container.getAsync(this.symbolOf(ref));
     }
     return values;
@@ -90,7 +91,10 @@ export class ServiceContainers {
 
   private symbolOf(ref: ServiceRef<unknown>): symbol {
     let symbol = this.symbols.get(ref);
-    if (!symbol) this.symbols.set(ref, (symbol = Symbol(ref.id)));
+    if (!symbol) {
+      symbol = Symbol(ref.id);
+      this.symbols.set(ref, symbol);
+    }
     return symbol;
   }
 }

@@ -71,7 +71,12 @@ export function definePlugin<TSchema extends z.ZodType = typeof emptyConfig>(
     ...parsed.data,
     ...(config ? { config: z.toJSONSchema(config, { io: 'input', unrepresentable: 'any' }) } : {}),
   } as PluginManifest;
-  return Object.freeze({ $$type: '@mekong/Plugin' as const, manifest: Object.freeze(manifest), configSchema, register });
+  return Object.freeze({
+    $$type: '@mekong/Plugin' as const,
+    manifest: Object.freeze(manifest),
+    configSchema,
+    register,
+  });
 }
 
 /** Tells a plugin from other values. */

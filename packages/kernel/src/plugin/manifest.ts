@@ -21,8 +21,12 @@ export const capabilitiesSchema = z
     /** FHIR resource types the plugin reads and writes through the store. */
     resources: z
       .object({
-        read: z.array(z.string().regex(RESOURCE_TYPE, 'must be a FHIR resource type name such as "Patient"')).default([]),
-        write: z.array(z.string().regex(RESOURCE_TYPE, 'must be a FHIR resource type name such as "Patient"')).default([]),
+        read: z
+          .array(z.string().regex(RESOURCE_TYPE, 'must be a FHIR resource type name such as "Patient"'))
+          .default([]),
+        write: z
+          .array(z.string().regex(RESOURCE_TYPE, 'must be a FHIR resource type name such as "Patient"'))
+          .default([]),
       })
       .strict()
       .default({ read: [], write: [] }),

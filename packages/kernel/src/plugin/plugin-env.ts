@@ -34,7 +34,10 @@ export interface PluginEnv<TConfig> {
   /** Declares an extension point this plugin owns; it receives the contributions in its init deps. */
   registerExtensionPoint<T, C extends Cardinality>(point: ExtensionPoint<T, C>): void;
   /** Contributes to an extension point owned by a plugin this plugin depends on. */
-  contribute<T, D extends ServiceDeps = Record<never, never>>(point: ExtensionPoint<T>, contribution: Contribution<T, D>): void;
+  contribute<T, D extends ServiceDeps = Record<never, never>>(
+    point: ExtensionPoint<T>,
+    contribution: Contribution<T, D>,
+  ): void;
   /** Provides a root-scoped service to the plugins that depend on this one. */
   provideService<T, D extends ServiceDeps>(factory: ServiceFactory<T, D>): void;
   /** Declares the plugin's init and what it needs. At most one per plugin. */

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { MekongError } from '../errors/mekong-error.js';
 import { validationIssues } from '../errors/zod-issues.js';
+import { getOrCreate } from '../util/get-or-create.js';
 import type { ClockService } from './clock.js';
 
 /** A typed domain event: its name and, optionally, a zod schema its payload is checked against. */
@@ -49,7 +50,11 @@ export interface DeadLetter {
 export interface EventsService {
   publish<T>(event: EventType<T>, payload: T): Promise<DomainEvent<T>>;
   /** Returns a function that unsubscribes. `name` identifies the subscriber in logs and dead letters. */
-  subscribe<T>(event: EventType<T>, handler: (event: DomainEvent<T>) => void | Promise<void>, options?: { name?: string }): () => void;
+  subscribe<T>(
+    event: EventType<T>,
+    handler: (event: DomainEvent<T>) => void | Promise<void>,
+    options?: { name?: string },
+  ): () => void;
 }
 
 interface Subscriber {
@@ -117,8 +122,7 @@ export class EventBus {
 
   subscribe(event: EventType<unknown>, handler: Subscriber['handler'], name: string): () => void {
     const subscriber: Subscriber = { name, handler };
-    let set = this.subscribers.get(event.type);
-    if (!set) this.subscribers.set(event.type, (set = new Set()));
+    const set = getOrCreate(this.subscribers, event.type, () => new Set<Subscriber>());
     set.add(subscriber);
     return () => set.delete(subscriber);
   }
@@ -161,13 +165,17 @@ export class EventBus {
     const message = error instanceof Error ? error.message : String(error);
     if (attempt >= this.options.maxAttempts || this.closed) {
       this.dead.push({ event, subscriber: subscriber.name, error: message });
-      this.log.error({ eventId: event.id, type: event.type, subscriber: subscriber.name, attempt, err: message },
-        'event delivery failed on every attempt; recorded as a dead letter');
+      this.log.error(
+        { eventId: event.id, type: event.type, subscriber: subscriber.name, attempt, err: message },
+        'event delivery failed on every attempt; recorded as a dead letter',
+      );
       return;
     }
     const delay = this.options.backoffMs * 2 ** (attempt - 1);
-    this.log.warn({ eventId: event.id, type: event.type, subscriber: subscriber.name, attempt, retryInMs: delay, err: message },
-      'event handler failed; retrying');
+    this.log.warn(
+      { eventId: event.id, type: event.type, subscriber: subscriber.name, attempt, retryInMs: delay, err: message },
+      'event handler failed; retrying',
+    );
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.deliver(subscriber, event, attempt + 1);

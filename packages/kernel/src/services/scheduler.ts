@@ -60,15 +60,21 @@ export function createScheduler(pluginId: string, lifecycle: LifecycleService, l
     }, delay);
   };
 
-  lifecycle.addStartHook(() => {
-    started = true;
-    for (const state of tasks.values()) arm(state, state.task.initialDelayMs ?? state.task.frequencyMs);
-  }, { label: 'scheduler' });
-  lifecycle.addShutdownHook(async () => {
-    abort.abort();
-    for (const state of tasks.values()) clearTimeout(state.timer);
-    await Promise.allSettled([...tasks.values()].map((s) => s.running));
-  }, { label: 'scheduler' });
+  lifecycle.addStartHook(
+    () => {
+      started = true;
+      for (const state of tasks.values()) arm(state, state.task.initialDelayMs ?? state.task.frequencyMs);
+    },
+    { label: 'scheduler' },
+  );
+  lifecycle.addShutdownHook(
+    async () => {
+      abort.abort();
+      for (const state of tasks.values()) clearTimeout(state.timer);
+      await Promise.allSettled([...tasks.values()].map((s) => s.running));
+    },
+    { label: 'scheduler' },
+  );
 
   return {
     scheduleTask(task) {
