@@ -157,7 +157,7 @@ describe('core services', () => {
     expect(test.get(coreServices.clock)).toBe(clock);
     expect(() => test.get(coreServices.logger)).toThrow(/'core.logger' is not available: it is plugin-scoped/);
     expect(() => test.get(createServiceRef<string>({ id: 'x.unknown' }))).toThrow(
-      /not available: the host does not provide it/,
+      /not available: neither the host nor an installed plugin provides it/,
     );
     await test.stop();
     expect(() => test.get(coreServices.clock)).toThrow(/the host is stopped/);

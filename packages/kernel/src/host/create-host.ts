@@ -63,7 +63,7 @@ export interface Host {
   start(): Promise<BootReport>;
   /** Runs shutdown hooks in reverse dependency order, each bounded by its timeout. Idempotent. */
   stop(): Promise<StopReport>;
-  /** A root service of a started host (synchronous; cheap enough for hot paths). */
+  /** A root service of a started host, or one a started plugin provides (synchronous; cheap on hot paths). */
   get<T>(ref: ServiceRef<T>): T;
   /** The boot report, once `start()` has settled. */
   readonly report: BootReport | undefined;
@@ -272,6 +272,7 @@ class MekongHost implements Host {
           () => new PluginTimeoutError(id, 'init', planned.settings.initTimeoutMs),
         );
       }
+      await (this.containers as ServiceContainers).createPluginServices(id);
     } catch (error) {
       this.handleFailure(runtime, error, log);
     } finally {
@@ -293,7 +294,9 @@ class MekongHost implements Host {
         const contributor = this.runtimes.get(pluginId) as PluginRuntime;
         if (!contributor.available || this.blockedBy(contributor)) continue;
         try {
-          const value = await contribution.create(await containers.resolve(pluginId, contribution.deps));
+          const { planned: by } = contributor;
+          const context = { pluginId, version: by.version, config: by.config };
+          const value = await contribution.create(await containers.resolve(pluginId, contribution.deps), context);
           extensions.push({ pluginId, priority: contribution.priority, value });
         } catch (error) {
           contributor.touched = true;

@@ -49,17 +49,32 @@ export class ServiceContainers {
     }
   }
 
-  /** A root service that has been created. Synchronous: safe on hot paths. */
+  /** Creates the services a plugin provides, right after its init, so a failing factory fails its plugin. */
+  async createPluginServices(pluginId: string): Promise<void> {
+    for (const factory of this.plan.plugins.get(pluginId)?.declarations.services ?? []) {
+      await this.containerOf(pluginId).getAsync(this.symbolOf(factory.service));
+    }
+  }
+
+  /**
+   * A root service of the host, or a service of a started plugin. Synchronous (both are created during
+   * boot), so it is cheap enough for hot paths.
+   */
   get<T>(ref: ServiceRef<T>): T {
     const symbol = this.symbols.get(ref);
-    if (ref.scope !== 'root' || symbol === undefined || !this.root.isBound(symbol)) {
+    const provider = this.plan.pluginServices.get(ref)?.pluginId;
+    if (ref.scope !== 'root' || symbol === undefined) {
       throw new ServiceUnavailableError(
         ref.id,
-        ref.scope === 'root' ? 'the host does not provide it' : 'it is plugin-scoped',
-        'ask for a root service the host provides; plugins receive services through their init deps',
+        ref.scope === 'root' ? 'neither the host nor an installed plugin provides it' : 'it is plugin-scoped',
+        'ask for a root service; plugins receive services through their init deps',
       );
     }
-    return this.root.get<T>(symbol);
+    if (provider === undefined) return this.root.get<T>(symbol);
+    if (!this.isAvailable(provider)) {
+      throw new ServiceUnavailableError(ref.id, `its plugin '${provider}' is not running`, 'see the boot report');
+    }
+    return this.containerOf(provider).get<T>(symbol);
   }
 
   /** Resolves a deps declaration (services only) for one plugin, or for the host when `pluginId` is undefined. */

@@ -2,14 +2,14 @@ import { MekongError } from '../errors/mekong-error.js';
 import type { InitDeps, ServiceDeps } from '../refs/deps.js';
 import type { ExtensionPoint } from '../refs/extension-point.js';
 import type { ServiceFactory } from '../refs/service-factory.js';
-import type { Contribution, InitRegistration, PluginEnv } from './plugin-env.js';
+import type { Contribution, InitContext, InitRegistration, PluginEnv } from './plugin-env.js';
 
 /** A contribution as recorded at registration. */
 export interface DeclaredContribution {
   readonly point: ExtensionPoint<unknown>;
   readonly priority: number;
   readonly deps: ServiceDeps;
-  readonly create: (deps: Record<string, unknown>) => unknown;
+  readonly create: (deps: Record<string, unknown>, context: InitContext<unknown>) => unknown;
 }
 
 /** Everything one plugin's `register(env)` declared. */
@@ -29,7 +29,7 @@ export function collectDeclarations(pluginId: string, register: (env: PluginEnv<
       declared.extensionPoints.push(point as ExtensionPoint<unknown>);
     },
     contribute(point, given) {
-      const contribution = given as Contribution<unknown, ServiceDeps>;
+      const contribution = given as Contribution<unknown, ServiceDeps, unknown>;
       const priority = contribution.priority ?? 0;
       if (!Number.isFinite(priority)) {
         throw new MekongError({

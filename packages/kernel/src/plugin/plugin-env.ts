@@ -18,11 +18,15 @@ export interface InitRegistration<TConfig, D extends InitDeps = InitDeps> {
 
 /**
  * A contribution to an extension point. Give a plain `value`, or `create` with `deps` when the contribution
- * needs services; `create` runs just before the owner's init.
+ * needs services or the contributor's config; `create` runs just before the owner's init.
  */
-export type Contribution<T, D extends ServiceDeps = ServiceDeps> =
+export type Contribution<T, D extends ServiceDeps = ServiceDeps, TConfig = unknown> =
   | { readonly priority?: number; readonly value: T }
-  | { readonly priority?: number; readonly deps?: D; readonly create: (deps: ResolvedDeps<D>) => T | Promise<T> };
+  | {
+      readonly priority?: number;
+      readonly deps?: D;
+      readonly create: (deps: ResolvedDeps<D>, context: InitContext<TConfig>) => T | Promise<T>;
+    };
 
 /**
  * The registration environment passed to `register(env)`. Everything here only declares: nothing runs until
@@ -36,7 +40,7 @@ export interface PluginEnv<TConfig> {
   /** Contributes to an extension point owned by a plugin this plugin depends on. */
   contribute<T, D extends ServiceDeps = Record<never, never>>(
     point: ExtensionPoint<T>,
-    contribution: Contribution<T, D>,
+    contribution: Contribution<T, D, TConfig>,
   ): void;
   /** Provides a root-scoped service to the plugins that depend on this one. */
   provideService<T, D extends ServiceDeps>(factory: ServiceFactory<T, D>): void;
