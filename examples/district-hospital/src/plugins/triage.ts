@@ -14,6 +14,7 @@ export interface VitalSigns {
   /** Peripheral oxygen saturation, percent. */
   readonly spo2?: number;
   readonly systolicBloodPressure?: number;
+  readonly temperatureCelsius?: number;
 }
 
 /** An urgency level, 1 (resuscitation) to 5 (non-urgent), as in the Emergency Severity Index. */

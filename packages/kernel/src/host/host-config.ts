@@ -1,10 +1,10 @@
 import { z } from 'zod';
 
 const timeoutMs = z.number().int().positive().max(3_600_000);
-const failurePolicy = z.enum(['abort', 'continue']);
-
 /** What the host does when a plugin fails to boot: stop everything (`abort`), or run without it (`continue`). */
-export type BootFailurePolicy = z.output<typeof failurePolicy>;
+export type BootFailurePolicy = 'abort' | 'continue';
+
+const failurePolicy = z.enum(['abort', 'continue']) satisfies z.ZodType<BootFailurePolicy>;
 
 /** The `kernel` section of the host configuration. */
 export const kernelConfigSchema = z

@@ -269,7 +269,10 @@ function checkServices(
         continue;
       }
       if (!provider) {
-        if (isOptional) continue;
+        const manifest = plugins.get(consumer)?.manifest;
+        // A missing required dependency is already reported, and is the likely provider.
+        const missingDependency = manifest && Object.keys(manifest.dependencies).some((dep) => !plugins.has(dep));
+        if (isOptional || missingDependency) continue;
         problems.push({
           code: 'SERVICE_NOT_PROVIDED',
           pluginId: consumer,

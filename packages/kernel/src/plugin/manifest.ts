@@ -16,31 +16,34 @@ const range = z.string().refine((r) => semver.validRange(r) !== null, 'must be a
  * What a plugin may do, declared up front. Recorded by the kernel; enforced by the store (resource types),
  * the server (routes) and the network layer.
  */
-export const capabilitiesSchema = z
+export interface Capabilities {
+  /** FHIR resource types the plugin reads and writes through the store. */
+  readonly resources: { readonly read: readonly string[]; readonly write: readonly string[] };
+  /** HTTP route prefixes the plugin mounts, each starting with "/". */
+  readonly routes: readonly string[];
+  /** Hosts (optionally with a port) the plugin may open connections to. */
+  readonly network: readonly string[];
+}
+
+/** Capabilities as a plugin author writes them: every field optional, empty by default. */
+export interface CapabilitiesInput {
+  resources?: { read?: string[] | undefined; write?: string[] | undefined } | undefined;
+  routes?: string[] | undefined;
+  network?: string[] | undefined;
+}
+
+const resourceTypes = z.array(z.string().regex(RESOURCE_TYPE, 'must be a FHIR resource type name such as "Patient"'));
+
+const capabilitiesSchema = z
   .object({
-    /** FHIR resource types the plugin reads and writes through the store. */
     resources: z
-      .object({
-        read: z
-          .array(z.string().regex(RESOURCE_TYPE, 'must be a FHIR resource type name such as "Patient"'))
-          .default([]),
-        write: z
-          .array(z.string().regex(RESOURCE_TYPE, 'must be a FHIR resource type name such as "Patient"'))
-          .default([]),
-      })
+      .object({ read: resourceTypes.default([]), write: resourceTypes.default([]) })
       .strict()
-      .default({ read: [], write: [] }),
-    /** HTTP route prefixes the plugin mounts, each starting with "/". */
+      .prefault({}),
     routes: z.array(z.string().startsWith('/', 'must start with "/"')).default([]),
-    /** Hosts (optionally with a port) the plugin may open connections to. */
     network: z.array(z.string().regex(NETWORK_TARGET, 'must be a host name with an optional port')).default([]),
   })
-  .strict();
-
-/** Declared capabilities of a plugin, after defaults. */
-export type Capabilities = z.output<typeof capabilitiesSchema>;
-/** Capabilities as a plugin author writes them (every field optional). */
-export type CapabilitiesInput = z.input<typeof capabilitiesSchema>;
+  .strict() satisfies z.ZodType<Capabilities, CapabilitiesInput>;
 
 /** Validates the static part of a plugin definition. */
 export const manifestSchema = z
@@ -51,7 +54,7 @@ export const manifestSchema = z
     description: z.string().optional(),
     dependencies: z.record(pluginId, range).default({}),
     optionalDependencies: z.record(pluginId, range).default({}),
-    capabilities: capabilitiesSchema.default({ resources: { read: [], write: [] }, routes: [], network: [] }),
+    capabilities: capabilitiesSchema.prefault({}),
   })
   .strict();
 
