@@ -101,6 +101,7 @@ class MekongHost implements Host {
   private starting: Promise<BootReport> | undefined;
   private stopping: Promise<StopReport> | undefined;
   private abortCause: { pluginId: string; error: unknown } | undefined;
+  private readonly resolved = new Map<ServiceRef<unknown>, unknown>();
   report: BootReport | undefined;
 
   constructor(private readonly options: HostOptions) {
@@ -174,13 +175,20 @@ class MekongHost implements Host {
   }
 
   get<T>(ref: ServiceRef<T>): T {
+    if (this.state === 'running') {
+      const instance = this.resolved.get(ref);
+      if (instance !== undefined) return instance as T;
+    }
     if (!this.containers || (this.state !== 'running' && this.state !== 'starting')) {
       throw new HostStateError(
         `cannot get service '${ref.id}': the host is ${this.state}`,
         'call get() on a started host',
       );
     }
-    return this.containers.get(ref);
+    const instance = this.containers.get(ref);
+    // Once running, which plugins are available no longer changes, so a singleton can be remembered.
+    if (this.state === 'running') this.resolved.set(ref, instance);
+    return instance;
   }
 
   private preflight() {

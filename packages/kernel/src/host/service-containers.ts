@@ -3,7 +3,7 @@ import { ServiceUnavailableError } from '../errors/errors.js';
 import type { ServiceDeps } from '../refs/deps.js';
 import type { ServiceFactory } from '../refs/service-factory.js';
 import { isOptionalServiceRef, type ServiceRef } from '../refs/service-ref.js';
-import type { BootPlan } from './boot-plan.js';
+import type { BootPlan, PlannedPlugin } from './boot-plan.js';
 
 /**
  * The inversify containers behind the typed refs: one root container for root services, and one child per
@@ -25,9 +25,7 @@ export class ServiceContainers {
     }
     for (const [id, planned] of plan.plugins) {
       const child = new Container({ parent: this.root });
-      for (const factory of plan.hostServices.values()) {
-        if (factory.service.scope === 'plugin') this.bind(child, factory, id);
-      }
+      for (const factory of this.pluginScopedNeeds(planned)) this.bind(child, factory, id);
       for (const factory of planned.declarations.services) this.bind(child, factory, id);
       for (const dep of [...planned.requires, ...planned.uses]) {
         for (const [ref, provided] of plan.pluginServices) {
@@ -40,6 +38,26 @@ export class ServiceContainers {
       }
       this.children.set(id, child);
     }
+  }
+
+  /** The plugin-scoped host services a plugin's declarations need, directly or through other such services. */
+  private pluginScopedNeeds(planned: PlannedPlugin): ServiceFactory[] {
+    const { declarations } = planned;
+    const pending = [
+      declarations.init?.deps ?? {},
+      ...declarations.contributions.map((c) => c.deps),
+      ...declarations.services.map((f) => f.deps),
+    ].flatMap((deps) => Object.values(deps));
+    const needed = new Set<ServiceFactory>();
+    while (pending.length > 0) {
+      const dep = pending.pop();
+      const ref = (isOptionalServiceRef(dep) ? dep.ref : dep) as ServiceRef<unknown>;
+      const factory = this.plan.hostServices.get(ref);
+      if (factory?.service.scope !== 'plugin' || needed.has(factory)) continue;
+      needed.add(factory);
+      pending.push(...Object.values(factory.deps));
+    }
+    return [...needed];
   }
 
   /** Creates every root service now, so a failing one stops the boot before any plugin runs. */
