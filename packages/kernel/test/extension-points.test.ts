@@ -178,14 +178,22 @@ describe('extension points', () => {
 
   it('a failing contribution fails its contributor, not the owner (continue policy)', async () => {
     const seen: { rules?: readonly Extension<Rule>[] } = {};
+    let brokenInitRan = false;
     const broken = plugin('broken', {
       dependencies: { owner: '*' },
-      register: (env) =>
+      register: (env) => {
         env.contribute(rulesPoint, {
           create: () => {
             throw new Error('rule file missing');
           },
-        }),
+        });
+        env.registerInit({
+          deps: {},
+          init: () => {
+            brokenInitRan = true;
+          },
+        });
+      },
     });
     const { report } = await startTestHost({
       plugins: [owner(seen), broken, contributor('fine')],
@@ -196,5 +204,21 @@ describe('extension points', () => {
     expect(byId.broken).toMatchObject({ status: 'failed', errorCode: 'CONTRIBUTION_FAILED' });
     expect(byId.broken?.reason).toContain("its contribution to 'owner.rules' failed: rule file missing");
     expect(byId.owner?.status).toBe('started');
+    expect(brokenInitRan).toBe(false);
+  });
+
+  it('bounds a hanging contribution by the owner init timeout', async () => {
+    const hanging = plugin('hanging', {
+      dependencies: { owner: '*' },
+      register: (env) => env.contribute(rulesPoint, { create: () => new Promise<Rule>(() => {}) }),
+    });
+    const { report } = await startTestHost({
+      plugins: [owner({}), hanging],
+      config: { kernel: { onPluginBootFailure: 'continue', plugins: { owner: { initTimeoutMs: 50 } } } },
+    });
+    expect(report.plugins.map((p) => [p.id, p.status, p.errorCode])).toEqual([
+      ['owner', 'failed', 'PLUGIN_INIT_TIMEOUT'],
+      ['hanging', 'disabled', undefined],
+    ]);
   });
 });

@@ -264,23 +264,26 @@ class MekongHost implements Host {
 
   private async initPlugin(id: string, log: Logger): Promise<void> {
     const runtime = this.runtimes.get(id) as PluginRuntime;
+    if (!runtime.available) return; // its contribution already failed it
     const blocked = this.blockedBy(runtime);
     if (blocked) return runtime.disable(blocked);
     const { planned } = runtime;
     const t = performance.now();
     runtime.touched = true;
     try {
-      const deps = await this.resolveInitDeps(runtime, log);
-      if (!deps) return;
-      const registration = planned.declarations.init;
-      if (registration) {
-        await withTimeout(
-          () => registration.init(deps as never, { pluginId: id, version: planned.version, config: planned.config }),
-          planned.settings.initTimeoutMs,
-          () => new PluginTimeoutError(id, 'init', planned.settings.initTimeoutMs),
-        );
-      }
-      await (this.containers as ServiceContainers).createPluginServices(id);
+      // The timeout covers everything done for this plugin: its deps, the contributions it receives, its init
+      // and the services it provides.
+      await withTimeout(
+        async () => {
+          const deps = await this.resolveInitDeps(runtime, log);
+          if (!deps) return;
+          const context = { pluginId: id, version: planned.version, config: planned.config };
+          await planned.declarations.init?.init(deps as never, context);
+          await (this.containers as ServiceContainers).createPluginServices(id);
+        },
+        planned.settings.initTimeoutMs,
+        () => new PluginTimeoutError(id, 'init', planned.settings.initTimeoutMs),
+      );
     } catch (error) {
       this.handleFailure(runtime, error, log);
     } finally {
