@@ -1,0 +1,14 @@
+/**
+ * FHIR R4 (4.0.1) for Mekong: TypeScript types and zod schemas generated from the official
+ * StructureDefinitions, a validator that reports every problem with its path, and Vietnam's identifiers.
+ *
+ * @packageDocumentation
+ */
+export * from './generated/datatypes.js';
+export * from './generated/primitives.js';
+export * from './generated/resource-types.js';
+export * from './generated/resources/index.js';
+export type { AnyResource } from './model/any-resource.js';
+export { AnyResourceSchema } from './model/any-resource.js';
+export type { ResourceOf, ValidationIssue, ValidationResult } from './validation/validate.js';
+export { FhirValidationError, parseResource, toOperationOutcome, validateResource } from './validation/validate.js';
