@@ -211,7 +211,11 @@ function addField(
 }
 
 function emitModel(model: TypeModel): string {
-  const docLine = (doc: string | undefined) => (doc ? `  /** ${doc.replaceAll('*/', '* /')} */\n` : '');
+  // Short descriptions link to pages of the specification by relative paths: make them absolute.
+  const docLine = (doc: string | undefined) =>
+    doc
+      ? `  /** ${doc.replaceAll('*/', '* /').replace(/\]\((?!https?:)([^)]+)\)/g, '](https://hl7.org/fhir/R4/$1)')} */\n`
+      : '';
   const iface = [
     `/** FHIR R4 ${model.name}. */`,
     `export interface ${model.name} {`,

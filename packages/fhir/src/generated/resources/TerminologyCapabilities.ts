@@ -509,16 +509,16 @@ export interface TerminologyCapabilities {
   _lockedDate?: Element;
   /** A code system supported by the server */
   codeSystem?: TerminologyCapabilitiesCodeSystem[];
-  /** Information about the [ValueSet/$expand](valueset-operation-expand.html) operation */
+  /** Information about the [ValueSet/$expand](https://hl7.org/fhir/R4/valueset-operation-expand.html) operation */
   expansion?: TerminologyCapabilitiesExpansion;
   /** explicit | all */
   codeSearch?: string;
   _codeSearch?: Element;
-  /** Information about the [ValueSet/$validate-code](valueset-operation-validate-code.html) operation */
+  /** Information about the [ValueSet/$validate-code](https://hl7.org/fhir/R4/valueset-operation-validate-code.html) operation */
   validateCode?: TerminologyCapabilitiesValidateCode;
-  /** Information about the [ConceptMap/$translate](conceptmap-operation-translate.html) operation */
+  /** Information about the [ConceptMap/$translate](https://hl7.org/fhir/R4/conceptmap-operation-translate.html) operation */
   translation?: TerminologyCapabilitiesTranslation;
-  /** Information about the [ConceptMap/$closure](conceptmap-operation-closure.html) operation */
+  /** Information about the [ConceptMap/$closure](https://hl7.org/fhir/R4/conceptmap-operation-closure.html) operation */
   closure?: TerminologyCapabilitiesClosure;
 }
 
