@@ -231,8 +231,9 @@ function emitModel(model: TypeModel): string {
   if (model.required.length) rules.push(`required: ${JSON.stringify(model.required)}`);
   if (model.choices.length) rules.push(`choices: ${JSON.stringify(model.choices)}`);
   if (model.primitiveArrays.length) rules.push(`primitiveArrays: ${JSON.stringify(model.primitiveArrays)}`);
-  const refine = rules.length ? `.superRefine(...elementRules({ ${rules.join(', ')} }))` : '';
-  const schema = `/** Validates a ${model.name}. */\nexport const ${model.name}Schema: z.ZodType<${model.name}> = z.strictObject({\n${shape}\n})${refine} as unknown as z.ZodType<${model.name}>;`;
+  const object = `z.strictObject({\n${shape}\n})`;
+  const body = rules.length ? `withElementRules(${object}, { ${rules.join(', ')} })` : object;
+  const schema = `/** Validates a ${model.name}. */\nexport const ${model.name}Schema: z.ZodType<${model.name}> = ${body} as unknown as z.ZodType<${model.name}>;`;
   return `${iface}\n\n${schema}`;
 }
 
@@ -245,7 +246,7 @@ function usedNames(code: string, candidates: readonly string[]): string[] {
 }
 
 function ruleImports(code: string, from: string): string {
-  const names = usedNames(code, ['elementRules', 'NOT_EMPTY']);
+  const names = usedNames(code, ['withElementRules', 'NOT_EMPTY']);
   return names.length ? `import { ${names.join(', ')} } from '${from}';` : '';
 }
 

@@ -17,56 +17,100 @@ export interface ElementRules {
   readonly primitiveArrays?: readonly string[];
 }
 
+const registry = new WeakMap<z.ZodType, (value: Record<string, unknown>) => boolean>();
+
 /**
- * Builds the refinement that checks {@link ElementRules}, with the option to run it even when the element
- * has other errors (these checks only look at presence and lengths), so one pass reports every problem.
- * Spread it: `.superRefine(...elementRules({ ... }))`.
+ * Adds the checks of {@link ElementRules} to an element's schema. They run even when the element has other
+ * errors (they only look at presence and lengths), so one pass reports every problem. The same checks are
+ * registered for the compiled validator.
  */
-export function elementRules(rules: ElementRules) {
-  return [check(rules), { when: () => true }] as const;
+export function withElementRules<T extends z.ZodType>(schema: T, rules: ElementRules): T {
+  const run = check(rules);
+  const refined = schema.superRefine(run as (value: unknown, ctx: z.RefinementCtx) => void, { when: () => true }) as T;
+  registry.set(refined, (value) => {
+    let passed = true;
+    run(value, {
+      addIssue: () => {
+        passed = false;
+      },
+    } as unknown as z.RefinementCtx);
+    return passed;
+  });
+  return refined;
+}
+
+/** The element rules registered for a schema, as a yes/no check. */
+export function registeredRules(schema: z.ZodType): ((value: Record<string, unknown>) => boolean) | undefined {
+  return registry.get(schema);
 }
 
 function check(rules: ElementRules) {
+  const choices = rules.choices ?? [];
+  // Elements like ElementDefinition have hundreds of choice names: look up the keys present, not every name.
+  const choiceOf = new Map<string, number>();
+  choices.forEach((choice, index) => {
+    for (const name of choice.names) choiceOf.set(name, index);
+  });
+  const required = rules.required ?? [];
+  const primitiveArrays = rules.primitiveArrays ?? [];
   return (value: Record<string, unknown>, ctx: z.RefinementCtx): void => {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
-    for (const name of rules.required ?? []) {
+    for (const name of required) {
       if (value[name] === undefined && value[`_${name}`] === undefined) {
         ctx.addIssue({ code: 'custom', path: [name], message: 'is required' });
       }
     }
-    for (const choice of rules.choices ?? []) {
-      const present = choice.names.filter((name) => value[name] !== undefined);
-      if (present.length > 1) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [present[1] as string],
-          message: `only one of ${choice.base}[x] may be present, found ${present.join(' and ')}`,
-        });
-      } else if (choice.required && present.length === 0) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [`${choice.base}[x]`],
-          message: `is required: one of ${choice.names.join(', ')}`,
-        });
-      }
-    }
-    for (const name of rules.primitiveArrays ?? []) {
-      const values = Array.isArray(value[name]) ? (value[name] as unknown[]) : undefined;
-      const extensions = Array.isArray(value[`_${name}`]) ? (value[`_${name}`] as unknown[]) : undefined;
-      if (values && extensions && values.length !== extensions.length) {
-        ctx.addIssue({ code: 'custom', path: [`_${name}`], message: `must have as many items as ${name}` });
-        continue;
-      }
-      const length = Math.max(values?.length ?? 0, extensions?.length ?? 0);
-      for (let i = 0; i < length; i++) {
-        if ((values?.[i] ?? null) === null && (extensions?.[i] ?? null) === null) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [name, i],
-            message: `must not be null unless _${name} has an item there`,
-          });
-        }
-      }
-    }
+    if (choices.length > 0) checkChoices(value, ctx, choices, choiceOf);
+    for (const name of primitiveArrays) checkPrimitiveArray(value, ctx, name);
   };
+}
+
+function checkChoices(
+  value: Record<string, unknown>,
+  ctx: z.RefinementCtx,
+  choices: NonNullable<ElementRules['choices']>,
+  choiceOf: ReadonlyMap<string, number>,
+): void {
+  const found: (string | undefined)[] = [];
+  for (const key in value) {
+    const index = choiceOf.get(key);
+    if (index === undefined || value[key] === undefined) continue;
+    const first = found[index];
+    if (first === undefined) {
+      found[index] = key;
+    } else {
+      const choice = choices[index] as (typeof choices)[number];
+      const [a, b] = choice.names.indexOf(first) < choice.names.indexOf(key) ? [first, key] : [key, first];
+      ctx.addIssue({
+        code: 'custom',
+        path: [b],
+        message: `only one of ${choice.base}[x] may be present, found ${a} and ${b}`,
+      });
+    }
+  }
+  choices.forEach((choice, index) => {
+    if (choice.required && found[index] === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [`${choice.base}[x]`],
+        message: `is required: one of ${choice.names.join(', ')}`,
+      });
+    }
+  });
+}
+
+function checkPrimitiveArray(value: Record<string, unknown>, ctx: z.RefinementCtx, name: string): void {
+  const values = Array.isArray(value[name]) ? (value[name] as unknown[]) : undefined;
+  const extensions = Array.isArray(value[`_${name}`]) ? (value[`_${name}`] as unknown[]) : undefined;
+  if (!values && !extensions) return;
+  if (values && extensions && values.length !== extensions.length) {
+    ctx.addIssue({ code: 'custom', path: [`_${name}`], message: `must have as many items as ${name}` });
+    return;
+  }
+  const length = Math.max(values?.length ?? 0, extensions?.length ?? 0);
+  for (let i = 0; i < length; i++) {
+    if ((values?.[i] ?? null) === null && (extensions?.[i] ?? null) === null) {
+      ctx.addIssue({ code: 'custom', path: [name, i], message: `must not be null unless _${name} has an item there` });
+    }
+  }
 }

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -145,8 +145,8 @@ export interface Account {
 }
 
 /** Validates a Account. */
-export const AccountSchema: z.ZodType<Account> = z
-  .strictObject({
+export const AccountSchema: z.ZodType<Account> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Account'),
     id: fhirId.optional(),
     get meta() {
@@ -208,5 +208,6 @@ export const AccountSchema: z.ZodType<Account> = z
     get partOf() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<Account>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<Account>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Age,
   CodeableConcept,
@@ -71,8 +71,8 @@ export interface ActivityDefinitionParticipant {
 }
 
 /** Validates a ActivityDefinitionParticipant. */
-export const ActivityDefinitionParticipantSchema: z.ZodType<ActivityDefinitionParticipant> = z
-  .strictObject({
+export const ActivityDefinitionParticipantSchema: z.ZodType<ActivityDefinitionParticipant> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -87,8 +87,9 @@ export const ActivityDefinitionParticipantSchema: z.ZodType<ActivityDefinitionPa
     get role() {
       return CodeableConceptSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['type'] })) as unknown as z.ZodType<ActivityDefinitionParticipant>;
+  }),
+  { required: ['type'] },
+) as unknown as z.ZodType<ActivityDefinitionParticipant>;
 
 /** FHIR R4 ActivityDefinitionDynamicValue. */
 export interface ActivityDefinitionDynamicValue {
@@ -106,8 +107,8 @@ export interface ActivityDefinitionDynamicValue {
 }
 
 /** Validates a ActivityDefinitionDynamicValue. */
-export const ActivityDefinitionDynamicValueSchema: z.ZodType<ActivityDefinitionDynamicValue> = z
-  .strictObject({
+export const ActivityDefinitionDynamicValueSchema: z.ZodType<ActivityDefinitionDynamicValue> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -122,8 +123,9 @@ export const ActivityDefinitionDynamicValueSchema: z.ZodType<ActivityDefinitionD
     get expression() {
       return ExpressionSchema;
     },
-  })
-  .superRefine(...elementRules({ required: ['path'] })) as unknown as z.ZodType<ActivityDefinitionDynamicValue>;
+  }),
+  { required: ['path'] },
+) as unknown as z.ZodType<ActivityDefinitionDynamicValue>;
 
 /** FHIR R4 ActivityDefinition. */
 export interface ActivityDefinition {
@@ -278,8 +280,8 @@ export interface ActivityDefinition {
 }
 
 /** Validates a ActivityDefinition. */
-export const ActivityDefinitionSchema: z.ZodType<ActivityDefinition> = z
-  .strictObject({
+export const ActivityDefinitionSchema: z.ZodType<ActivityDefinition> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('ActivityDefinition'),
     id: fhirId.optional(),
     get meta() {
@@ -487,19 +489,18 @@ export const ActivityDefinitionSchema: z.ZodType<ActivityDefinition> = z
     get dynamicValue() {
       return z.array(ActivityDefinitionDynamicValueSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [
-        { base: 'subject', names: ['subjectCodeableConcept', 'subjectReference'], required: false },
-        {
-          base: 'timing',
-          names: ['timingTiming', 'timingDateTime', 'timingAge', 'timingPeriod', 'timingRange', 'timingDuration'],
-          required: false,
-        },
-        { base: 'product', names: ['productReference', 'productCodeableConcept'], required: false },
-      ],
-      primitiveArrays: ['library'],
-    }),
-  ) as unknown as z.ZodType<ActivityDefinition>;
+  }),
+  {
+    required: ['status'],
+    choices: [
+      { base: 'subject', names: ['subjectCodeableConcept', 'subjectReference'], required: false },
+      {
+        base: 'timing',
+        names: ['timingTiming', 'timingDateTime', 'timingAge', 'timingPeriod', 'timingRange', 'timingDuration'],
+        required: false,
+      },
+      { base: 'product', names: ['productReference', 'productCodeableConcept'], required: false },
+    ],
+    primitiveArrays: ['library'],
+  },
+) as unknown as z.ZodType<ActivityDefinition>;

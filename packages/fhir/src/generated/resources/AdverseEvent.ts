@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type { CodeableConcept, Element, Extension, Identifier, Meta, Narrative, Reference } from '../datatypes.js';
 import {
   CodeableConceptSchema,
@@ -157,8 +157,8 @@ export interface AdverseEvent {
 }
 
 /** Validates a AdverseEvent. */
-export const AdverseEventSchema: z.ZodType<AdverseEvent> = z
-  .strictObject({
+export const AdverseEventSchema: z.ZodType<AdverseEvent> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('AdverseEvent'),
     id: fhirId.optional(),
     get meta() {
@@ -248,5 +248,6 @@ export const AdverseEventSchema: z.ZodType<AdverseEvent> = z
     get study() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['actuality'] })) as unknown as z.ZodType<AdverseEvent>;
+  }),
+  { required: ['actuality'] },
+) as unknown as z.ZodType<AdverseEvent>;

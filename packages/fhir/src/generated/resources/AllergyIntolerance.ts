@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Age,
   Annotation,
@@ -164,8 +164,8 @@ export interface AllergyIntolerance {
 }
 
 /** Validates a AllergyIntolerance. */
-export const AllergyIntoleranceSchema: z.ZodType<AllergyIntolerance> = z
-  .strictObject({
+export const AllergyIntoleranceSchema: z.ZodType<AllergyIntolerance> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('AllergyIntolerance'),
     id: fhirId.optional(),
     get meta() {
@@ -258,16 +258,15 @@ export const AllergyIntoleranceSchema: z.ZodType<AllergyIntolerance> = z
     get reaction() {
       return z.array(AllergyIntoleranceReactionSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        {
-          base: 'onset',
-          names: ['onsetDateTime', 'onsetAge', 'onsetPeriod', 'onsetRange', 'onsetString'],
-          required: false,
-        },
-      ],
-      primitiveArrays: ['category'],
-    }),
-  ) as unknown as z.ZodType<AllergyIntolerance>;
+  }),
+  {
+    choices: [
+      {
+        base: 'onset',
+        names: ['onsetDateTime', 'onsetAge', 'onsetPeriod', 'onsetRange', 'onsetString'],
+        required: false,
+      },
+    ],
+    primitiveArrays: ['category'],
+  },
+) as unknown as z.ZodType<AllergyIntolerance>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -57,8 +57,8 @@ export interface AppointmentParticipant {
 }
 
 /** Validates a AppointmentParticipant. */
-export const AppointmentParticipantSchema: z.ZodType<AppointmentParticipant> = z
-  .strictObject({
+export const AppointmentParticipantSchema: z.ZodType<AppointmentParticipant> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -83,8 +83,9 @@ export const AppointmentParticipantSchema: z.ZodType<AppointmentParticipant> = z
     get period() {
       return PeriodSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<AppointmentParticipant>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<AppointmentParticipant>;
 
 /** FHIR R4 Appointment. */
 export interface Appointment {
@@ -163,8 +164,8 @@ export interface Appointment {
 }
 
 /** Validates a Appointment. */
-export const AppointmentSchema: z.ZodType<Appointment> = z
-  .strictObject({
+export const AppointmentSchema: z.ZodType<Appointment> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Appointment'),
     id: fhirId.optional(),
     get meta() {
@@ -265,5 +266,6 @@ export const AppointmentSchema: z.ZodType<Appointment> = z
     get requestedPeriod() {
       return z.array(PeriodSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<Appointment>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<Appointment>;

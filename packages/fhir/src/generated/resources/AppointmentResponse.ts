@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type { CodeableConcept, Element, Extension, Identifier, Meta, Narrative, Reference } from '../datatypes.js';
 import {
   CodeableConceptSchema,
@@ -59,8 +59,8 @@ export interface AppointmentResponse {
 }
 
 /** Validates a AppointmentResponse. */
-export const AppointmentResponseSchema: z.ZodType<AppointmentResponse> = z
-  .strictObject({
+export const AppointmentResponseSchema: z.ZodType<AppointmentResponse> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('AppointmentResponse'),
     id: fhirId.optional(),
     get meta() {
@@ -114,5 +114,6 @@ export const AppointmentResponseSchema: z.ZodType<AppointmentResponse> = z
     get _comment() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['participantStatus'] })) as unknown as z.ZodType<AppointmentResponse>;
+  }),
+  { required: ['participantStatus'] },
+) as unknown as z.ZodType<AppointmentResponse>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type { CodeableConcept, Coding, Element, Extension, Meta, Narrative, Period, Reference } from '../datatypes.js';
 import {
   CodeableConceptSchema,
@@ -88,8 +88,8 @@ export interface AuditEventAgent {
 }
 
 /** Validates a AuditEventAgent. */
-export const AuditEventAgentSchema: z.ZodType<AuditEventAgent> = z
-  .strictObject({
+export const AuditEventAgentSchema: z.ZodType<AuditEventAgent> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -134,10 +134,9 @@ export const AuditEventAgentSchema: z.ZodType<AuditEventAgent> = z
     get purposeOfUse() {
       return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['requestor'], primitiveArrays: ['policy'] }),
-  ) as unknown as z.ZodType<AuditEventAgent>;
+  }),
+  { required: ['requestor'], primitiveArrays: ['policy'] },
+) as unknown as z.ZodType<AuditEventAgent>;
 
 /** FHIR R4 AuditEventSource. */
 export interface AuditEventSource {
@@ -197,8 +196,8 @@ export interface AuditEventEntityDetail {
 }
 
 /** Validates a AuditEventEntityDetail. */
-export const AuditEventEntityDetailSchema: z.ZodType<AuditEventEntityDetail> = z
-  .strictObject({
+export const AuditEventEntityDetailSchema: z.ZodType<AuditEventEntityDetail> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -218,13 +217,9 @@ export const AuditEventEntityDetailSchema: z.ZodType<AuditEventEntityDetail> = z
     get _valueBase64Binary() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['type'],
-      choices: [{ base: 'value', names: ['valueString', 'valueBase64Binary'], required: true }],
-    }),
-  ) as unknown as z.ZodType<AuditEventEntityDetail>;
+  }),
+  { required: ['type'], choices: [{ base: 'value', names: ['valueString', 'valueBase64Binary'], required: true }] },
+) as unknown as z.ZodType<AuditEventEntityDetail>;
 
 /** FHIR R4 AuditEventEntity. */
 export interface AuditEventEntity {
@@ -348,8 +343,8 @@ export interface AuditEvent {
 }
 
 /** Validates a AuditEvent. */
-export const AuditEventSchema: z.ZodType<AuditEvent> = z
-  .strictObject({
+export const AuditEventSchema: z.ZodType<AuditEvent> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('AuditEvent'),
     id: fhirId.optional(),
     get meta() {
@@ -412,5 +407,6 @@ export const AuditEventSchema: z.ZodType<AuditEvent> = z
     get entity() {
       return z.array(AuditEventEntitySchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['recorded'] })) as unknown as z.ZodType<AuditEvent>;
+  }),
+  { required: ['recorded'] },
+) as unknown as z.ZodType<AuditEvent>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -45,33 +45,31 @@ export interface BiologicallyDerivedProductCollection {
 }
 
 /** Validates a BiologicallyDerivedProductCollection. */
-export const BiologicallyDerivedProductCollectionSchema: z.ZodType<BiologicallyDerivedProductCollection> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get collector() {
-      return ReferenceSchema.optional();
-    },
-    get source() {
-      return ReferenceSchema.optional();
-    },
-    collectedDateTime: fhirDateTime.optional(),
-    get _collectedDateTime() {
-      return ElementSchema.optional();
-    },
-    get collectedPeriod() {
-      return PeriodSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [{ base: 'collected', names: ['collectedDateTime', 'collectedPeriod'], required: false }],
+export const BiologicallyDerivedProductCollectionSchema: z.ZodType<BiologicallyDerivedProductCollection> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get collector() {
+        return ReferenceSchema.optional();
+      },
+      get source() {
+        return ReferenceSchema.optional();
+      },
+      collectedDateTime: fhirDateTime.optional(),
+      get _collectedDateTime() {
+        return ElementSchema.optional();
+      },
+      get collectedPeriod() {
+        return PeriodSchema.optional();
+      },
     }),
+    { choices: [{ base: 'collected', names: ['collectedDateTime', 'collectedPeriod'], required: false }] },
   ) as unknown as z.ZodType<BiologicallyDerivedProductCollection>;
 
 /** FHIR R4 BiologicallyDerivedProductProcessing. */
@@ -97,35 +95,35 @@ export interface BiologicallyDerivedProductProcessing {
 }
 
 /** Validates a BiologicallyDerivedProductProcessing. */
-export const BiologicallyDerivedProductProcessingSchema: z.ZodType<BiologicallyDerivedProductProcessing> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    description: fhirString.optional(),
-    get _description() {
-      return ElementSchema.optional();
-    },
-    get procedure() {
-      return CodeableConceptSchema.optional();
-    },
-    get additive() {
-      return ReferenceSchema.optional();
-    },
-    timeDateTime: fhirDateTime.optional(),
-    get _timeDateTime() {
-      return ElementSchema.optional();
-    },
-    get timePeriod() {
-      return PeriodSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ choices: [{ base: 'time', names: ['timeDateTime', 'timePeriod'], required: false }] }),
+export const BiologicallyDerivedProductProcessingSchema: z.ZodType<BiologicallyDerivedProductProcessing> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      description: fhirString.optional(),
+      get _description() {
+        return ElementSchema.optional();
+      },
+      get procedure() {
+        return CodeableConceptSchema.optional();
+      },
+      get additive() {
+        return ReferenceSchema.optional();
+      },
+      timeDateTime: fhirDateTime.optional(),
+      get _timeDateTime() {
+        return ElementSchema.optional();
+      },
+      get timePeriod() {
+        return PeriodSchema.optional();
+      },
+    }),
+    { choices: [{ base: 'time', names: ['timeDateTime', 'timePeriod'], required: false }] },
   ) as unknown as z.ZodType<BiologicallyDerivedProductProcessing>;
 
 /** FHIR R4 BiologicallyDerivedProductManipulation. */
@@ -147,29 +145,29 @@ export interface BiologicallyDerivedProductManipulation {
 }
 
 /** Validates a BiologicallyDerivedProductManipulation. */
-export const BiologicallyDerivedProductManipulationSchema: z.ZodType<BiologicallyDerivedProductManipulation> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    description: fhirString.optional(),
-    get _description() {
-      return ElementSchema.optional();
-    },
-    timeDateTime: fhirDateTime.optional(),
-    get _timeDateTime() {
-      return ElementSchema.optional();
-    },
-    get timePeriod() {
-      return PeriodSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ choices: [{ base: 'time', names: ['timeDateTime', 'timePeriod'], required: false }] }),
+export const BiologicallyDerivedProductManipulationSchema: z.ZodType<BiologicallyDerivedProductManipulation> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      description: fhirString.optional(),
+      get _description() {
+        return ElementSchema.optional();
+      },
+      timeDateTime: fhirDateTime.optional(),
+      get _timeDateTime() {
+        return ElementSchema.optional();
+      },
+      get timePeriod() {
+        return PeriodSchema.optional();
+      },
+    }),
+    { choices: [{ base: 'time', names: ['timeDateTime', 'timePeriod'], required: false }] },
   ) as unknown as z.ZodType<BiologicallyDerivedProductManipulation>;
 
 /** FHIR R4 BiologicallyDerivedProductStorage. */

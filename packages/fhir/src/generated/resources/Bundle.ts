@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type { Element, Extension, Identifier, Meta, Signature } from '../datatypes.js';
 import { ElementSchema, ExtensionSchema, IdentifierSchema, MetaSchema, SignatureSchema } from '../datatypes.js';
 import { fhirCode, fhirDecimal, fhirId, fhirInstant, fhirString, fhirUnsignedInt, fhirUri } from '../primitives.js';
@@ -24,8 +24,8 @@ export interface BundleLink {
 }
 
 /** Validates a BundleLink. */
-export const BundleLinkSchema: z.ZodType<BundleLink> = z
-  .strictObject({
+export const BundleLinkSchema: z.ZodType<BundleLink> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -41,8 +41,9 @@ export const BundleLinkSchema: z.ZodType<BundleLink> = z
     get _url() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['relation', 'url'] })) as unknown as z.ZodType<BundleLink>;
+  }),
+  { required: ['relation', 'url'] },
+) as unknown as z.ZodType<BundleLink>;
 
 /** FHIR R4 BundleEntrySearch. */
 export interface BundleEntrySearch {
@@ -108,8 +109,8 @@ export interface BundleEntryRequest {
 }
 
 /** Validates a BundleEntryRequest. */
-export const BundleEntryRequestSchema: z.ZodType<BundleEntryRequest> = z
-  .strictObject({
+export const BundleEntryRequestSchema: z.ZodType<BundleEntryRequest> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -141,8 +142,9 @@ export const BundleEntryRequestSchema: z.ZodType<BundleEntryRequest> = z
     get _ifNoneExist() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['method', 'url'] })) as unknown as z.ZodType<BundleEntryRequest>;
+  }),
+  { required: ['method', 'url'] },
+) as unknown as z.ZodType<BundleEntryRequest>;
 
 /** FHIR R4 BundleEntryResponse. */
 export interface BundleEntryResponse {
@@ -169,8 +171,8 @@ export interface BundleEntryResponse {
 }
 
 /** Validates a BundleEntryResponse. */
-export const BundleEntryResponseSchema: z.ZodType<BundleEntryResponse> = z
-  .strictObject({
+export const BundleEntryResponseSchema: z.ZodType<BundleEntryResponse> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -197,8 +199,9 @@ export const BundleEntryResponseSchema: z.ZodType<BundleEntryResponse> = z
     get outcome() {
       return AnyResourceSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<BundleEntryResponse>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<BundleEntryResponse>;
 
 /** FHIR R4 BundleEntry. */
 export interface BundleEntry {
@@ -286,8 +289,8 @@ export interface Bundle {
 }
 
 /** Validates a Bundle. */
-export const BundleSchema: z.ZodType<Bundle> = z
-  .strictObject({
+export const BundleSchema: z.ZodType<Bundle> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Bundle'),
     id: fhirId.optional(),
     get meta() {
@@ -325,5 +328,6 @@ export const BundleSchema: z.ZodType<Bundle> = z
     get signature() {
       return SignatureSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['type'] })) as unknown as z.ZodType<Bundle>;
+  }),
+  { required: ['type'] },
+) as unknown as z.ZodType<Bundle>;

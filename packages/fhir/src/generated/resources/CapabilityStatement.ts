@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Coding,
@@ -58,8 +58,8 @@ export interface CapabilityStatementSoftware {
 }
 
 /** Validates a CapabilityStatementSoftware. */
-export const CapabilityStatementSoftwareSchema: z.ZodType<CapabilityStatementSoftware> = z
-  .strictObject({
+export const CapabilityStatementSoftwareSchema: z.ZodType<CapabilityStatementSoftware> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -79,8 +79,9 @@ export const CapabilityStatementSoftwareSchema: z.ZodType<CapabilityStatementSof
     get _releaseDate() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['name'] })) as unknown as z.ZodType<CapabilityStatementSoftware>;
+  }),
+  { required: ['name'] },
+) as unknown as z.ZodType<CapabilityStatementSoftware>;
 
 /** FHIR R4 CapabilityStatementImplementation. */
 export interface CapabilityStatementImplementation {
@@ -101,8 +102,8 @@ export interface CapabilityStatementImplementation {
 }
 
 /** Validates a CapabilityStatementImplementation. */
-export const CapabilityStatementImplementationSchema: z.ZodType<CapabilityStatementImplementation> = z
-  .strictObject({
+export const CapabilityStatementImplementationSchema: z.ZodType<CapabilityStatementImplementation> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -121,10 +122,9 @@ export const CapabilityStatementImplementationSchema: z.ZodType<CapabilityStatem
     get custodian() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['description'] }),
-  ) as unknown as z.ZodType<CapabilityStatementImplementation>;
+  }),
+  { required: ['description'] },
+) as unknown as z.ZodType<CapabilityStatementImplementation>;
 
 /** FHIR R4 CapabilityStatementRestSecurity. */
 export interface CapabilityStatementRestSecurity {
@@ -183,26 +183,26 @@ export interface CapabilityStatementRestResourceInteraction {
 }
 
 /** Validates a CapabilityStatementRestResourceInteraction. */
-export const CapabilityStatementRestResourceInteractionSchema: z.ZodType<CapabilityStatementRestResourceInteraction> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    code: fhirCode.optional(),
-    get _code() {
-      return ElementSchema.optional();
-    },
-    documentation: fhirMarkdown.optional(),
-    get _documentation() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ required: ['code'] }),
+export const CapabilityStatementRestResourceInteractionSchema: z.ZodType<CapabilityStatementRestResourceInteraction> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      code: fhirCode.optional(),
+      get _code() {
+        return ElementSchema.optional();
+      },
+      documentation: fhirMarkdown.optional(),
+      get _documentation() {
+        return ElementSchema.optional();
+      },
+    }),
+    { required: ['code'] },
   ) as unknown as z.ZodType<CapabilityStatementRestResourceInteraction>;
 
 /** FHIR R4 CapabilityStatementRestResourceSearchParam. */
@@ -228,34 +228,34 @@ export interface CapabilityStatementRestResourceSearchParam {
 }
 
 /** Validates a CapabilityStatementRestResourceSearchParam. */
-export const CapabilityStatementRestResourceSearchParamSchema: z.ZodType<CapabilityStatementRestResourceSearchParam> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    name: fhirString.optional(),
-    get _name() {
-      return ElementSchema.optional();
-    },
-    definition: fhirCanonical.optional(),
-    get _definition() {
-      return ElementSchema.optional();
-    },
-    type: fhirCode.optional(),
-    get _type() {
-      return ElementSchema.optional();
-    },
-    documentation: fhirMarkdown.optional(),
-    get _documentation() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ required: ['name', 'type'] }),
+export const CapabilityStatementRestResourceSearchParamSchema: z.ZodType<CapabilityStatementRestResourceSearchParam> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      name: fhirString.optional(),
+      get _name() {
+        return ElementSchema.optional();
+      },
+      definition: fhirCanonical.optional(),
+      get _definition() {
+        return ElementSchema.optional();
+      },
+      type: fhirCode.optional(),
+      get _type() {
+        return ElementSchema.optional();
+      },
+      documentation: fhirMarkdown.optional(),
+      get _documentation() {
+        return ElementSchema.optional();
+      },
+    }),
+    { required: ['name', 'type'] },
   ) as unknown as z.ZodType<CapabilityStatementRestResourceSearchParam>;
 
 /** FHIR R4 CapabilityStatementRestResourceOperation. */
@@ -278,30 +278,30 @@ export interface CapabilityStatementRestResourceOperation {
 }
 
 /** Validates a CapabilityStatementRestResourceOperation. */
-export const CapabilityStatementRestResourceOperationSchema: z.ZodType<CapabilityStatementRestResourceOperation> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    name: fhirString.optional(),
-    get _name() {
-      return ElementSchema.optional();
-    },
-    definition: fhirCanonical.optional(),
-    get _definition() {
-      return ElementSchema.optional();
-    },
-    documentation: fhirMarkdown.optional(),
-    get _documentation() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ required: ['name', 'definition'] }),
+export const CapabilityStatementRestResourceOperationSchema: z.ZodType<CapabilityStatementRestResourceOperation> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      name: fhirString.optional(),
+      get _name() {
+        return ElementSchema.optional();
+      },
+      definition: fhirCanonical.optional(),
+      get _definition() {
+        return ElementSchema.optional();
+      },
+      documentation: fhirMarkdown.optional(),
+      get _documentation() {
+        return ElementSchema.optional();
+      },
+    }),
+    { required: ['name', 'definition'] },
   ) as unknown as z.ZodType<CapabilityStatementRestResourceOperation>;
 
 /** FHIR R4 CapabilityStatementRestResource. */
@@ -363,8 +363,8 @@ export interface CapabilityStatementRestResource {
 }
 
 /** Validates a CapabilityStatementRestResource. */
-export const CapabilityStatementRestResourceSchema: z.ZodType<CapabilityStatementRestResource> = z
-  .strictObject({
+export const CapabilityStatementRestResourceSchema: z.ZodType<CapabilityStatementRestResource> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -437,13 +437,9 @@ export const CapabilityStatementRestResourceSchema: z.ZodType<CapabilityStatemen
     get operation() {
       return z.array(CapabilityStatementRestResourceOperationSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['type'],
-      primitiveArrays: ['supportedProfile', 'referencePolicy', 'searchInclude', 'searchRevInclude'],
-    }),
-  ) as unknown as z.ZodType<CapabilityStatementRestResource>;
+  }),
+  { required: ['type'], primitiveArrays: ['supportedProfile', 'referencePolicy', 'searchInclude', 'searchRevInclude'] },
+) as unknown as z.ZodType<CapabilityStatementRestResource>;
 
 /** FHIR R4 CapabilityStatementRestInteraction. */
 export interface CapabilityStatementRestInteraction {
@@ -462,8 +458,8 @@ export interface CapabilityStatementRestInteraction {
 }
 
 /** Validates a CapabilityStatementRestInteraction. */
-export const CapabilityStatementRestInteractionSchema: z.ZodType<CapabilityStatementRestInteraction> = z
-  .strictObject({
+export const CapabilityStatementRestInteractionSchema: z.ZodType<CapabilityStatementRestInteraction> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -479,8 +475,9 @@ export const CapabilityStatementRestInteractionSchema: z.ZodType<CapabilityState
     get _documentation() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['code'] })) as unknown as z.ZodType<CapabilityStatementRestInteraction>;
+  }),
+  { required: ['code'] },
+) as unknown as z.ZodType<CapabilityStatementRestInteraction>;
 
 /** FHIR R4 CapabilityStatementRest. */
 export interface CapabilityStatementRest {
@@ -512,8 +509,8 @@ export interface CapabilityStatementRest {
 }
 
 /** Validates a CapabilityStatementRest. */
-export const CapabilityStatementRestSchema: z.ZodType<CapabilityStatementRest> = z
-  .strictObject({
+export const CapabilityStatementRestSchema: z.ZodType<CapabilityStatementRest> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -548,10 +545,9 @@ export const CapabilityStatementRestSchema: z.ZodType<CapabilityStatementRest> =
     get _compartment() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['mode'], primitiveArrays: ['compartment'] }),
-  ) as unknown as z.ZodType<CapabilityStatementRest>;
+  }),
+  { required: ['mode'], primitiveArrays: ['compartment'] },
+) as unknown as z.ZodType<CapabilityStatementRest>;
 
 /** FHIR R4 CapabilityStatementMessagingEndpoint. */
 export interface CapabilityStatementMessagingEndpoint {
@@ -569,25 +565,25 @@ export interface CapabilityStatementMessagingEndpoint {
 }
 
 /** Validates a CapabilityStatementMessagingEndpoint. */
-export const CapabilityStatementMessagingEndpointSchema: z.ZodType<CapabilityStatementMessagingEndpoint> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get protocol() {
-      return CodingSchema;
-    },
-    address: fhirUrl.optional(),
-    get _address() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ required: ['address'] }),
+export const CapabilityStatementMessagingEndpointSchema: z.ZodType<CapabilityStatementMessagingEndpoint> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get protocol() {
+        return CodingSchema;
+      },
+      address: fhirUrl.optional(),
+      get _address() {
+        return ElementSchema.optional();
+      },
+    }),
+    { required: ['address'] },
   ) as unknown as z.ZodType<CapabilityStatementMessagingEndpoint>;
 
 /** FHIR R4 CapabilityStatementMessagingSupportedMessage. */
@@ -608,8 +604,8 @@ export interface CapabilityStatementMessagingSupportedMessage {
 
 /** Validates a CapabilityStatementMessagingSupportedMessage. */
 export const CapabilityStatementMessagingSupportedMessageSchema: z.ZodType<CapabilityStatementMessagingSupportedMessage> =
-  z
-    .strictObject({
+  withElementRules(
+    z.strictObject({
       id: fhirString.optional(),
       get extension() {
         return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -625,10 +621,9 @@ export const CapabilityStatementMessagingSupportedMessageSchema: z.ZodType<Capab
       get _definition() {
         return ElementSchema.optional();
       },
-    })
-    .superRefine(
-      ...elementRules({ required: ['mode', 'definition'] }),
-    ) as unknown as z.ZodType<CapabilityStatementMessagingSupportedMessage>;
+    }),
+    { required: ['mode', 'definition'] },
+  ) as unknown as z.ZodType<CapabilityStatementMessagingSupportedMessage>;
 
 /** FHIR R4 CapabilityStatementMessaging. */
 export interface CapabilityStatementMessaging {
@@ -695,8 +690,8 @@ export interface CapabilityStatementDocument {
 }
 
 /** Validates a CapabilityStatementDocument. */
-export const CapabilityStatementDocumentSchema: z.ZodType<CapabilityStatementDocument> = z
-  .strictObject({
+export const CapabilityStatementDocumentSchema: z.ZodType<CapabilityStatementDocument> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -716,8 +711,9 @@ export const CapabilityStatementDocumentSchema: z.ZodType<CapabilityStatementDoc
     get _profile() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['mode', 'profile'] })) as unknown as z.ZodType<CapabilityStatementDocument>;
+  }),
+  { required: ['mode', 'profile'] },
+) as unknown as z.ZodType<CapabilityStatementDocument>;
 
 /** FHIR R4 CapabilityStatement. */
 export interface CapabilityStatement {
@@ -813,8 +809,8 @@ export interface CapabilityStatement {
 }
 
 /** Validates a CapabilityStatement. */
-export const CapabilityStatementSchema: z.ZodType<CapabilityStatement> = z
-  .strictObject({
+export const CapabilityStatementSchema: z.ZodType<CapabilityStatement> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('CapabilityStatement'),
     id: fhirId.optional(),
     get meta() {
@@ -936,10 +932,9 @@ export const CapabilityStatementSchema: z.ZodType<CapabilityStatement> = z
     get document() {
       return z.array(CapabilityStatementDocumentSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status', 'date', 'kind', 'fhirVersion', 'format'],
-      primitiveArrays: ['instantiates', 'imports', 'format', 'patchFormat', 'implementationGuide'],
-    }),
-  ) as unknown as z.ZodType<CapabilityStatement>;
+  }),
+  {
+    required: ['status', 'date', 'kind', 'fhirVersion', 'format'],
+    primitiveArrays: ['instantiates', 'imports', 'format', 'patchFormat', 'implementationGuide'],
+  },
+) as unknown as z.ZodType<CapabilityStatement>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -89,8 +89,8 @@ export interface CarePlanActivityDetail {
 }
 
 /** Validates a CarePlanActivityDetail. */
-export const CarePlanActivityDetailSchema: z.ZodType<CarePlanActivityDetail> = z
-  .strictObject({
+export const CarePlanActivityDetailSchema: z.ZodType<CarePlanActivityDetail> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -165,17 +165,16 @@ export const CarePlanActivityDetailSchema: z.ZodType<CarePlanActivityDetail> = z
     get _description() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [
-        { base: 'scheduled', names: ['scheduledTiming', 'scheduledPeriod', 'scheduledString'], required: false },
-        { base: 'product', names: ['productCodeableConcept', 'productReference'], required: false },
-      ],
-      primitiveArrays: ['instantiatesCanonical', 'instantiatesUri'],
-    }),
-  ) as unknown as z.ZodType<CarePlanActivityDetail>;
+  }),
+  {
+    required: ['status'],
+    choices: [
+      { base: 'scheduled', names: ['scheduledTiming', 'scheduledPeriod', 'scheduledString'], required: false },
+      { base: 'product', names: ['productCodeableConcept', 'productReference'], required: false },
+    ],
+    primitiveArrays: ['instantiatesCanonical', 'instantiatesUri'],
+  },
+) as unknown as z.ZodType<CarePlanActivityDetail>;
 
 /** FHIR R4 CarePlanActivity. */
 export interface CarePlanActivity {
@@ -300,8 +299,8 @@ export interface CarePlan {
 }
 
 /** Validates a CarePlan. */
-export const CarePlanSchema: z.ZodType<CarePlan> = z
-  .strictObject({
+export const CarePlanSchema: z.ZodType<CarePlan> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('CarePlan'),
     id: fhirId.optional(),
     get meta() {
@@ -403,7 +402,6 @@ export const CarePlanSchema: z.ZodType<CarePlan> = z
     get note() {
       return z.array(AnnotationSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['status', 'intent'], primitiveArrays: ['instantiatesCanonical', 'instantiatesUri'] }),
-  ) as unknown as z.ZodType<CarePlan>;
+  }),
+  { required: ['status', 'intent'], primitiveArrays: ['instantiatesCanonical', 'instantiatesUri'] },
+) as unknown as z.ZodType<CarePlan>;

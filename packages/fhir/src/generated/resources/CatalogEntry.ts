@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -41,8 +41,8 @@ export interface CatalogEntryRelatedEntry {
 }
 
 /** Validates a CatalogEntryRelatedEntry. */
-export const CatalogEntryRelatedEntrySchema: z.ZodType<CatalogEntryRelatedEntry> = z
-  .strictObject({
+export const CatalogEntryRelatedEntrySchema: z.ZodType<CatalogEntryRelatedEntry> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -57,8 +57,9 @@ export const CatalogEntryRelatedEntrySchema: z.ZodType<CatalogEntryRelatedEntry>
     get item() {
       return ReferenceSchema;
     },
-  })
-  .superRefine(...elementRules({ required: ['relationtype'] })) as unknown as z.ZodType<CatalogEntryRelatedEntry>;
+  }),
+  { required: ['relationtype'] },
+) as unknown as z.ZodType<CatalogEntryRelatedEntry>;
 
 /** FHIR R4 CatalogEntry. */
 export interface CatalogEntry {
@@ -114,8 +115,8 @@ export interface CatalogEntry {
 }
 
 /** Validates a CatalogEntry. */
-export const CatalogEntrySchema: z.ZodType<CatalogEntry> = z
-  .strictObject({
+export const CatalogEntrySchema: z.ZodType<CatalogEntry> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('CatalogEntry'),
     id: fhirId.optional(),
     get meta() {
@@ -184,5 +185,6 @@ export const CatalogEntrySchema: z.ZodType<CatalogEntry> = z
     get relatedEntry() {
       return z.array(CatalogEntryRelatedEntrySchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['orderable'] })) as unknown as z.ZodType<CatalogEntry>;
+  }),
+  { required: ['orderable'] },
+) as unknown as z.ZodType<CatalogEntry>;

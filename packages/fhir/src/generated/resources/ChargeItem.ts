@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -153,8 +153,8 @@ export interface ChargeItem {
 }
 
 /** Validates a ChargeItem. */
-export const ChargeItemSchema: z.ZodType<ChargeItem> = z
-  .strictObject({
+export const ChargeItemSchema: z.ZodType<ChargeItem> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('ChargeItem'),
     id: fhirId.optional(),
     get meta() {
@@ -274,14 +274,13 @@ export const ChargeItemSchema: z.ZodType<ChargeItem> = z
     get supportingInformation() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [
-        { base: 'occurrence', names: ['occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming'], required: false },
-        { base: 'product', names: ['productReference', 'productCodeableConcept'], required: false },
-      ],
-      primitiveArrays: ['definitionUri', 'definitionCanonical'],
-    }),
-  ) as unknown as z.ZodType<ChargeItem>;
+  }),
+  {
+    required: ['status'],
+    choices: [
+      { base: 'occurrence', names: ['occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming'], required: false },
+      { base: 'product', names: ['productReference', 'productCodeableConcept'], required: false },
+    ],
+    primitiveArrays: ['definitionUri', 'definitionCanonical'],
+  },
+) as unknown as z.ZodType<ChargeItem>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   ContactDetail,
@@ -106,8 +106,8 @@ export interface ChargeItemDefinitionPropertyGroupPriceComponent {
 
 /** Validates a ChargeItemDefinitionPropertyGroupPriceComponent. */
 export const ChargeItemDefinitionPropertyGroupPriceComponentSchema: z.ZodType<ChargeItemDefinitionPropertyGroupPriceComponent> =
-  z
-    .strictObject({
+  withElementRules(
+    z.strictObject({
       id: fhirString.optional(),
       get extension() {
         return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -129,10 +129,9 @@ export const ChargeItemDefinitionPropertyGroupPriceComponentSchema: z.ZodType<Ch
       get amount() {
         return MoneySchema.optional();
       },
-    })
-    .superRefine(
-      ...elementRules({ required: ['type'] }),
-    ) as unknown as z.ZodType<ChargeItemDefinitionPropertyGroupPriceComponent>;
+    }),
+    { required: ['type'] },
+  ) as unknown as z.ZodType<ChargeItemDefinitionPropertyGroupPriceComponent>;
 
 /** FHIR R4 ChargeItemDefinitionPropertyGroup. */
 export interface ChargeItemDefinitionPropertyGroup {
@@ -249,8 +248,8 @@ export interface ChargeItemDefinition {
 }
 
 /** Validates a ChargeItemDefinition. */
-export const ChargeItemDefinitionSchema: z.ZodType<ChargeItemDefinition> = z
-  .strictObject({
+export const ChargeItemDefinitionSchema: z.ZodType<ChargeItemDefinition> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('ChargeItemDefinition'),
     id: fhirId.optional(),
     get meta() {
@@ -359,7 +358,6 @@ export const ChargeItemDefinitionSchema: z.ZodType<ChargeItemDefinition> = z
     get propertyGroup() {
       return z.array(ChargeItemDefinitionPropertyGroupSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['url', 'status'], primitiveArrays: ['derivedFromUri', 'partOf', 'replaces'] }),
-  ) as unknown as z.ZodType<ChargeItemDefinition>;
+  }),
+  { required: ['url', 'status'], primitiveArrays: ['derivedFromUri', 'partOf', 'replaces'] },
+) as unknown as z.ZodType<ChargeItemDefinition>;

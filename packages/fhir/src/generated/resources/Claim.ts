@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Address,
   Attachment,
@@ -133,8 +133,8 @@ export interface ClaimCareTeam {
 }
 
 /** Validates a ClaimCareTeam. */
-export const ClaimCareTeamSchema: z.ZodType<ClaimCareTeam> = z
-  .strictObject({
+export const ClaimCareTeamSchema: z.ZodType<ClaimCareTeam> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -159,8 +159,9 @@ export const ClaimCareTeamSchema: z.ZodType<ClaimCareTeam> = z
     get qualification() {
       return CodeableConceptSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['sequence'] })) as unknown as z.ZodType<ClaimCareTeam>;
+  }),
+  { required: ['sequence'] },
+) as unknown as z.ZodType<ClaimCareTeam>;
 
 /** FHIR R4 ClaimSupportingInfo. */
 export interface ClaimSupportingInfo {
@@ -199,8 +200,8 @@ export interface ClaimSupportingInfo {
 }
 
 /** Validates a ClaimSupportingInfo. */
-export const ClaimSupportingInfoSchema: z.ZodType<ClaimSupportingInfo> = z
-  .strictObject({
+export const ClaimSupportingInfoSchema: z.ZodType<ClaimSupportingInfo> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -245,20 +246,19 @@ export const ClaimSupportingInfoSchema: z.ZodType<ClaimSupportingInfo> = z
     get reason() {
       return CodeableConceptSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['sequence'],
-      choices: [
-        { base: 'timing', names: ['timingDate', 'timingPeriod'], required: false },
-        {
-          base: 'value',
-          names: ['valueBoolean', 'valueString', 'valueQuantity', 'valueAttachment', 'valueReference'],
-          required: false,
-        },
-      ],
-    }),
-  ) as unknown as z.ZodType<ClaimSupportingInfo>;
+  }),
+  {
+    required: ['sequence'],
+    choices: [
+      { base: 'timing', names: ['timingDate', 'timingPeriod'], required: false },
+      {
+        base: 'value',
+        names: ['valueBoolean', 'valueString', 'valueQuantity', 'valueAttachment', 'valueReference'],
+        required: false,
+      },
+    ],
+  },
+) as unknown as z.ZodType<ClaimSupportingInfo>;
 
 /** FHIR R4 ClaimDiagnosis. */
 export interface ClaimDiagnosis {
@@ -284,8 +284,8 @@ export interface ClaimDiagnosis {
 }
 
 /** Validates a ClaimDiagnosis. */
-export const ClaimDiagnosisSchema: z.ZodType<ClaimDiagnosis> = z
-  .strictObject({
+export const ClaimDiagnosisSchema: z.ZodType<ClaimDiagnosis> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -312,13 +312,12 @@ export const ClaimDiagnosisSchema: z.ZodType<ClaimDiagnosis> = z
     get packageCode() {
       return CodeableConceptSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['sequence'],
-      choices: [{ base: 'diagnosis', names: ['diagnosisCodeableConcept', 'diagnosisReference'], required: true }],
-    }),
-  ) as unknown as z.ZodType<ClaimDiagnosis>;
+  }),
+  {
+    required: ['sequence'],
+    choices: [{ base: 'diagnosis', names: ['diagnosisCodeableConcept', 'diagnosisReference'], required: true }],
+  },
+) as unknown as z.ZodType<ClaimDiagnosis>;
 
 /** FHIR R4 ClaimProcedure. */
 export interface ClaimProcedure {
@@ -345,8 +344,8 @@ export interface ClaimProcedure {
 }
 
 /** Validates a ClaimProcedure. */
-export const ClaimProcedureSchema: z.ZodType<ClaimProcedure> = z
-  .strictObject({
+export const ClaimProcedureSchema: z.ZodType<ClaimProcedure> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -374,13 +373,12 @@ export const ClaimProcedureSchema: z.ZodType<ClaimProcedure> = z
     get udi() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['sequence'],
-      choices: [{ base: 'procedure', names: ['procedureCodeableConcept', 'procedureReference'], required: true }],
-    }),
-  ) as unknown as z.ZodType<ClaimProcedure>;
+  }),
+  {
+    required: ['sequence'],
+    choices: [{ base: 'procedure', names: ['procedureCodeableConcept', 'procedureReference'], required: true }],
+  },
+) as unknown as z.ZodType<ClaimProcedure>;
 
 /** FHIR R4 ClaimInsurance. */
 export interface ClaimInsurance {
@@ -411,8 +409,8 @@ export interface ClaimInsurance {
 }
 
 /** Validates a ClaimInsurance. */
-export const ClaimInsuranceSchema: z.ZodType<ClaimInsurance> = z
-  .strictObject({
+export const ClaimInsuranceSchema: z.ZodType<ClaimInsurance> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -445,10 +443,9 @@ export const ClaimInsuranceSchema: z.ZodType<ClaimInsurance> = z
     get claimResponse() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['sequence', 'focal'], primitiveArrays: ['preAuthRef'] }),
-  ) as unknown as z.ZodType<ClaimInsurance>;
+  }),
+  { required: ['sequence', 'focal'], primitiveArrays: ['preAuthRef'] },
+) as unknown as z.ZodType<ClaimInsurance>;
 
 /** FHIR R4 ClaimAccident. */
 export interface ClaimAccident {
@@ -470,8 +467,8 @@ export interface ClaimAccident {
 }
 
 /** Validates a ClaimAccident. */
-export const ClaimAccidentSchema: z.ZodType<ClaimAccident> = z
-  .strictObject({
+export const ClaimAccidentSchema: z.ZodType<ClaimAccident> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -492,13 +489,12 @@ export const ClaimAccidentSchema: z.ZodType<ClaimAccident> = z
     get locationReference() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['date'],
-      choices: [{ base: 'location', names: ['locationAddress', 'locationReference'], required: false }],
-    }),
-  ) as unknown as z.ZodType<ClaimAccident>;
+  }),
+  {
+    required: ['date'],
+    choices: [{ base: 'location', names: ['locationAddress', 'locationReference'], required: false }],
+  },
+) as unknown as z.ZodType<ClaimAccident>;
 
 /** FHIR R4 ClaimItemDetailSubDetail. */
 export interface ClaimItemDetailSubDetail {
@@ -535,8 +531,8 @@ export interface ClaimItemDetailSubDetail {
 }
 
 /** Validates a ClaimItemDetailSubDetail. */
-export const ClaimItemDetailSubDetailSchema: z.ZodType<ClaimItemDetailSubDetail> = z
-  .strictObject({
+export const ClaimItemDetailSubDetailSchema: z.ZodType<ClaimItemDetailSubDetail> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -579,8 +575,9 @@ export const ClaimItemDetailSubDetailSchema: z.ZodType<ClaimItemDetailSubDetail>
     get udi() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['sequence'] })) as unknown as z.ZodType<ClaimItemDetailSubDetail>;
+  }),
+  { required: ['sequence'] },
+) as unknown as z.ZodType<ClaimItemDetailSubDetail>;
 
 /** FHIR R4 ClaimItemDetail. */
 export interface ClaimItemDetail {
@@ -619,8 +616,8 @@ export interface ClaimItemDetail {
 }
 
 /** Validates a ClaimItemDetail. */
-export const ClaimItemDetailSchema: z.ZodType<ClaimItemDetail> = z
-  .strictObject({
+export const ClaimItemDetailSchema: z.ZodType<ClaimItemDetail> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -666,8 +663,9 @@ export const ClaimItemDetailSchema: z.ZodType<ClaimItemDetail> = z
     get subDetail() {
       return z.array(ClaimItemDetailSubDetailSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['sequence'] })) as unknown as z.ZodType<ClaimItemDetail>;
+  }),
+  { required: ['sequence'] },
+) as unknown as z.ZodType<ClaimItemDetail>;
 
 /** FHIR R4 ClaimItem. */
 export interface ClaimItem {
@@ -735,8 +733,8 @@ export interface ClaimItem {
 }
 
 /** Validates a ClaimItem. */
-export const ClaimItemSchema: z.ZodType<ClaimItem> = z
-  .strictObject({
+export const ClaimItemSchema: z.ZodType<ClaimItem> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -823,21 +821,16 @@ export const ClaimItemSchema: z.ZodType<ClaimItem> = z
     get detail() {
       return z.array(ClaimItemDetailSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['sequence'],
-      choices: [
-        { base: 'serviced', names: ['servicedDate', 'servicedPeriod'], required: false },
-        {
-          base: 'location',
-          names: ['locationCodeableConcept', 'locationAddress', 'locationReference'],
-          required: false,
-        },
-      ],
-      primitiveArrays: ['careTeamSequence', 'diagnosisSequence', 'procedureSequence', 'informationSequence'],
-    }),
-  ) as unknown as z.ZodType<ClaimItem>;
+  }),
+  {
+    required: ['sequence'],
+    choices: [
+      { base: 'serviced', names: ['servicedDate', 'servicedPeriod'], required: false },
+      { base: 'location', names: ['locationCodeableConcept', 'locationAddress', 'locationReference'], required: false },
+    ],
+    primitiveArrays: ['careTeamSequence', 'diagnosisSequence', 'procedureSequence', 'informationSequence'],
+  },
+) as unknown as z.ZodType<ClaimItem>;
 
 /** FHIR R4 Claim. */
 export interface Claim {
@@ -920,8 +913,8 @@ export interface Claim {
 }
 
 /** Validates a Claim. */
-export const ClaimSchema: z.ZodType<Claim> = z
-  .strictObject({
+export const ClaimSchema: z.ZodType<Claim> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Claim'),
     id: fhirId.optional(),
     get meta() {
@@ -1031,5 +1024,6 @@ export const ClaimSchema: z.ZodType<Claim> = z
     get total() {
       return MoneySchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status', 'use', 'created'] })) as unknown as z.ZodType<Claim>;
+  }),
+  { required: ['status', 'use', 'created'] },
+) as unknown as z.ZodType<Claim>;

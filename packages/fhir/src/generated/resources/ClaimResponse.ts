@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Address,
   Attachment,
@@ -105,8 +105,8 @@ export interface ClaimResponseItemDetailSubDetail {
 }
 
 /** Validates a ClaimResponseItemDetailSubDetail. */
-export const ClaimResponseItemDetailSubDetailSchema: z.ZodType<ClaimResponseItemDetailSubDetail> = z
-  .strictObject({
+export const ClaimResponseItemDetailSubDetailSchema: z.ZodType<ClaimResponseItemDetailSubDetail> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -125,10 +125,9 @@ export const ClaimResponseItemDetailSubDetailSchema: z.ZodType<ClaimResponseItem
     get adjudication() {
       return z.array(ClaimResponseItemAdjudicationSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['subDetailSequence'], primitiveArrays: ['noteNumber'] }),
-  ) as unknown as z.ZodType<ClaimResponseItemDetailSubDetail>;
+  }),
+  { required: ['subDetailSequence'], primitiveArrays: ['noteNumber'] },
+) as unknown as z.ZodType<ClaimResponseItemDetailSubDetail>;
 
 /** FHIR R4 ClaimResponseItemDetail. */
 export interface ClaimResponseItemDetail {
@@ -151,8 +150,8 @@ export interface ClaimResponseItemDetail {
 }
 
 /** Validates a ClaimResponseItemDetail. */
-export const ClaimResponseItemDetailSchema: z.ZodType<ClaimResponseItemDetail> = z
-  .strictObject({
+export const ClaimResponseItemDetailSchema: z.ZodType<ClaimResponseItemDetail> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -174,10 +173,9 @@ export const ClaimResponseItemDetailSchema: z.ZodType<ClaimResponseItemDetail> =
     get subDetail() {
       return z.array(ClaimResponseItemDetailSubDetailSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['detailSequence'], primitiveArrays: ['noteNumber'] }),
-  ) as unknown as z.ZodType<ClaimResponseItemDetail>;
+  }),
+  { required: ['detailSequence'], primitiveArrays: ['noteNumber'] },
+) as unknown as z.ZodType<ClaimResponseItemDetail>;
 
 /** FHIR R4 ClaimResponseItem. */
 export interface ClaimResponseItem {
@@ -200,8 +198,8 @@ export interface ClaimResponseItem {
 }
 
 /** Validates a ClaimResponseItem. */
-export const ClaimResponseItemSchema: z.ZodType<ClaimResponseItem> = z
-  .strictObject({
+export const ClaimResponseItemSchema: z.ZodType<ClaimResponseItem> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -223,10 +221,9 @@ export const ClaimResponseItemSchema: z.ZodType<ClaimResponseItem> = z
     get detail() {
       return z.array(ClaimResponseItemDetailSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['itemSequence'], primitiveArrays: ['noteNumber'] }),
-  ) as unknown as z.ZodType<ClaimResponseItem>;
+  }),
+  { required: ['itemSequence'], primitiveArrays: ['noteNumber'] },
+) as unknown as z.ZodType<ClaimResponseItem>;
 
 /** FHIR R4 ClaimResponseAddItemDetailSubDetail. */
 export interface ClaimResponseAddItemDetailSubDetail {
@@ -257,44 +254,44 @@ export interface ClaimResponseAddItemDetailSubDetail {
 }
 
 /** Validates a ClaimResponseAddItemDetailSubDetail. */
-export const ClaimResponseAddItemDetailSubDetailSchema: z.ZodType<ClaimResponseAddItemDetailSubDetail> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get productOrService() {
-      return CodeableConceptSchema;
-    },
-    get modifier() {
-      return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
-    },
-    get quantity() {
-      return QuantitySchema.optional();
-    },
-    get unitPrice() {
-      return MoneySchema.optional();
-    },
-    factor: fhirDecimal.optional(),
-    get _factor() {
-      return ElementSchema.optional();
-    },
-    get net() {
-      return MoneySchema.optional();
-    },
-    noteNumber: z.array(fhirPositiveInt.nullable()).min(1, NOT_EMPTY).optional(),
-    get _noteNumber() {
-      return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
-    },
-    get adjudication() {
-      return z.array(ClaimResponseItemAdjudicationSchema).min(1, NOT_EMPTY);
-    },
-  })
-  .superRefine(
-    ...elementRules({ primitiveArrays: ['noteNumber'] }),
+export const ClaimResponseAddItemDetailSubDetailSchema: z.ZodType<ClaimResponseAddItemDetailSubDetail> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get productOrService() {
+        return CodeableConceptSchema;
+      },
+      get modifier() {
+        return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
+      },
+      get quantity() {
+        return QuantitySchema.optional();
+      },
+      get unitPrice() {
+        return MoneySchema.optional();
+      },
+      factor: fhirDecimal.optional(),
+      get _factor() {
+        return ElementSchema.optional();
+      },
+      get net() {
+        return MoneySchema.optional();
+      },
+      noteNumber: z.array(fhirPositiveInt.nullable()).min(1, NOT_EMPTY).optional(),
+      get _noteNumber() {
+        return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
+      },
+      get adjudication() {
+        return z.array(ClaimResponseItemAdjudicationSchema).min(1, NOT_EMPTY);
+      },
+    }),
+    { primitiveArrays: ['noteNumber'] },
   ) as unknown as z.ZodType<ClaimResponseAddItemDetailSubDetail>;
 
 /** FHIR R4 ClaimResponseAddItemDetail. */
@@ -328,8 +325,8 @@ export interface ClaimResponseAddItemDetail {
 }
 
 /** Validates a ClaimResponseAddItemDetail. */
-export const ClaimResponseAddItemDetailSchema: z.ZodType<ClaimResponseAddItemDetail> = z
-  .strictObject({
+export const ClaimResponseAddItemDetailSchema: z.ZodType<ClaimResponseAddItemDetail> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -366,10 +363,9 @@ export const ClaimResponseAddItemDetailSchema: z.ZodType<ClaimResponseAddItemDet
     get subDetail() {
       return z.array(ClaimResponseAddItemDetailSubDetailSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ primitiveArrays: ['noteNumber'] }),
-  ) as unknown as z.ZodType<ClaimResponseAddItemDetail>;
+  }),
+  { primitiveArrays: ['noteNumber'] },
+) as unknown as z.ZodType<ClaimResponseAddItemDetail>;
 
 /** FHIR R4 ClaimResponseAddItem. */
 export interface ClaimResponseAddItem {
@@ -430,8 +426,8 @@ export interface ClaimResponseAddItem {
 }
 
 /** Validates a ClaimResponseAddItem. */
-export const ClaimResponseAddItemSchema: z.ZodType<ClaimResponseAddItem> = z
-  .strictObject({
+export const ClaimResponseAddItemSchema: z.ZodType<ClaimResponseAddItem> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -508,20 +504,15 @@ export const ClaimResponseAddItemSchema: z.ZodType<ClaimResponseAddItem> = z
     get detail() {
       return z.array(ClaimResponseAddItemDetailSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        { base: 'serviced', names: ['servicedDate', 'servicedPeriod'], required: false },
-        {
-          base: 'location',
-          names: ['locationCodeableConcept', 'locationAddress', 'locationReference'],
-          required: false,
-        },
-      ],
-      primitiveArrays: ['itemSequence', 'detailSequence', 'subdetailSequence', 'noteNumber'],
-    }),
-  ) as unknown as z.ZodType<ClaimResponseAddItem>;
+  }),
+  {
+    choices: [
+      { base: 'serviced', names: ['servicedDate', 'servicedPeriod'], required: false },
+      { base: 'location', names: ['locationCodeableConcept', 'locationAddress', 'locationReference'], required: false },
+    ],
+    primitiveArrays: ['itemSequence', 'detailSequence', 'subdetailSequence', 'noteNumber'],
+  },
+) as unknown as z.ZodType<ClaimResponseAddItem>;
 
 /** FHIR R4 ClaimResponseTotal. */
 export interface ClaimResponseTotal {
@@ -629,8 +620,8 @@ export interface ClaimResponseProcessNote {
 }
 
 /** Validates a ClaimResponseProcessNote. */
-export const ClaimResponseProcessNoteSchema: z.ZodType<ClaimResponseProcessNote> = z
-  .strictObject({
+export const ClaimResponseProcessNoteSchema: z.ZodType<ClaimResponseProcessNote> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -653,8 +644,9 @@ export const ClaimResponseProcessNoteSchema: z.ZodType<ClaimResponseProcessNote>
     get language() {
       return CodeableConceptSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['text'] })) as unknown as z.ZodType<ClaimResponseProcessNote>;
+  }),
+  { required: ['text'] },
+) as unknown as z.ZodType<ClaimResponseProcessNote>;
 
 /** FHIR R4 ClaimResponseInsurance. */
 export interface ClaimResponseInsurance {
@@ -680,8 +672,8 @@ export interface ClaimResponseInsurance {
 }
 
 /** Validates a ClaimResponseInsurance. */
-export const ClaimResponseInsuranceSchema: z.ZodType<ClaimResponseInsurance> = z
-  .strictObject({
+export const ClaimResponseInsuranceSchema: z.ZodType<ClaimResponseInsurance> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -707,8 +699,9 @@ export const ClaimResponseInsuranceSchema: z.ZodType<ClaimResponseInsurance> = z
     get claimResponse() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['sequence', 'focal'] })) as unknown as z.ZodType<ClaimResponseInsurance>;
+  }),
+  { required: ['sequence', 'focal'] },
+) as unknown as z.ZodType<ClaimResponseInsurance>;
 
 /** FHIR R4 ClaimResponseError. */
 export interface ClaimResponseError {
@@ -841,8 +834,8 @@ export interface ClaimResponse {
 }
 
 /** Validates a ClaimResponse. */
-export const ClaimResponseSchema: z.ZodType<ClaimResponse> = z
-  .strictObject({
+export const ClaimResponseSchema: z.ZodType<ClaimResponse> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('ClaimResponse'),
     id: fhirId.optional(),
     get meta() {
@@ -955,7 +948,6 @@ export const ClaimResponseSchema: z.ZodType<ClaimResponse> = z
     get error() {
       return z.array(ClaimResponseErrorSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['status', 'use', 'created', 'outcome'] }),
-  ) as unknown as z.ZodType<ClaimResponse>;
+  }),
+  { required: ['status', 'use', 'created', 'outcome'] },
+) as unknown as z.ZodType<ClaimResponse>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -168,8 +168,8 @@ export interface ClinicalImpression {
 }
 
 /** Validates a ClinicalImpression. */
-export const ClinicalImpressionSchema: z.ZodType<ClinicalImpression> = z
-  .strictObject({
+export const ClinicalImpressionSchema: z.ZodType<ClinicalImpression> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('ClinicalImpression'),
     id: fhirId.optional(),
     get meta() {
@@ -264,11 +264,10 @@ export const ClinicalImpressionSchema: z.ZodType<ClinicalImpression> = z
     get note() {
       return z.array(AnnotationSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [{ base: 'effective', names: ['effectiveDateTime', 'effectivePeriod'], required: false }],
-      primitiveArrays: ['protocol'],
-    }),
-  ) as unknown as z.ZodType<ClinicalImpression>;
+  }),
+  {
+    required: ['status'],
+    choices: [{ base: 'effective', names: ['effectiveDateTime', 'effectivePeriod'], required: false }],
+    primitiveArrays: ['protocol'],
+  },
+) as unknown as z.ZodType<ClinicalImpression>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Coding,
@@ -62,8 +62,8 @@ export interface CodeSystemFilter {
 }
 
 /** Validates a CodeSystemFilter. */
-export const CodeSystemFilterSchema: z.ZodType<CodeSystemFilter> = z
-  .strictObject({
+export const CodeSystemFilterSchema: z.ZodType<CodeSystemFilter> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -87,10 +87,9 @@ export const CodeSystemFilterSchema: z.ZodType<CodeSystemFilter> = z
     get _value() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['code', 'operator', 'value'], primitiveArrays: ['operator'] }),
-  ) as unknown as z.ZodType<CodeSystemFilter>;
+  }),
+  { required: ['code', 'operator', 'value'], primitiveArrays: ['operator'] },
+) as unknown as z.ZodType<CodeSystemFilter>;
 
 /** FHIR R4 CodeSystemProperty. */
 export interface CodeSystemProperty {
@@ -115,8 +114,8 @@ export interface CodeSystemProperty {
 }
 
 /** Validates a CodeSystemProperty. */
-export const CodeSystemPropertySchema: z.ZodType<CodeSystemProperty> = z
-  .strictObject({
+export const CodeSystemPropertySchema: z.ZodType<CodeSystemProperty> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -140,8 +139,9 @@ export const CodeSystemPropertySchema: z.ZodType<CodeSystemProperty> = z
     get _type() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['code', 'type'] })) as unknown as z.ZodType<CodeSystemProperty>;
+  }),
+  { required: ['code', 'type'] },
+) as unknown as z.ZodType<CodeSystemProperty>;
 
 /** FHIR R4 CodeSystemConceptDesignation. */
 export interface CodeSystemConceptDesignation {
@@ -162,8 +162,8 @@ export interface CodeSystemConceptDesignation {
 }
 
 /** Validates a CodeSystemConceptDesignation. */
-export const CodeSystemConceptDesignationSchema: z.ZodType<CodeSystemConceptDesignation> = z
-  .strictObject({
+export const CodeSystemConceptDesignationSchema: z.ZodType<CodeSystemConceptDesignation> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -182,8 +182,9 @@ export const CodeSystemConceptDesignationSchema: z.ZodType<CodeSystemConceptDesi
     get _value() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['value'] })) as unknown as z.ZodType<CodeSystemConceptDesignation>;
+  }),
+  { required: ['value'] },
+) as unknown as z.ZodType<CodeSystemConceptDesignation>;
 
 /** FHIR R4 CodeSystemConceptProperty. */
 export interface CodeSystemConceptProperty {
@@ -219,8 +220,8 @@ export interface CodeSystemConceptProperty {
 }
 
 /** Validates a CodeSystemConceptProperty. */
-export const CodeSystemConceptPropertySchema: z.ZodType<CodeSystemConceptProperty> = z
-  .strictObject({
+export const CodeSystemConceptPropertySchema: z.ZodType<CodeSystemConceptProperty> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -259,27 +260,26 @@ export const CodeSystemConceptPropertySchema: z.ZodType<CodeSystemConceptPropert
     get _valueDecimal() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['code'],
-      choices: [
-        {
-          base: 'value',
-          names: [
-            'valueCode',
-            'valueCoding',
-            'valueString',
-            'valueInteger',
-            'valueBoolean',
-            'valueDateTime',
-            'valueDecimal',
-          ],
-          required: true,
-        },
-      ],
-    }),
-  ) as unknown as z.ZodType<CodeSystemConceptProperty>;
+  }),
+  {
+    required: ['code'],
+    choices: [
+      {
+        base: 'value',
+        names: [
+          'valueCode',
+          'valueCoding',
+          'valueString',
+          'valueInteger',
+          'valueBoolean',
+          'valueDateTime',
+          'valueDecimal',
+        ],
+        required: true,
+      },
+    ],
+  },
+) as unknown as z.ZodType<CodeSystemConceptProperty>;
 
 /** FHIR R4 CodeSystemConcept. */
 export interface CodeSystemConcept {
@@ -307,8 +307,8 @@ export interface CodeSystemConcept {
 }
 
 /** Validates a CodeSystemConcept. */
-export const CodeSystemConceptSchema: z.ZodType<CodeSystemConcept> = z
-  .strictObject({
+export const CodeSystemConceptSchema: z.ZodType<CodeSystemConcept> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -337,8 +337,9 @@ export const CodeSystemConceptSchema: z.ZodType<CodeSystemConcept> = z
     get concept() {
       return z.array(CodeSystemConceptSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['code'] })) as unknown as z.ZodType<CodeSystemConcept>;
+  }),
+  { required: ['code'] },
+) as unknown as z.ZodType<CodeSystemConcept>;
 
 /** FHIR R4 CodeSystem. */
 export interface CodeSystem {
@@ -435,8 +436,8 @@ export interface CodeSystem {
 }
 
 /** Validates a CodeSystem. */
-export const CodeSystemSchema: z.ZodType<CodeSystem> = z
-  .strictObject({
+export const CodeSystemSchema: z.ZodType<CodeSystem> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('CodeSystem'),
     id: fhirId.optional(),
     get meta() {
@@ -559,5 +560,6 @@ export const CodeSystemSchema: z.ZodType<CodeSystem> = z
     get concept() {
       return z.array(CodeSystemConceptSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status', 'content'] })) as unknown as z.ZodType<CodeSystem>;
+  }),
+  { required: ['status', 'content'] },
+) as unknown as z.ZodType<CodeSystem>;

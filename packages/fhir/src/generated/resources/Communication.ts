@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   Attachment,
@@ -45,8 +45,8 @@ export interface CommunicationPayload {
 }
 
 /** Validates a CommunicationPayload. */
-export const CommunicationPayloadSchema: z.ZodType<CommunicationPayload> = z
-  .strictObject({
+export const CommunicationPayloadSchema: z.ZodType<CommunicationPayload> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -64,12 +64,9 @@ export const CommunicationPayloadSchema: z.ZodType<CommunicationPayload> = z
     get contentReference() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [{ base: 'content', names: ['contentString', 'contentAttachment', 'contentReference'], required: true }],
-    }),
-  ) as unknown as z.ZodType<CommunicationPayload>;
+  }),
+  { choices: [{ base: 'content', names: ['contentString', 'contentAttachment', 'contentReference'], required: true }] },
+) as unknown as z.ZodType<CommunicationPayload>;
 
 /** FHIR R4 Communication. */
 export interface Communication {
@@ -147,8 +144,8 @@ export interface Communication {
 }
 
 /** Validates a Communication. */
-export const CommunicationSchema: z.ZodType<Communication> = z
-  .strictObject({
+export const CommunicationSchema: z.ZodType<Communication> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Communication'),
     id: fhirId.optional(),
     get meta() {
@@ -249,7 +246,6 @@ export const CommunicationSchema: z.ZodType<Communication> = z
     get note() {
       return z.array(AnnotationSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['status'], primitiveArrays: ['instantiatesCanonical', 'instantiatesUri'] }),
-  ) as unknown as z.ZodType<Communication>;
+  }),
+  { required: ['status'], primitiveArrays: ['instantiatesCanonical', 'instantiatesUri'] },
+) as unknown as z.ZodType<Communication>;

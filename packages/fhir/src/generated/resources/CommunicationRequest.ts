@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   Attachment,
@@ -47,8 +47,8 @@ export interface CommunicationRequestPayload {
 }
 
 /** Validates a CommunicationRequestPayload. */
-export const CommunicationRequestPayloadSchema: z.ZodType<CommunicationRequestPayload> = z
-  .strictObject({
+export const CommunicationRequestPayloadSchema: z.ZodType<CommunicationRequestPayload> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -66,12 +66,9 @@ export const CommunicationRequestPayloadSchema: z.ZodType<CommunicationRequestPa
     get contentReference() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [{ base: 'content', names: ['contentString', 'contentAttachment', 'contentReference'], required: true }],
-    }),
-  ) as unknown as z.ZodType<CommunicationRequestPayload>;
+  }),
+  { choices: [{ base: 'content', names: ['contentString', 'contentAttachment', 'contentReference'], required: true }] },
+) as unknown as z.ZodType<CommunicationRequestPayload>;
 
 /** FHIR R4 CommunicationRequest. */
 export interface CommunicationRequest {
@@ -148,8 +145,8 @@ export interface CommunicationRequest {
 }
 
 /** Validates a CommunicationRequest. */
-export const CommunicationRequestSchema: z.ZodType<CommunicationRequest> = z
-  .strictObject({
+export const CommunicationRequestSchema: z.ZodType<CommunicationRequest> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('CommunicationRequest'),
     id: fhirId.optional(),
     get meta() {
@@ -249,10 +246,9 @@ export const CommunicationRequestSchema: z.ZodType<CommunicationRequest> = z
     get note() {
       return z.array(AnnotationSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [{ base: 'occurrence', names: ['occurrenceDateTime', 'occurrencePeriod'], required: false }],
-    }),
-  ) as unknown as z.ZodType<CommunicationRequest>;
+  }),
+  {
+    required: ['status'],
+    choices: [{ base: 'occurrence', names: ['occurrenceDateTime', 'occurrencePeriod'], required: false }],
+  },
+) as unknown as z.ZodType<CommunicationRequest>;

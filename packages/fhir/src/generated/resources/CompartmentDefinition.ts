@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type { ContactDetail, Element, Extension, Meta, Narrative, UsageContext } from '../datatypes.js';
 import {
   ContactDetailSchema,
@@ -34,8 +34,8 @@ export interface CompartmentDefinitionResource {
 }
 
 /** Validates a CompartmentDefinitionResource. */
-export const CompartmentDefinitionResourceSchema: z.ZodType<CompartmentDefinitionResource> = z
-  .strictObject({
+export const CompartmentDefinitionResourceSchema: z.ZodType<CompartmentDefinitionResource> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -55,10 +55,9 @@ export const CompartmentDefinitionResourceSchema: z.ZodType<CompartmentDefinitio
     get _documentation() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['code'], primitiveArrays: ['param'] }),
-  ) as unknown as z.ZodType<CompartmentDefinitionResource>;
+  }),
+  { required: ['code'], primitiveArrays: ['param'] },
+) as unknown as z.ZodType<CompartmentDefinitionResource>;
 
 /** FHIR R4 CompartmentDefinition. */
 export interface CompartmentDefinition {
@@ -123,8 +122,8 @@ export interface CompartmentDefinition {
 }
 
 /** Validates a CompartmentDefinition. */
-export const CompartmentDefinitionSchema: z.ZodType<CompartmentDefinition> = z
-  .strictObject({
+export const CompartmentDefinitionSchema: z.ZodType<CompartmentDefinition> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('CompartmentDefinition'),
     id: fhirId.optional(),
     get meta() {
@@ -203,7 +202,6 @@ export const CompartmentDefinitionSchema: z.ZodType<CompartmentDefinition> = z
     get resource() {
       return z.array(CompartmentDefinitionResourceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['url', 'name', 'status', 'code', 'search'] }),
-  ) as unknown as z.ZodType<CompartmentDefinition>;
+  }),
+  { required: ['url', 'name', 'status', 'code', 'search'] },
+) as unknown as z.ZodType<CompartmentDefinition>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -44,8 +44,8 @@ export interface CompositionAttester {
 }
 
 /** Validates a CompositionAttester. */
-export const CompositionAttesterSchema: z.ZodType<CompositionAttester> = z
-  .strictObject({
+export const CompositionAttesterSchema: z.ZodType<CompositionAttester> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -64,8 +64,9 @@ export const CompositionAttesterSchema: z.ZodType<CompositionAttester> = z
     get party() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['mode'] })) as unknown as z.ZodType<CompositionAttester>;
+  }),
+  { required: ['mode'] },
+) as unknown as z.ZodType<CompositionAttester>;
 
 /** FHIR R4 CompositionRelatesTo. */
 export interface CompositionRelatesTo {
@@ -85,8 +86,8 @@ export interface CompositionRelatesTo {
 }
 
 /** Validates a CompositionRelatesTo. */
-export const CompositionRelatesToSchema: z.ZodType<CompositionRelatesTo> = z
-  .strictObject({
+export const CompositionRelatesToSchema: z.ZodType<CompositionRelatesTo> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -104,13 +105,9 @@ export const CompositionRelatesToSchema: z.ZodType<CompositionRelatesTo> = z
     get targetReference() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['code'],
-      choices: [{ base: 'target', names: ['targetIdentifier', 'targetReference'], required: true }],
-    }),
-  ) as unknown as z.ZodType<CompositionRelatesTo>;
+  }),
+  { required: ['code'], choices: [{ base: 'target', names: ['targetIdentifier', 'targetReference'], required: true }] },
+) as unknown as z.ZodType<CompositionRelatesTo>;
 
 /** FHIR R4 CompositionEvent. */
 export interface CompositionEvent {
@@ -281,8 +278,8 @@ export interface Composition {
 }
 
 /** Validates a Composition. */
-export const CompositionSchema: z.ZodType<Composition> = z
-  .strictObject({
+export const CompositionSchema: z.ZodType<Composition> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Composition'),
     id: fhirId.optional(),
     get meta() {
@@ -357,5 +354,6 @@ export const CompositionSchema: z.ZodType<Composition> = z
     get section() {
       return z.array(CompositionSectionSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status', 'date', 'title'] })) as unknown as z.ZodType<Composition>;
+  }),
+  { required: ['status', 'date', 'title'] },
+) as unknown as z.ZodType<Composition>;

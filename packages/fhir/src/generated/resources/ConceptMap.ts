@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   ContactDetail,
@@ -57,34 +57,34 @@ export interface ConceptMapGroupElementTargetDependsOn {
 }
 
 /** Validates a ConceptMapGroupElementTargetDependsOn. */
-export const ConceptMapGroupElementTargetDependsOnSchema: z.ZodType<ConceptMapGroupElementTargetDependsOn> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    property: fhirUri.optional(),
-    get _property() {
-      return ElementSchema.optional();
-    },
-    system: fhirCanonical.optional(),
-    get _system() {
-      return ElementSchema.optional();
-    },
-    value: fhirString.optional(),
-    get _value() {
-      return ElementSchema.optional();
-    },
-    display: fhirString.optional(),
-    get _display() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ required: ['property', 'value'] }),
+export const ConceptMapGroupElementTargetDependsOnSchema: z.ZodType<ConceptMapGroupElementTargetDependsOn> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      property: fhirUri.optional(),
+      get _property() {
+        return ElementSchema.optional();
+      },
+      system: fhirCanonical.optional(),
+      get _system() {
+        return ElementSchema.optional();
+      },
+      value: fhirString.optional(),
+      get _value() {
+        return ElementSchema.optional();
+      },
+      display: fhirString.optional(),
+      get _display() {
+        return ElementSchema.optional();
+      },
+    }),
+    { required: ['property', 'value'] },
   ) as unknown as z.ZodType<ConceptMapGroupElementTargetDependsOn>;
 
 /** FHIR R4 ConceptMapGroupElementTarget. */
@@ -114,8 +114,8 @@ export interface ConceptMapGroupElementTarget {
 }
 
 /** Validates a ConceptMapGroupElementTarget. */
-export const ConceptMapGroupElementTargetSchema: z.ZodType<ConceptMapGroupElementTarget> = z
-  .strictObject({
+export const ConceptMapGroupElementTargetSchema: z.ZodType<ConceptMapGroupElementTarget> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -145,8 +145,9 @@ export const ConceptMapGroupElementTargetSchema: z.ZodType<ConceptMapGroupElemen
     get product() {
       return z.array(ConceptMapGroupElementTargetDependsOnSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['equivalence'] })) as unknown as z.ZodType<ConceptMapGroupElementTarget>;
+  }),
+  { required: ['equivalence'] },
+) as unknown as z.ZodType<ConceptMapGroupElementTarget>;
 
 /** FHIR R4 ConceptMapGroupElement. */
 export interface ConceptMapGroupElement {
@@ -211,8 +212,8 @@ export interface ConceptMapGroupUnmapped {
 }
 
 /** Validates a ConceptMapGroupUnmapped. */
-export const ConceptMapGroupUnmappedSchema: z.ZodType<ConceptMapGroupUnmapped> = z
-  .strictObject({
+export const ConceptMapGroupUnmappedSchema: z.ZodType<ConceptMapGroupUnmapped> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -236,8 +237,9 @@ export const ConceptMapGroupUnmappedSchema: z.ZodType<ConceptMapGroupUnmapped> =
     get _url() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['mode'] })) as unknown as z.ZodType<ConceptMapGroupUnmapped>;
+  }),
+  { required: ['mode'] },
+) as unknown as z.ZodType<ConceptMapGroupUnmapped>;
 
 /** FHIR R4 ConceptMapGroup. */
 export interface ConceptMapGroup {
@@ -377,8 +379,8 @@ export interface ConceptMap {
 }
 
 /** Validates a ConceptMap. */
-export const ConceptMapSchema: z.ZodType<ConceptMap> = z
-  .strictObject({
+export const ConceptMapSchema: z.ZodType<ConceptMap> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('ConceptMap'),
     id: fhirId.optional(),
     get meta() {
@@ -479,13 +481,12 @@ export const ConceptMapSchema: z.ZodType<ConceptMap> = z
     get group() {
       return z.array(ConceptMapGroupSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [
-        { base: 'source', names: ['sourceUri', 'sourceCanonical'], required: false },
-        { base: 'target', names: ['targetUri', 'targetCanonical'], required: false },
-      ],
-    }),
-  ) as unknown as z.ZodType<ConceptMap>;
+  }),
+  {
+    required: ['status'],
+    choices: [
+      { base: 'source', names: ['sourceUri', 'sourceCanonical'], required: false },
+      { base: 'target', names: ['targetUri', 'targetCanonical'], required: false },
+    ],
+  },
+) as unknown as z.ZodType<ConceptMap>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Age,
   Annotation,
@@ -177,8 +177,8 @@ export interface Condition {
 }
 
 /** Validates a Condition. */
-export const ConditionSchema: z.ZodType<Condition> = z
-  .strictObject({
+export const ConditionSchema: z.ZodType<Condition> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Condition'),
     id: fhirId.optional(),
     get meta() {
@@ -284,20 +284,19 @@ export const ConditionSchema: z.ZodType<Condition> = z
     get note() {
       return z.array(AnnotationSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        {
-          base: 'onset',
-          names: ['onsetDateTime', 'onsetAge', 'onsetPeriod', 'onsetRange', 'onsetString'],
-          required: false,
-        },
-        {
-          base: 'abatement',
-          names: ['abatementDateTime', 'abatementAge', 'abatementPeriod', 'abatementRange', 'abatementString'],
-          required: false,
-        },
-      ],
-    }),
-  ) as unknown as z.ZodType<Condition>;
+  }),
+  {
+    choices: [
+      {
+        base: 'onset',
+        names: ['onsetDateTime', 'onsetAge', 'onsetPeriod', 'onsetRange', 'onsetString'],
+        required: false,
+      },
+      {
+        base: 'abatement',
+        names: ['abatementDateTime', 'abatementAge', 'abatementPeriod', 'abatementRange', 'abatementString'],
+        required: false,
+      },
+    ],
+  },
+) as unknown as z.ZodType<Condition>;

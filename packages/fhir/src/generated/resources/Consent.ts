@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Attachment,
   CodeableConcept,
@@ -83,8 +83,8 @@ export interface ConsentVerification {
 }
 
 /** Validates a ConsentVerification. */
-export const ConsentVerificationSchema: z.ZodType<ConsentVerification> = z
-  .strictObject({
+export const ConsentVerificationSchema: z.ZodType<ConsentVerification> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -103,8 +103,9 @@ export const ConsentVerificationSchema: z.ZodType<ConsentVerification> = z
     get _verificationDate() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['verified'] })) as unknown as z.ZodType<ConsentVerification>;
+  }),
+  { required: ['verified'] },
+) as unknown as z.ZodType<ConsentVerification>;
 
 /** FHIR R4 ConsentProvisionActor. */
 export interface ConsentProvisionActor {
@@ -153,8 +154,8 @@ export interface ConsentProvisionData {
 }
 
 /** Validates a ConsentProvisionData. */
-export const ConsentProvisionDataSchema: z.ZodType<ConsentProvisionData> = z
-  .strictObject({
+export const ConsentProvisionDataSchema: z.ZodType<ConsentProvisionData> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -169,8 +170,9 @@ export const ConsentProvisionDataSchema: z.ZodType<ConsentProvisionData> = z
     get reference() {
       return ReferenceSchema;
     },
-  })
-  .superRefine(...elementRules({ required: ['meaning'] })) as unknown as z.ZodType<ConsentProvisionData>;
+  }),
+  { required: ['meaning'] },
+) as unknown as z.ZodType<ConsentProvisionData>;
 
 /** FHIR R4 ConsentProvision. */
 export interface ConsentProvision {
@@ -304,8 +306,8 @@ export interface Consent {
 }
 
 /** Validates a Consent. */
-export const ConsentSchema: z.ZodType<Consent> = z
-  .strictObject({
+export const ConsentSchema: z.ZodType<Consent> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Consent'),
     id: fhirId.optional(),
     get meta() {
@@ -375,10 +377,9 @@ export const ConsentSchema: z.ZodType<Consent> = z
     get provision() {
       return ConsentProvisionSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [{ base: 'source', names: ['sourceAttachment', 'sourceReference'], required: false }],
-    }),
-  ) as unknown as z.ZodType<Consent>;
+  }),
+  {
+    required: ['status'],
+    choices: [{ base: 'source', names: ['sourceAttachment', 'sourceReference'], required: false }],
+  },
+) as unknown as z.ZodType<Consent>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   Attachment,
@@ -78,8 +78,8 @@ export interface ContractContentDefinition {
 }
 
 /** Validates a ContractContentDefinition. */
-export const ContractContentDefinitionSchema: z.ZodType<ContractContentDefinition> = z
-  .strictObject({
+export const ContractContentDefinitionSchema: z.ZodType<ContractContentDefinition> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -108,8 +108,9 @@ export const ContractContentDefinitionSchema: z.ZodType<ContractContentDefinitio
     get _copyright() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['publicationStatus'] })) as unknown as z.ZodType<ContractContentDefinition>;
+  }),
+  { required: ['publicationStatus'] },
+) as unknown as z.ZodType<ContractContentDefinition>;
 
 /** FHIR R4 ContractTermSecurityLabel. */
 export interface ContractTermSecurityLabel {
@@ -131,8 +132,8 @@ export interface ContractTermSecurityLabel {
 }
 
 /** Validates a ContractTermSecurityLabel. */
-export const ContractTermSecurityLabelSchema: z.ZodType<ContractTermSecurityLabel> = z
-  .strictObject({
+export const ContractTermSecurityLabelSchema: z.ZodType<ContractTermSecurityLabel> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -153,8 +154,9 @@ export const ContractTermSecurityLabelSchema: z.ZodType<ContractTermSecurityLabe
     get control() {
       return z.array(CodingSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ primitiveArrays: ['number'] })) as unknown as z.ZodType<ContractTermSecurityLabel>;
+  }),
+  { primitiveArrays: ['number'] },
+) as unknown as z.ZodType<ContractTermSecurityLabel>;
 
 /** FHIR R4 ContractTermOfferParty. */
 export interface ContractTermOfferParty {
@@ -230,8 +232,8 @@ export interface ContractTermOfferAnswer {
 }
 
 /** Validates a ContractTermOfferAnswer. */
-export const ContractTermOfferAnswerSchema: z.ZodType<ContractTermOfferAnswer> = z
-  .strictObject({
+export const ContractTermOfferAnswerSchema: z.ZodType<ContractTermOfferAnswer> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -283,31 +285,30 @@ export const ContractTermOfferAnswerSchema: z.ZodType<ContractTermOfferAnswer> =
     get valueReference() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        {
-          base: 'value',
-          names: [
-            'valueBoolean',
-            'valueDecimal',
-            'valueInteger',
-            'valueDate',
-            'valueDateTime',
-            'valueTime',
-            'valueString',
-            'valueUri',
-            'valueAttachment',
-            'valueCoding',
-            'valueQuantity',
-            'valueReference',
-          ],
-          required: true,
-        },
-      ],
-    }),
-  ) as unknown as z.ZodType<ContractTermOfferAnswer>;
+  }),
+  {
+    choices: [
+      {
+        base: 'value',
+        names: [
+          'valueBoolean',
+          'valueDecimal',
+          'valueInteger',
+          'valueDate',
+          'valueDateTime',
+          'valueTime',
+          'valueString',
+          'valueUri',
+          'valueAttachment',
+          'valueCoding',
+          'valueQuantity',
+          'valueReference',
+        ],
+        required: true,
+      },
+    ],
+  },
+) as unknown as z.ZodType<ContractTermOfferAnswer>;
 
 /** FHIR R4 ContractTermOffer. */
 export interface ContractTermOffer {
@@ -343,8 +344,8 @@ export interface ContractTermOffer {
 }
 
 /** Validates a ContractTermOffer. */
-export const ContractTermOfferSchema: z.ZodType<ContractTermOffer> = z
-  .strictObject({
+export const ContractTermOfferSchema: z.ZodType<ContractTermOffer> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -385,10 +386,9 @@ export const ContractTermOfferSchema: z.ZodType<ContractTermOffer> = z
     get _securityLabelNumber() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ primitiveArrays: ['linkId', 'securityLabelNumber'] }),
-  ) as unknown as z.ZodType<ContractTermOffer>;
+  }),
+  { primitiveArrays: ['linkId', 'securityLabelNumber'] },
+) as unknown as z.ZodType<ContractTermOffer>;
 
 /** FHIR R4 ContractTermAssetContext. */
 export interface ContractTermAssetContext {
@@ -476,8 +476,8 @@ export interface ContractTermAssetValuedItem {
 }
 
 /** Validates a ContractTermAssetValuedItem. */
-export const ContractTermAssetValuedItemSchema: z.ZodType<ContractTermAssetValuedItem> = z
-  .strictObject({
+export const ContractTermAssetValuedItemSchema: z.ZodType<ContractTermAssetValuedItem> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -537,13 +537,12 @@ export const ContractTermAssetValuedItemSchema: z.ZodType<ContractTermAssetValue
     get _securityLabelNumber() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [{ base: 'entity', names: ['entityCodeableConcept', 'entityReference'], required: false }],
-      primitiveArrays: ['linkId', 'securityLabelNumber'],
-    }),
-  ) as unknown as z.ZodType<ContractTermAssetValuedItem>;
+  }),
+  {
+    choices: [{ base: 'entity', names: ['entityCodeableConcept', 'entityReference'], required: false }],
+    primitiveArrays: ['linkId', 'securityLabelNumber'],
+  },
+) as unknown as z.ZodType<ContractTermAssetValuedItem>;
 
 /** FHIR R4 ContractTermAsset. */
 export interface ContractTermAsset {
@@ -590,8 +589,8 @@ export interface ContractTermAsset {
 }
 
 /** Validates a ContractTermAsset. */
-export const ContractTermAssetSchema: z.ZodType<ContractTermAsset> = z
-  .strictObject({
+export const ContractTermAssetSchema: z.ZodType<ContractTermAsset> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -648,10 +647,9 @@ export const ContractTermAssetSchema: z.ZodType<ContractTermAsset> = z
     get valuedItem() {
       return z.array(ContractTermAssetValuedItemSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ primitiveArrays: ['linkId', 'securityLabelNumber'] }),
-  ) as unknown as z.ZodType<ContractTermAsset>;
+  }),
+  { primitiveArrays: ['linkId', 'securityLabelNumber'] },
+) as unknown as z.ZodType<ContractTermAsset>;
 
 /** FHIR R4 ContractTermActionSubject. */
 export interface ContractTermActionSubject {
@@ -750,8 +748,8 @@ export interface ContractTermAction {
 }
 
 /** Validates a ContractTermAction. */
-export const ContractTermActionSchema: z.ZodType<ContractTermAction> = z
-  .strictObject({
+export const ContractTermActionSchema: z.ZodType<ContractTermAction> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -837,23 +835,22 @@ export const ContractTermActionSchema: z.ZodType<ContractTermAction> = z
     get _securityLabelNumber() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        { base: 'occurrence', names: ['occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming'], required: false },
-      ],
-      primitiveArrays: [
-        'linkId',
-        'contextLinkId',
-        'requesterLinkId',
-        'performerLinkId',
-        'reason',
-        'reasonLinkId',
-        'securityLabelNumber',
-      ],
-    }),
-  ) as unknown as z.ZodType<ContractTermAction>;
+  }),
+  {
+    choices: [
+      { base: 'occurrence', names: ['occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming'], required: false },
+    ],
+    primitiveArrays: [
+      'linkId',
+      'contextLinkId',
+      'requesterLinkId',
+      'performerLinkId',
+      'reason',
+      'reasonLinkId',
+      'securityLabelNumber',
+    ],
+  },
+) as unknown as z.ZodType<ContractTermAction>;
 
 /** FHIR R4 ContractTerm. */
 export interface ContractTerm {
@@ -894,8 +891,8 @@ export interface ContractTerm {
 }
 
 /** Validates a ContractTerm. */
-export const ContractTermSchema: z.ZodType<ContractTerm> = z
-  .strictObject({
+export const ContractTermSchema: z.ZodType<ContractTerm> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -944,12 +941,9 @@ export const ContractTermSchema: z.ZodType<ContractTerm> = z
     get group() {
       return z.array(ContractTermSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [{ base: 'topic', names: ['topicCodeableConcept', 'topicReference'], required: false }],
-    }),
-  ) as unknown as z.ZodType<ContractTerm>;
+  }),
+  { choices: [{ base: 'topic', names: ['topicCodeableConcept', 'topicReference'], required: false }] },
+) as unknown as z.ZodType<ContractTerm>;
 
 /** FHIR R4 ContractSigner. */
 export interface ContractSigner {
@@ -1002,8 +996,8 @@ export interface ContractFriendly {
 }
 
 /** Validates a ContractFriendly. */
-export const ContractFriendlySchema: z.ZodType<ContractFriendly> = z
-  .strictObject({
+export const ContractFriendlySchema: z.ZodType<ContractFriendly> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -1017,12 +1011,9 @@ export const ContractFriendlySchema: z.ZodType<ContractFriendly> = z
     get contentReference() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [{ base: 'content', names: ['contentAttachment', 'contentReference'], required: true }],
-    }),
-  ) as unknown as z.ZodType<ContractFriendly>;
+  }),
+  { choices: [{ base: 'content', names: ['contentAttachment', 'contentReference'], required: true }] },
+) as unknown as z.ZodType<ContractFriendly>;
 
 /** FHIR R4 ContractLegal. */
 export interface ContractLegal {
@@ -1039,8 +1030,8 @@ export interface ContractLegal {
 }
 
 /** Validates a ContractLegal. */
-export const ContractLegalSchema: z.ZodType<ContractLegal> = z
-  .strictObject({
+export const ContractLegalSchema: z.ZodType<ContractLegal> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -1054,12 +1045,9 @@ export const ContractLegalSchema: z.ZodType<ContractLegal> = z
     get contentReference() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [{ base: 'content', names: ['contentAttachment', 'contentReference'], required: true }],
-    }),
-  ) as unknown as z.ZodType<ContractLegal>;
+  }),
+  { choices: [{ base: 'content', names: ['contentAttachment', 'contentReference'], required: true }] },
+) as unknown as z.ZodType<ContractLegal>;
 
 /** FHIR R4 ContractRule. */
 export interface ContractRule {
@@ -1076,8 +1064,8 @@ export interface ContractRule {
 }
 
 /** Validates a ContractRule. */
-export const ContractRuleSchema: z.ZodType<ContractRule> = z
-  .strictObject({
+export const ContractRuleSchema: z.ZodType<ContractRule> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -1091,12 +1079,9 @@ export const ContractRuleSchema: z.ZodType<ContractRule> = z
     get contentReference() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [{ base: 'content', names: ['contentAttachment', 'contentReference'], required: true }],
-    }),
-  ) as unknown as z.ZodType<ContractRule>;
+  }),
+  { choices: [{ base: 'content', names: ['contentAttachment', 'contentReference'], required: true }] },
+) as unknown as z.ZodType<ContractRule>;
 
 /** FHIR R4 Contract. */
 export interface Contract {
@@ -1201,8 +1186,8 @@ export interface Contract {
 }
 
 /** Validates a Contract. */
-export const ContractSchema: z.ZodType<Contract> = z
-  .strictObject({
+export const ContractSchema: z.ZodType<Contract> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Contract'),
     id: fhirId.optional(),
     get meta() {
@@ -1342,13 +1327,12 @@ export const ContractSchema: z.ZodType<Contract> = z
     get legallyBindingReference() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        { base: 'topic', names: ['topicCodeableConcept', 'topicReference'], required: false },
-        { base: 'legallyBinding', names: ['legallyBindingAttachment', 'legallyBindingReference'], required: false },
-      ],
-      primitiveArrays: ['alias'],
-    }),
-  ) as unknown as z.ZodType<Contract>;
+  }),
+  {
+    choices: [
+      { base: 'topic', names: ['topicCodeableConcept', 'topicReference'], required: false },
+      { base: 'legallyBinding', names: ['legallyBindingAttachment', 'legallyBindingReference'], required: false },
+    ],
+    primitiveArrays: ['alias'],
+  },
+) as unknown as z.ZodType<Contract>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -48,8 +48,8 @@ export interface CoverageClass {
 }
 
 /** Validates a CoverageClass. */
-export const CoverageClassSchema: z.ZodType<CoverageClass> = z
-  .strictObject({
+export const CoverageClassSchema: z.ZodType<CoverageClass> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -68,8 +68,9 @@ export const CoverageClassSchema: z.ZodType<CoverageClass> = z
     get _name() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['value'] })) as unknown as z.ZodType<CoverageClass>;
+  }),
+  { required: ['value'] },
+) as unknown as z.ZodType<CoverageClass>;
 
 /** FHIR R4 CoverageCostToBeneficiaryException. */
 export interface CoverageCostToBeneficiaryException {
@@ -121,8 +122,8 @@ export interface CoverageCostToBeneficiary {
 }
 
 /** Validates a CoverageCostToBeneficiary. */
-export const CoverageCostToBeneficiarySchema: z.ZodType<CoverageCostToBeneficiary> = z
-  .strictObject({
+export const CoverageCostToBeneficiarySchema: z.ZodType<CoverageCostToBeneficiary> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -142,10 +143,9 @@ export const CoverageCostToBeneficiarySchema: z.ZodType<CoverageCostToBeneficiar
     get exception() {
       return z.array(CoverageCostToBeneficiaryExceptionSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ choices: [{ base: 'value', names: ['valueQuantity', 'valueMoney'], required: true }] }),
-  ) as unknown as z.ZodType<CoverageCostToBeneficiary>;
+  }),
+  { choices: [{ base: 'value', names: ['valueQuantity', 'valueMoney'], required: true }] },
+) as unknown as z.ZodType<CoverageCostToBeneficiary>;
 
 /** FHIR R4 Coverage. */
 export interface Coverage {
@@ -211,8 +211,8 @@ export interface Coverage {
 }
 
 /** Validates a Coverage. */
-export const CoverageSchema: z.ZodType<Coverage> = z
-  .strictObject({
+export const CoverageSchema: z.ZodType<Coverage> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Coverage'),
     id: fhirId.optional(),
     get meta() {
@@ -295,5 +295,6 @@ export const CoverageSchema: z.ZodType<Coverage> = z
     get contract() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<Coverage>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<Coverage>;

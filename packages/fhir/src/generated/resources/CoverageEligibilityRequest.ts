@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -57,29 +57,29 @@ export interface CoverageEligibilityRequestSupportingInfo {
 }
 
 /** Validates a CoverageEligibilityRequestSupportingInfo. */
-export const CoverageEligibilityRequestSupportingInfoSchema: z.ZodType<CoverageEligibilityRequestSupportingInfo> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    sequence: fhirPositiveInt.optional(),
-    get _sequence() {
-      return ElementSchema.optional();
-    },
-    get information() {
-      return ReferenceSchema;
-    },
-    appliesToAll: fhirBoolean.optional(),
-    get _appliesToAll() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ required: ['sequence'] }),
+export const CoverageEligibilityRequestSupportingInfoSchema: z.ZodType<CoverageEligibilityRequestSupportingInfo> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      sequence: fhirPositiveInt.optional(),
+      get _sequence() {
+        return ElementSchema.optional();
+      },
+      get information() {
+        return ReferenceSchema;
+      },
+      appliesToAll: fhirBoolean.optional(),
+      get _appliesToAll() {
+        return ElementSchema.optional();
+      },
+    }),
+    { required: ['sequence'] },
   ) as unknown as z.ZodType<CoverageEligibilityRequestSupportingInfo>;
 
 /** FHIR R4 CoverageEligibilityRequestInsurance. */
@@ -139,26 +139,24 @@ export interface CoverageEligibilityRequestItemDiagnosis {
 }
 
 /** Validates a CoverageEligibilityRequestItemDiagnosis. */
-export const CoverageEligibilityRequestItemDiagnosisSchema: z.ZodType<CoverageEligibilityRequestItemDiagnosis> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get diagnosisCodeableConcept() {
-      return CodeableConceptSchema.optional();
-    },
-    get diagnosisReference() {
-      return ReferenceSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [{ base: 'diagnosis', names: ['diagnosisCodeableConcept', 'diagnosisReference'], required: false }],
+export const CoverageEligibilityRequestItemDiagnosisSchema: z.ZodType<CoverageEligibilityRequestItemDiagnosis> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get diagnosisCodeableConcept() {
+        return CodeableConceptSchema.optional();
+      },
+      get diagnosisReference() {
+        return ReferenceSchema.optional();
+      },
     }),
+    { choices: [{ base: 'diagnosis', names: ['diagnosisCodeableConcept', 'diagnosisReference'], required: false }] },
   ) as unknown as z.ZodType<CoverageEligibilityRequestItemDiagnosis>;
 
 /** FHIR R4 CoverageEligibilityRequestItem. */
@@ -193,8 +191,8 @@ export interface CoverageEligibilityRequestItem {
 }
 
 /** Validates a CoverageEligibilityRequestItem. */
-export const CoverageEligibilityRequestItemSchema: z.ZodType<CoverageEligibilityRequestItem> = z
-  .strictObject({
+export const CoverageEligibilityRequestItemSchema: z.ZodType<CoverageEligibilityRequestItem> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -233,10 +231,9 @@ export const CoverageEligibilityRequestItemSchema: z.ZodType<CoverageEligibility
     get detail() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ primitiveArrays: ['supportingInfoSequence'] }),
-  ) as unknown as z.ZodType<CoverageEligibilityRequestItem>;
+  }),
+  { primitiveArrays: ['supportingInfoSequence'] },
+) as unknown as z.ZodType<CoverageEligibilityRequestItem>;
 
 /** FHIR R4 CoverageEligibilityRequest. */
 export interface CoverageEligibilityRequest {
@@ -296,8 +293,8 @@ export interface CoverageEligibilityRequest {
 }
 
 /** Validates a CoverageEligibilityRequest. */
-export const CoverageEligibilityRequestSchema: z.ZodType<CoverageEligibilityRequest> = z
-  .strictObject({
+export const CoverageEligibilityRequestSchema: z.ZodType<CoverageEligibilityRequest> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('CoverageEligibilityRequest'),
     id: fhirId.optional(),
     get meta() {
@@ -372,11 +369,10 @@ export const CoverageEligibilityRequestSchema: z.ZodType<CoverageEligibilityRequ
     get item() {
       return z.array(CoverageEligibilityRequestItemSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status', 'purpose', 'created'],
-      choices: [{ base: 'serviced', names: ['servicedDate', 'servicedPeriod'], required: false }],
-      primitiveArrays: ['purpose'],
-    }),
-  ) as unknown as z.ZodType<CoverageEligibilityRequest>;
+  }),
+  {
+    required: ['status', 'purpose', 'created'],
+    choices: [{ base: 'serviced', names: ['servicedDate', 'servicedPeriod'], required: false }],
+    primitiveArrays: ['purpose'],
+  },
+) as unknown as z.ZodType<CoverageEligibilityRequest>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -66,8 +66,8 @@ export interface CoverageEligibilityResponseInsuranceItemBenefit {
 
 /** Validates a CoverageEligibilityResponseInsuranceItemBenefit. */
 export const CoverageEligibilityResponseInsuranceItemBenefitSchema: z.ZodType<CoverageEligibilityResponseInsuranceItemBenefit> =
-  z
-    .strictObject({
+  withElementRules(
+    z.strictObject({
       id: fhirString.optional(),
       get extension() {
         return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -100,15 +100,14 @@ export const CoverageEligibilityResponseInsuranceItemBenefitSchema: z.ZodType<Co
       get usedMoney() {
         return MoneySchema.optional();
       },
-    })
-    .superRefine(
-      ...elementRules({
-        choices: [
-          { base: 'allowed', names: ['allowedUnsignedInt', 'allowedString', 'allowedMoney'], required: false },
-          { base: 'used', names: ['usedUnsignedInt', 'usedString', 'usedMoney'], required: false },
-        ],
-      }),
-    ) as unknown as z.ZodType<CoverageEligibilityResponseInsuranceItemBenefit>;
+    }),
+    {
+      choices: [
+        { base: 'allowed', names: ['allowedUnsignedInt', 'allowedString', 'allowedMoney'], required: false },
+        { base: 'used', names: ['usedUnsignedInt', 'usedString', 'usedMoney'], required: false },
+      ],
+    },
+  ) as unknown as z.ZodType<CoverageEligibilityResponseInsuranceItemBenefit>;
 
 /** FHIR R4 CoverageEligibilityResponseInsuranceItem. */
 export interface CoverageEligibilityResponseInsuranceItem {
@@ -345,8 +344,8 @@ export interface CoverageEligibilityResponse {
 }
 
 /** Validates a CoverageEligibilityResponse. */
-export const CoverageEligibilityResponseSchema: z.ZodType<CoverageEligibilityResponse> = z
-  .strictObject({
+export const CoverageEligibilityResponseSchema: z.ZodType<CoverageEligibilityResponse> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('CoverageEligibilityResponse'),
     id: fhirId.optional(),
     get meta() {
@@ -427,11 +426,10 @@ export const CoverageEligibilityResponseSchema: z.ZodType<CoverageEligibilityRes
     get error() {
       return z.array(CoverageEligibilityResponseErrorSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status', 'purpose', 'created', 'outcome'],
-      choices: [{ base: 'serviced', names: ['servicedDate', 'servicedPeriod'], required: false }],
-      primitiveArrays: ['purpose'],
-    }),
-  ) as unknown as z.ZodType<CoverageEligibilityResponse>;
+  }),
+  {
+    required: ['status', 'purpose', 'created', 'outcome'],
+    choices: [{ base: 'serviced', names: ['servicedDate', 'servicedPeriod'], required: false }],
+    primitiveArrays: ['purpose'],
+  },
+) as unknown as z.ZodType<CoverageEligibilityResponse>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -149,8 +149,8 @@ export interface DetectedIssue {
 }
 
 /** Validates a DetectedIssue. */
-export const DetectedIssueSchema: z.ZodType<DetectedIssue> = z
-  .strictObject({
+export const DetectedIssueSchema: z.ZodType<DetectedIssue> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('DetectedIssue'),
     id: fhirId.optional(),
     get meta() {
@@ -220,10 +220,9 @@ export const DetectedIssueSchema: z.ZodType<DetectedIssue> = z
     get mitigation() {
       return z.array(DetectedIssueMitigationSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [{ base: 'identified', names: ['identifiedDateTime', 'identifiedPeriod'], required: false }],
-    }),
-  ) as unknown as z.ZodType<DetectedIssue>;
+  }),
+  {
+    required: ['status'],
+    choices: [{ base: 'identified', names: ['identifiedDateTime', 'identifiedPeriod'], required: false }],
+  },
+) as unknown as z.ZodType<DetectedIssue>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -109,8 +109,8 @@ export interface DeviceDeviceName {
 }
 
 /** Validates a DeviceDeviceName. */
-export const DeviceDeviceNameSchema: z.ZodType<DeviceDeviceName> = z
-  .strictObject({
+export const DeviceDeviceNameSchema: z.ZodType<DeviceDeviceName> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -126,8 +126,9 @@ export const DeviceDeviceNameSchema: z.ZodType<DeviceDeviceName> = z
     get _type() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['name', 'type'] })) as unknown as z.ZodType<DeviceDeviceName>;
+  }),
+  { required: ['name', 'type'] },
+) as unknown as z.ZodType<DeviceDeviceName>;
 
 /** FHIR R4 DeviceSpecialization. */
 export interface DeviceSpecialization {
@@ -180,8 +181,8 @@ export interface DeviceVersion {
 }
 
 /** Validates a DeviceVersion. */
-export const DeviceVersionSchema: z.ZodType<DeviceVersion> = z
-  .strictObject({
+export const DeviceVersionSchema: z.ZodType<DeviceVersion> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -199,8 +200,9 @@ export const DeviceVersionSchema: z.ZodType<DeviceVersion> = z
     get _value() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['value'] })) as unknown as z.ZodType<DeviceVersion>;
+  }),
+  { required: ['value'] },
+) as unknown as z.ZodType<DeviceVersion>;
 
 /** FHIR R4 DeviceProperty. */
 export interface DeviceProperty {

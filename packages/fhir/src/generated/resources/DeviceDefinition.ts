@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -53,30 +53,30 @@ export interface DeviceDefinitionUdiDeviceIdentifier {
 }
 
 /** Validates a DeviceDefinitionUdiDeviceIdentifier. */
-export const DeviceDefinitionUdiDeviceIdentifierSchema: z.ZodType<DeviceDefinitionUdiDeviceIdentifier> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    deviceIdentifier: fhirString.optional(),
-    get _deviceIdentifier() {
-      return ElementSchema.optional();
-    },
-    issuer: fhirUri.optional(),
-    get _issuer() {
-      return ElementSchema.optional();
-    },
-    jurisdiction: fhirUri.optional(),
-    get _jurisdiction() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ required: ['deviceIdentifier', 'issuer', 'jurisdiction'] }),
+export const DeviceDefinitionUdiDeviceIdentifierSchema: z.ZodType<DeviceDefinitionUdiDeviceIdentifier> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      deviceIdentifier: fhirString.optional(),
+      get _deviceIdentifier() {
+        return ElementSchema.optional();
+      },
+      issuer: fhirUri.optional(),
+      get _issuer() {
+        return ElementSchema.optional();
+      },
+      jurisdiction: fhirUri.optional(),
+      get _jurisdiction() {
+        return ElementSchema.optional();
+      },
+    }),
+    { required: ['deviceIdentifier', 'issuer', 'jurisdiction'] },
   ) as unknown as z.ZodType<DeviceDefinitionUdiDeviceIdentifier>;
 
 /** FHIR R4 DeviceDefinitionDeviceName. */
@@ -96,8 +96,8 @@ export interface DeviceDefinitionDeviceName {
 }
 
 /** Validates a DeviceDefinitionDeviceName. */
-export const DeviceDefinitionDeviceNameSchema: z.ZodType<DeviceDefinitionDeviceName> = z
-  .strictObject({
+export const DeviceDefinitionDeviceNameSchema: z.ZodType<DeviceDefinitionDeviceName> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -113,8 +113,9 @@ export const DeviceDefinitionDeviceNameSchema: z.ZodType<DeviceDefinitionDeviceN
     get _type() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['name', 'type'] })) as unknown as z.ZodType<DeviceDefinitionDeviceName>;
+  }),
+  { required: ['name', 'type'] },
+) as unknown as z.ZodType<DeviceDefinitionDeviceName>;
 
 /** FHIR R4 DeviceDefinitionSpecialization. */
 export interface DeviceDefinitionSpecialization {
@@ -133,8 +134,8 @@ export interface DeviceDefinitionSpecialization {
 }
 
 /** Validates a DeviceDefinitionSpecialization. */
-export const DeviceDefinitionSpecializationSchema: z.ZodType<DeviceDefinitionSpecialization> = z
-  .strictObject({
+export const DeviceDefinitionSpecializationSchema: z.ZodType<DeviceDefinitionSpecialization> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -150,8 +151,9 @@ export const DeviceDefinitionSpecializationSchema: z.ZodType<DeviceDefinitionSpe
     get _version() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['systemType'] })) as unknown as z.ZodType<DeviceDefinitionSpecialization>;
+  }),
+  { required: ['systemType'] },
+) as unknown as z.ZodType<DeviceDefinitionSpecialization>;
 
 /** FHIR R4 DeviceDefinitionCapability. */
 export interface DeviceDefinitionCapability {
@@ -335,8 +337,8 @@ export interface DeviceDefinition {
 }
 
 /** Validates a DeviceDefinition. */
-export const DeviceDefinitionSchema: z.ZodType<DeviceDefinition> = z
-  .strictObject({
+export const DeviceDefinitionSchema: z.ZodType<DeviceDefinition> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('DeviceDefinition'),
     id: fhirId.optional(),
     get meta() {
@@ -436,10 +438,9 @@ export const DeviceDefinitionSchema: z.ZodType<DeviceDefinition> = z
     get material() {
       return z.array(DeviceDefinitionMaterialSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [{ base: 'manufacturer', names: ['manufacturerString', 'manufacturerReference'], required: false }],
-      primitiveArrays: ['version'],
-    }),
-  ) as unknown as z.ZodType<DeviceDefinition>;
+  }),
+  {
+    choices: [{ base: 'manufacturer', names: ['manufacturerString', 'manufacturerReference'], required: false }],
+    primitiveArrays: ['version'],
+  },
+) as unknown as z.ZodType<DeviceDefinition>;

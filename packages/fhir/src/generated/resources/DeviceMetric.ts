@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -114,8 +114,8 @@ export interface DeviceMetric {
 }
 
 /** Validates a DeviceMetric. */
-export const DeviceMetricSchema: z.ZodType<DeviceMetric> = z
-  .strictObject({
+export const DeviceMetricSchema: z.ZodType<DeviceMetric> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('DeviceMetric'),
     id: fhirId.optional(),
     get meta() {
@@ -174,5 +174,6 @@ export const DeviceMetricSchema: z.ZodType<DeviceMetric> = z
     get calibration() {
       return z.array(DeviceMetricCalibrationSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['category'] })) as unknown as z.ZodType<DeviceMetric>;
+  }),
+  { required: ['category'] },
+) as unknown as z.ZodType<DeviceMetric>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -55,8 +55,8 @@ export interface DeviceRequestParameter {
 }
 
 /** Validates a DeviceRequestParameter. */
-export const DeviceRequestParameterSchema: z.ZodType<DeviceRequestParameter> = z
-  .strictObject({
+export const DeviceRequestParameterSchema: z.ZodType<DeviceRequestParameter> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -80,18 +80,17 @@ export const DeviceRequestParameterSchema: z.ZodType<DeviceRequestParameter> = z
     get _valueBoolean() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        {
-          base: 'value',
-          names: ['valueCodeableConcept', 'valueQuantity', 'valueRange', 'valueBoolean'],
-          required: false,
-        },
-      ],
-    }),
-  ) as unknown as z.ZodType<DeviceRequestParameter>;
+  }),
+  {
+    choices: [
+      {
+        base: 'value',
+        names: ['valueCodeableConcept', 'valueQuantity', 'valueRange', 'valueBoolean'],
+        required: false,
+      },
+    ],
+  },
+) as unknown as z.ZodType<DeviceRequestParameter>;
 
 /** FHIR R4 DeviceRequest. */
 export interface DeviceRequest {
@@ -178,8 +177,8 @@ export interface DeviceRequest {
 }
 
 /** Validates a DeviceRequest. */
-export const DeviceRequestSchema: z.ZodType<DeviceRequest> = z
-  .strictObject({
+export const DeviceRequestSchema: z.ZodType<DeviceRequest> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('DeviceRequest'),
     id: fhirId.optional(),
     get meta() {
@@ -293,14 +292,13 @@ export const DeviceRequestSchema: z.ZodType<DeviceRequest> = z
     get relevantHistory() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['intent'],
-      choices: [
-        { base: 'code', names: ['codeReference', 'codeCodeableConcept'], required: true },
-        { base: 'occurrence', names: ['occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming'], required: false },
-      ],
-      primitiveArrays: ['instantiatesCanonical', 'instantiatesUri'],
-    }),
-  ) as unknown as z.ZodType<DeviceRequest>;
+  }),
+  {
+    required: ['intent'],
+    choices: [
+      { base: 'code', names: ['codeReference', 'codeCodeableConcept'], required: true },
+      { base: 'occurrence', names: ['occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming'], required: false },
+    ],
+    primitiveArrays: ['instantiatesCanonical', 'instantiatesUri'],
+  },
+) as unknown as z.ZodType<DeviceRequest>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -86,8 +86,8 @@ export interface DeviceUseStatement {
 }
 
 /** Validates a DeviceUseStatement. */
-export const DeviceUseStatementSchema: z.ZodType<DeviceUseStatement> = z
-  .strictObject({
+export const DeviceUseStatementSchema: z.ZodType<DeviceUseStatement> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('DeviceUseStatement'),
     id: fhirId.optional(),
     get meta() {
@@ -161,10 +161,9 @@ export const DeviceUseStatementSchema: z.ZodType<DeviceUseStatement> = z
     get note() {
       return z.array(AnnotationSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [{ base: 'timing', names: ['timingTiming', 'timingPeriod', 'timingDateTime'], required: false }],
-    }),
-  ) as unknown as z.ZodType<DeviceUseStatement>;
+  }),
+  {
+    required: ['status'],
+    choices: [{ base: 'timing', names: ['timingTiming', 'timingPeriod', 'timingDateTime'], required: false }],
+  },
+) as unknown as z.ZodType<DeviceUseStatement>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Attachment,
   CodeableConcept,
@@ -126,8 +126,8 @@ export interface DiagnosticReport {
 }
 
 /** Validates a DiagnosticReport. */
-export const DiagnosticReportSchema: z.ZodType<DiagnosticReport> = z
-  .strictObject({
+export const DiagnosticReportSchema: z.ZodType<DiagnosticReport> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('DiagnosticReport'),
     id: fhirId.optional(),
     get meta() {
@@ -214,10 +214,9 @@ export const DiagnosticReportSchema: z.ZodType<DiagnosticReport> = z
     get presentedForm() {
       return z.array(AttachmentSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [{ base: 'effective', names: ['effectiveDateTime', 'effectivePeriod'], required: false }],
-    }),
-  ) as unknown as z.ZodType<DiagnosticReport>;
+  }),
+  {
+    required: ['status'],
+    choices: [{ base: 'effective', names: ['effectiveDateTime', 'effectivePeriod'], required: false }],
+  },
+) as unknown as z.ZodType<DiagnosticReport>;

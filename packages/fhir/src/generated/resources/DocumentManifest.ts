@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type { CodeableConcept, Element, Extension, Identifier, Meta, Narrative, Reference } from '../datatypes.js';
 import {
   CodeableConceptSchema,
@@ -98,8 +98,8 @@ export interface DocumentManifest {
 }
 
 /** Validates a DocumentManifest. */
-export const DocumentManifestSchema: z.ZodType<DocumentManifest> = z
-  .strictObject({
+export const DocumentManifestSchema: z.ZodType<DocumentManifest> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('DocumentManifest'),
     id: fhirId.optional(),
     get meta() {
@@ -165,5 +165,6 @@ export const DocumentManifestSchema: z.ZodType<DocumentManifest> = z
     get related() {
       return z.array(DocumentManifestRelatedSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<DocumentManifest>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<DocumentManifest>;

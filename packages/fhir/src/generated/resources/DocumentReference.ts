@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Attachment,
   CodeableConcept,
@@ -45,8 +45,8 @@ export interface DocumentReferenceRelatesTo {
 }
 
 /** Validates a DocumentReferenceRelatesTo. */
-export const DocumentReferenceRelatesToSchema: z.ZodType<DocumentReferenceRelatesTo> = z
-  .strictObject({
+export const DocumentReferenceRelatesToSchema: z.ZodType<DocumentReferenceRelatesTo> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -61,8 +61,9 @@ export const DocumentReferenceRelatesToSchema: z.ZodType<DocumentReferenceRelate
     get target() {
       return ReferenceSchema;
     },
-  })
-  .superRefine(...elementRules({ required: ['code'] })) as unknown as z.ZodType<DocumentReferenceRelatesTo>;
+  }),
+  { required: ['code'] },
+) as unknown as z.ZodType<DocumentReferenceRelatesTo>;
 
 /** FHIR R4 DocumentReferenceContent. */
 export interface DocumentReferenceContent {
@@ -211,8 +212,8 @@ export interface DocumentReference {
 }
 
 /** Validates a DocumentReference. */
-export const DocumentReferenceSchema: z.ZodType<DocumentReference> = z
-  .strictObject({
+export const DocumentReferenceSchema: z.ZodType<DocumentReference> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('DocumentReference'),
     id: fhirId.optional(),
     get meta() {
@@ -290,5 +291,6 @@ export const DocumentReferenceSchema: z.ZodType<DocumentReference> = z
     get context() {
       return DocumentReferenceContextSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<DocumentReference>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<DocumentReference>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -409,8 +409,8 @@ export interface EffectEvidenceSynthesis {
 }
 
 /** Validates a EffectEvidenceSynthesis. */
-export const EffectEvidenceSynthesisSchema: z.ZodType<EffectEvidenceSynthesis> = z
-  .strictObject({
+export const EffectEvidenceSynthesisSchema: z.ZodType<EffectEvidenceSynthesis> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('EffectEvidenceSynthesis'),
     id: fhirId.optional(),
     get meta() {
@@ -546,5 +546,6 @@ export const EffectEvidenceSynthesisSchema: z.ZodType<EffectEvidenceSynthesis> =
     get certainty() {
       return z.array(EffectEvidenceSynthesisCertaintySchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<EffectEvidenceSynthesis>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<EffectEvidenceSynthesis>;

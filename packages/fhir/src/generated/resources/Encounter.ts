@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Coding,
@@ -45,8 +45,8 @@ export interface EncounterStatusHistory {
 }
 
 /** Validates a EncounterStatusHistory. */
-export const EncounterStatusHistorySchema: z.ZodType<EncounterStatusHistory> = z
-  .strictObject({
+export const EncounterStatusHistorySchema: z.ZodType<EncounterStatusHistory> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -61,8 +61,9 @@ export const EncounterStatusHistorySchema: z.ZodType<EncounterStatusHistory> = z
     get period() {
       return PeriodSchema;
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<EncounterStatusHistory>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<EncounterStatusHistory>;
 
 /** FHIR R4 EncounterClassHistory. */
 export interface EncounterClassHistory {
@@ -349,8 +350,8 @@ export interface Encounter {
 }
 
 /** Validates a Encounter. */
-export const EncounterSchema: z.ZodType<Encounter> = z
-  .strictObject({
+export const EncounterSchema: z.ZodType<Encounter> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Encounter'),
     id: fhirId.optional(),
     get meta() {
@@ -446,5 +447,6 @@ export const EncounterSchema: z.ZodType<Encounter> = z
     get partOf() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<Encounter>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<Encounter>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Coding,
@@ -80,8 +80,8 @@ export interface Endpoint {
 }
 
 /** Validates a Endpoint. */
-export const EndpointSchema: z.ZodType<Endpoint> = z
-  .strictObject({
+export const EndpointSchema: z.ZodType<Endpoint> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Endpoint'),
     id: fhirId.optional(),
     get meta() {
@@ -145,7 +145,6 @@ export const EndpointSchema: z.ZodType<Endpoint> = z
     get _header() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['status', 'address'], primitiveArrays: ['payloadMimeType', 'header'] }),
-  ) as unknown as z.ZodType<Endpoint>;
+  }),
+  { required: ['status', 'address'], primitiveArrays: ['payloadMimeType', 'header'] },
+) as unknown as z.ZodType<Endpoint>;

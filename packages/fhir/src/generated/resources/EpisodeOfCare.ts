@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -41,8 +41,8 @@ export interface EpisodeOfCareStatusHistory {
 }
 
 /** Validates a EpisodeOfCareStatusHistory. */
-export const EpisodeOfCareStatusHistorySchema: z.ZodType<EpisodeOfCareStatusHistory> = z
-  .strictObject({
+export const EpisodeOfCareStatusHistorySchema: z.ZodType<EpisodeOfCareStatusHistory> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -57,8 +57,9 @@ export const EpisodeOfCareStatusHistorySchema: z.ZodType<EpisodeOfCareStatusHist
     get period() {
       return PeriodSchema;
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<EpisodeOfCareStatusHistory>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<EpisodeOfCareStatusHistory>;
 
 /** FHIR R4 EpisodeOfCareDiagnosis. */
 export interface EpisodeOfCareDiagnosis {
@@ -147,8 +148,8 @@ export interface EpisodeOfCare {
 }
 
 /** Validates a EpisodeOfCare. */
-export const EpisodeOfCareSchema: z.ZodType<EpisodeOfCare> = z
-  .strictObject({
+export const EpisodeOfCareSchema: z.ZodType<EpisodeOfCare> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('EpisodeOfCare'),
     id: fhirId.optional(),
     get meta() {
@@ -211,5 +212,6 @@ export const EpisodeOfCareSchema: z.ZodType<EpisodeOfCare> = z
     get account() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<EpisodeOfCare>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<EpisodeOfCare>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   ContactDetail,
@@ -139,8 +139,8 @@ export interface EventDefinition {
 }
 
 /** Validates a EventDefinition. */
-export const EventDefinitionSchema: z.ZodType<EventDefinition> = z
-  .strictObject({
+export const EventDefinitionSchema: z.ZodType<EventDefinition> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('EventDefinition'),
     id: fhirId.optional(),
     get meta() {
@@ -268,10 +268,9 @@ export const EventDefinitionSchema: z.ZodType<EventDefinition> = z
     get trigger() {
       return z.array(TriggerDefinitionSchema).min(1, NOT_EMPTY);
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [{ base: 'subject', names: ['subjectCodeableConcept', 'subjectReference'], required: false }],
-    }),
-  ) as unknown as z.ZodType<EventDefinition>;
+  }),
+  {
+    required: ['status'],
+    choices: [{ base: 'subject', names: ['subjectCodeableConcept', 'subjectReference'], required: false }],
+  },
+) as unknown as z.ZodType<EventDefinition>;

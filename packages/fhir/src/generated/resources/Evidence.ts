@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -126,8 +126,8 @@ export interface Evidence {
 }
 
 /** Validates a Evidence. */
-export const EvidenceSchema: z.ZodType<Evidence> = z
-  .strictObject({
+export const EvidenceSchema: z.ZodType<Evidence> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Evidence'),
     id: fhirId.optional(),
     get meta() {
@@ -250,5 +250,6 @@ export const EvidenceSchema: z.ZodType<Evidence> = z
     get outcome() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<Evidence>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<Evidence>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -99,8 +99,8 @@ export interface EvidenceVariableCharacteristic {
 }
 
 /** Validates a EvidenceVariableCharacteristic. */
-export const EvidenceVariableCharacteristicSchema: z.ZodType<EvidenceVariableCharacteristic> = z
-  .strictObject({
+export const EvidenceVariableCharacteristicSchema: z.ZodType<EvidenceVariableCharacteristic> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -158,35 +158,34 @@ export const EvidenceVariableCharacteristicSchema: z.ZodType<EvidenceVariableCha
     get _groupMeasure() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        {
-          base: 'definition',
-          names: [
-            'definitionReference',
-            'definitionCanonical',
-            'definitionCodeableConcept',
-            'definitionExpression',
-            'definitionDataRequirement',
-            'definitionTriggerDefinition',
-          ],
-          required: true,
-        },
-        {
-          base: 'participantEffective',
-          names: [
-            'participantEffectiveDateTime',
-            'participantEffectivePeriod',
-            'participantEffectiveDuration',
-            'participantEffectiveTiming',
-          ],
-          required: false,
-        },
-      ],
-    }),
-  ) as unknown as z.ZodType<EvidenceVariableCharacteristic>;
+  }),
+  {
+    choices: [
+      {
+        base: 'definition',
+        names: [
+          'definitionReference',
+          'definitionCanonical',
+          'definitionCodeableConcept',
+          'definitionExpression',
+          'definitionDataRequirement',
+          'definitionTriggerDefinition',
+        ],
+        required: true,
+      },
+      {
+        base: 'participantEffective',
+        names: [
+          'participantEffectiveDateTime',
+          'participantEffectivePeriod',
+          'participantEffectiveDuration',
+          'participantEffectiveTiming',
+        ],
+        required: false,
+      },
+    ],
+  },
+) as unknown as z.ZodType<EvidenceVariableCharacteristic>;
 
 /** FHIR R4 EvidenceVariable. */
 export interface EvidenceVariable {
@@ -280,8 +279,8 @@ export interface EvidenceVariable {
 }
 
 /** Validates a EvidenceVariable. */
-export const EvidenceVariableSchema: z.ZodType<EvidenceVariable> = z
-  .strictObject({
+export const EvidenceVariableSchema: z.ZodType<EvidenceVariable> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('EvidenceVariable'),
     id: fhirId.optional(),
     get meta() {
@@ -402,5 +401,6 @@ export const EvidenceVariableSchema: z.ZodType<EvidenceVariable> = z
     get characteristic() {
       return z.array(EvidenceVariableCharacteristicSchema).min(1, NOT_EMPTY);
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<EvidenceVariable>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<EvidenceVariable>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   ContactDetail,
@@ -57,8 +57,8 @@ export interface ExampleScenarioActor {
 }
 
 /** Validates a ExampleScenarioActor. */
-export const ExampleScenarioActorSchema: z.ZodType<ExampleScenarioActor> = z
-  .strictObject({
+export const ExampleScenarioActorSchema: z.ZodType<ExampleScenarioActor> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -82,8 +82,9 @@ export const ExampleScenarioActorSchema: z.ZodType<ExampleScenarioActor> = z
     get _description() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['actorId', 'type'] })) as unknown as z.ZodType<ExampleScenarioActor>;
+  }),
+  { required: ['actorId', 'type'] },
+) as unknown as z.ZodType<ExampleScenarioActor>;
 
 /** FHIR R4 ExampleScenarioInstanceVersion. */
 export interface ExampleScenarioInstanceVersion {
@@ -102,8 +103,8 @@ export interface ExampleScenarioInstanceVersion {
 }
 
 /** Validates a ExampleScenarioInstanceVersion. */
-export const ExampleScenarioInstanceVersionSchema: z.ZodType<ExampleScenarioInstanceVersion> = z
-  .strictObject({
+export const ExampleScenarioInstanceVersionSchema: z.ZodType<ExampleScenarioInstanceVersion> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -119,10 +120,9 @@ export const ExampleScenarioInstanceVersionSchema: z.ZodType<ExampleScenarioInst
     get _description() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['versionId', 'description'] }),
-  ) as unknown as z.ZodType<ExampleScenarioInstanceVersion>;
+  }),
+  { required: ['versionId', 'description'] },
+) as unknown as z.ZodType<ExampleScenarioInstanceVersion>;
 
 /** FHIR R4 ExampleScenarioInstanceContainedInstance. */
 export interface ExampleScenarioInstanceContainedInstance {
@@ -141,26 +141,26 @@ export interface ExampleScenarioInstanceContainedInstance {
 }
 
 /** Validates a ExampleScenarioInstanceContainedInstance. */
-export const ExampleScenarioInstanceContainedInstanceSchema: z.ZodType<ExampleScenarioInstanceContainedInstance> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    resourceId: fhirString.optional(),
-    get _resourceId() {
-      return ElementSchema.optional();
-    },
-    versionId: fhirString.optional(),
-    get _versionId() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ required: ['resourceId'] }),
+export const ExampleScenarioInstanceContainedInstanceSchema: z.ZodType<ExampleScenarioInstanceContainedInstance> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      resourceId: fhirString.optional(),
+      get _resourceId() {
+        return ElementSchema.optional();
+      },
+      versionId: fhirString.optional(),
+      get _versionId() {
+        return ElementSchema.optional();
+      },
+    }),
+    { required: ['resourceId'] },
   ) as unknown as z.ZodType<ExampleScenarioInstanceContainedInstance>;
 
 /** FHIR R4 ExampleScenarioInstance. */
@@ -190,8 +190,8 @@ export interface ExampleScenarioInstance {
 }
 
 /** Validates a ExampleScenarioInstance. */
-export const ExampleScenarioInstanceSchema: z.ZodType<ExampleScenarioInstance> = z
-  .strictObject({
+export const ExampleScenarioInstanceSchema: z.ZodType<ExampleScenarioInstance> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -221,10 +221,9 @@ export const ExampleScenarioInstanceSchema: z.ZodType<ExampleScenarioInstance> =
     get containedInstance() {
       return z.array(ExampleScenarioInstanceContainedInstanceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['resourceId', 'resourceType'] }),
-  ) as unknown as z.ZodType<ExampleScenarioInstance>;
+  }),
+  { required: ['resourceId', 'resourceType'] },
+) as unknown as z.ZodType<ExampleScenarioInstance>;
 
 /** FHIR R4 ExampleScenarioProcessStepOperation. */
 export interface ExampleScenarioProcessStepOperation {
@@ -265,55 +264,57 @@ export interface ExampleScenarioProcessStepOperation {
 }
 
 /** Validates a ExampleScenarioProcessStepOperation. */
-export const ExampleScenarioProcessStepOperationSchema: z.ZodType<ExampleScenarioProcessStepOperation> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    number: fhirString.optional(),
-    get _number() {
-      return ElementSchema.optional();
-    },
-    type: fhirString.optional(),
-    get _type() {
-      return ElementSchema.optional();
-    },
-    name: fhirString.optional(),
-    get _name() {
-      return ElementSchema.optional();
-    },
-    initiator: fhirString.optional(),
-    get _initiator() {
-      return ElementSchema.optional();
-    },
-    receiver: fhirString.optional(),
-    get _receiver() {
-      return ElementSchema.optional();
-    },
-    description: fhirMarkdown.optional(),
-    get _description() {
-      return ElementSchema.optional();
-    },
-    initiatorActive: fhirBoolean.optional(),
-    get _initiatorActive() {
-      return ElementSchema.optional();
-    },
-    receiverActive: fhirBoolean.optional(),
-    get _receiverActive() {
-      return ElementSchema.optional();
-    },
-    get request() {
-      return ExampleScenarioInstanceContainedInstanceSchema.optional();
-    },
-    get response() {
-      return ExampleScenarioInstanceContainedInstanceSchema.optional();
-    },
-  })
-  .superRefine(...elementRules({ required: ['number'] })) as unknown as z.ZodType<ExampleScenarioProcessStepOperation>;
+export const ExampleScenarioProcessStepOperationSchema: z.ZodType<ExampleScenarioProcessStepOperation> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      number: fhirString.optional(),
+      get _number() {
+        return ElementSchema.optional();
+      },
+      type: fhirString.optional(),
+      get _type() {
+        return ElementSchema.optional();
+      },
+      name: fhirString.optional(),
+      get _name() {
+        return ElementSchema.optional();
+      },
+      initiator: fhirString.optional(),
+      get _initiator() {
+        return ElementSchema.optional();
+      },
+      receiver: fhirString.optional(),
+      get _receiver() {
+        return ElementSchema.optional();
+      },
+      description: fhirMarkdown.optional(),
+      get _description() {
+        return ElementSchema.optional();
+      },
+      initiatorActive: fhirBoolean.optional(),
+      get _initiatorActive() {
+        return ElementSchema.optional();
+      },
+      receiverActive: fhirBoolean.optional(),
+      get _receiverActive() {
+        return ElementSchema.optional();
+      },
+      get request() {
+        return ExampleScenarioInstanceContainedInstanceSchema.optional();
+      },
+      get response() {
+        return ExampleScenarioInstanceContainedInstanceSchema.optional();
+      },
+    }),
+    { required: ['number'] },
+  ) as unknown as z.ZodType<ExampleScenarioProcessStepOperation>;
 
 /** FHIR R4 ExampleScenarioProcessStepAlternative. */
 export interface ExampleScenarioProcessStepAlternative {
@@ -334,28 +335,30 @@ export interface ExampleScenarioProcessStepAlternative {
 }
 
 /** Validates a ExampleScenarioProcessStepAlternative. */
-export const ExampleScenarioProcessStepAlternativeSchema: z.ZodType<ExampleScenarioProcessStepAlternative> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    title: fhirString.optional(),
-    get _title() {
-      return ElementSchema.optional();
-    },
-    description: fhirMarkdown.optional(),
-    get _description() {
-      return ElementSchema.optional();
-    },
-    get step() {
-      return z.array(ExampleScenarioProcessStepSchema).min(1, NOT_EMPTY).optional();
-    },
-  })
-  .superRefine(...elementRules({ required: ['title'] })) as unknown as z.ZodType<ExampleScenarioProcessStepAlternative>;
+export const ExampleScenarioProcessStepAlternativeSchema: z.ZodType<ExampleScenarioProcessStepAlternative> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      title: fhirString.optional(),
+      get _title() {
+        return ElementSchema.optional();
+      },
+      description: fhirMarkdown.optional(),
+      get _description() {
+        return ElementSchema.optional();
+      },
+      get step() {
+        return z.array(ExampleScenarioProcessStepSchema).min(1, NOT_EMPTY).optional();
+      },
+    }),
+    { required: ['title'] },
+  ) as unknown as z.ZodType<ExampleScenarioProcessStepAlternative>;
 
 /** FHIR R4 ExampleScenarioProcessStep. */
 export interface ExampleScenarioProcessStep {
@@ -425,8 +428,8 @@ export interface ExampleScenarioProcess {
 }
 
 /** Validates a ExampleScenarioProcess. */
-export const ExampleScenarioProcessSchema: z.ZodType<ExampleScenarioProcess> = z
-  .strictObject({
+export const ExampleScenarioProcessSchema: z.ZodType<ExampleScenarioProcess> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -453,8 +456,9 @@ export const ExampleScenarioProcessSchema: z.ZodType<ExampleScenarioProcess> = z
     get step() {
       return z.array(ExampleScenarioProcessStepSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['title'] })) as unknown as z.ZodType<ExampleScenarioProcess>;
+  }),
+  { required: ['title'] },
+) as unknown as z.ZodType<ExampleScenarioProcess>;
 
 /** FHIR R4 ExampleScenario. */
 export interface ExampleScenario {
@@ -524,8 +528,8 @@ export interface ExampleScenario {
 }
 
 /** Validates a ExampleScenario. */
-export const ExampleScenarioSchema: z.ZodType<ExampleScenario> = z
-  .strictObject({
+export const ExampleScenarioSchema: z.ZodType<ExampleScenario> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('ExampleScenario'),
     id: fhirId.optional(),
     get meta() {
@@ -612,7 +616,6 @@ export const ExampleScenarioSchema: z.ZodType<ExampleScenario> = z
     get _workflow() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['status'], primitiveArrays: ['workflow'] }),
-  ) as unknown as z.ZodType<ExampleScenario>;
+  }),
+  { required: ['status'], primitiveArrays: ['workflow'] },
+) as unknown as z.ZodType<ExampleScenario>;

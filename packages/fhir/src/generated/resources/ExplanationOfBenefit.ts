@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Address,
   Attachment,
@@ -136,8 +136,8 @@ export interface ExplanationOfBenefitCareTeam {
 }
 
 /** Validates a ExplanationOfBenefitCareTeam. */
-export const ExplanationOfBenefitCareTeamSchema: z.ZodType<ExplanationOfBenefitCareTeam> = z
-  .strictObject({
+export const ExplanationOfBenefitCareTeamSchema: z.ZodType<ExplanationOfBenefitCareTeam> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -162,8 +162,9 @@ export const ExplanationOfBenefitCareTeamSchema: z.ZodType<ExplanationOfBenefitC
     get qualification() {
       return CodeableConceptSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['sequence'] })) as unknown as z.ZodType<ExplanationOfBenefitCareTeam>;
+  }),
+  { required: ['sequence'] },
+) as unknown as z.ZodType<ExplanationOfBenefitCareTeam>;
 
 /** FHIR R4 ExplanationOfBenefitSupportingInfo. */
 export interface ExplanationOfBenefitSupportingInfo {
@@ -202,8 +203,8 @@ export interface ExplanationOfBenefitSupportingInfo {
 }
 
 /** Validates a ExplanationOfBenefitSupportingInfo. */
-export const ExplanationOfBenefitSupportingInfoSchema: z.ZodType<ExplanationOfBenefitSupportingInfo> = z
-  .strictObject({
+export const ExplanationOfBenefitSupportingInfoSchema: z.ZodType<ExplanationOfBenefitSupportingInfo> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -248,20 +249,19 @@ export const ExplanationOfBenefitSupportingInfoSchema: z.ZodType<ExplanationOfBe
     get reason() {
       return CodingSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['sequence'],
-      choices: [
-        { base: 'timing', names: ['timingDate', 'timingPeriod'], required: false },
-        {
-          base: 'value',
-          names: ['valueBoolean', 'valueString', 'valueQuantity', 'valueAttachment', 'valueReference'],
-          required: false,
-        },
-      ],
-    }),
-  ) as unknown as z.ZodType<ExplanationOfBenefitSupportingInfo>;
+  }),
+  {
+    required: ['sequence'],
+    choices: [
+      { base: 'timing', names: ['timingDate', 'timingPeriod'], required: false },
+      {
+        base: 'value',
+        names: ['valueBoolean', 'valueString', 'valueQuantity', 'valueAttachment', 'valueReference'],
+        required: false,
+      },
+    ],
+  },
+) as unknown as z.ZodType<ExplanationOfBenefitSupportingInfo>;
 
 /** FHIR R4 ExplanationOfBenefitDiagnosis. */
 export interface ExplanationOfBenefitDiagnosis {
@@ -287,8 +287,8 @@ export interface ExplanationOfBenefitDiagnosis {
 }
 
 /** Validates a ExplanationOfBenefitDiagnosis. */
-export const ExplanationOfBenefitDiagnosisSchema: z.ZodType<ExplanationOfBenefitDiagnosis> = z
-  .strictObject({
+export const ExplanationOfBenefitDiagnosisSchema: z.ZodType<ExplanationOfBenefitDiagnosis> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -315,13 +315,12 @@ export const ExplanationOfBenefitDiagnosisSchema: z.ZodType<ExplanationOfBenefit
     get packageCode() {
       return CodeableConceptSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['sequence'],
-      choices: [{ base: 'diagnosis', names: ['diagnosisCodeableConcept', 'diagnosisReference'], required: true }],
-    }),
-  ) as unknown as z.ZodType<ExplanationOfBenefitDiagnosis>;
+  }),
+  {
+    required: ['sequence'],
+    choices: [{ base: 'diagnosis', names: ['diagnosisCodeableConcept', 'diagnosisReference'], required: true }],
+  },
+) as unknown as z.ZodType<ExplanationOfBenefitDiagnosis>;
 
 /** FHIR R4 ExplanationOfBenefitProcedure. */
 export interface ExplanationOfBenefitProcedure {
@@ -348,8 +347,8 @@ export interface ExplanationOfBenefitProcedure {
 }
 
 /** Validates a ExplanationOfBenefitProcedure. */
-export const ExplanationOfBenefitProcedureSchema: z.ZodType<ExplanationOfBenefitProcedure> = z
-  .strictObject({
+export const ExplanationOfBenefitProcedureSchema: z.ZodType<ExplanationOfBenefitProcedure> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -377,13 +376,12 @@ export const ExplanationOfBenefitProcedureSchema: z.ZodType<ExplanationOfBenefit
     get udi() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['sequence'],
-      choices: [{ base: 'procedure', names: ['procedureCodeableConcept', 'procedureReference'], required: true }],
-    }),
-  ) as unknown as z.ZodType<ExplanationOfBenefitProcedure>;
+  }),
+  {
+    required: ['sequence'],
+    choices: [{ base: 'procedure', names: ['procedureCodeableConcept', 'procedureReference'], required: true }],
+  },
+) as unknown as z.ZodType<ExplanationOfBenefitProcedure>;
 
 /** FHIR R4 ExplanationOfBenefitInsurance. */
 export interface ExplanationOfBenefitInsurance {
@@ -404,8 +402,8 @@ export interface ExplanationOfBenefitInsurance {
 }
 
 /** Validates a ExplanationOfBenefitInsurance. */
-export const ExplanationOfBenefitInsuranceSchema: z.ZodType<ExplanationOfBenefitInsurance> = z
-  .strictObject({
+export const ExplanationOfBenefitInsuranceSchema: z.ZodType<ExplanationOfBenefitInsurance> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -424,10 +422,9 @@ export const ExplanationOfBenefitInsuranceSchema: z.ZodType<ExplanationOfBenefit
     get _preAuthRef() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['focal'], primitiveArrays: ['preAuthRef'] }),
-  ) as unknown as z.ZodType<ExplanationOfBenefitInsurance>;
+  }),
+  { required: ['focal'], primitiveArrays: ['preAuthRef'] },
+) as unknown as z.ZodType<ExplanationOfBenefitInsurance>;
 
 /** FHIR R4 ExplanationOfBenefitAccident. */
 export interface ExplanationOfBenefitAccident {
@@ -449,8 +446,8 @@ export interface ExplanationOfBenefitAccident {
 }
 
 /** Validates a ExplanationOfBenefitAccident. */
-export const ExplanationOfBenefitAccidentSchema: z.ZodType<ExplanationOfBenefitAccident> = z
-  .strictObject({
+export const ExplanationOfBenefitAccidentSchema: z.ZodType<ExplanationOfBenefitAccident> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -471,12 +468,9 @@ export const ExplanationOfBenefitAccidentSchema: z.ZodType<ExplanationOfBenefitA
     get locationReference() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [{ base: 'location', names: ['locationAddress', 'locationReference'], required: false }],
-    }),
-  ) as unknown as z.ZodType<ExplanationOfBenefitAccident>;
+  }),
+  { choices: [{ base: 'location', names: ['locationAddress', 'locationReference'], required: false }] },
+) as unknown as z.ZodType<ExplanationOfBenefitAccident>;
 
 /** FHIR R4 ExplanationOfBenefitItemAdjudication. */
 export interface ExplanationOfBenefitItemAdjudication {
@@ -562,60 +556,60 @@ export interface ExplanationOfBenefitItemDetailSubDetail {
 }
 
 /** Validates a ExplanationOfBenefitItemDetailSubDetail. */
-export const ExplanationOfBenefitItemDetailSubDetailSchema: z.ZodType<ExplanationOfBenefitItemDetailSubDetail> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    sequence: fhirPositiveInt.optional(),
-    get _sequence() {
-      return ElementSchema.optional();
-    },
-    get revenue() {
-      return CodeableConceptSchema.optional();
-    },
-    get category() {
-      return CodeableConceptSchema.optional();
-    },
-    get productOrService() {
-      return CodeableConceptSchema;
-    },
-    get modifier() {
-      return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
-    },
-    get programCode() {
-      return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
-    },
-    get quantity() {
-      return QuantitySchema.optional();
-    },
-    get unitPrice() {
-      return MoneySchema.optional();
-    },
-    factor: fhirDecimal.optional(),
-    get _factor() {
-      return ElementSchema.optional();
-    },
-    get net() {
-      return MoneySchema.optional();
-    },
-    get udi() {
-      return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
-    },
-    noteNumber: z.array(fhirPositiveInt.nullable()).min(1, NOT_EMPTY).optional(),
-    get _noteNumber() {
-      return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
-    },
-    get adjudication() {
-      return z.array(ExplanationOfBenefitItemAdjudicationSchema).min(1, NOT_EMPTY).optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ required: ['sequence'], primitiveArrays: ['noteNumber'] }),
+export const ExplanationOfBenefitItemDetailSubDetailSchema: z.ZodType<ExplanationOfBenefitItemDetailSubDetail> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      sequence: fhirPositiveInt.optional(),
+      get _sequence() {
+        return ElementSchema.optional();
+      },
+      get revenue() {
+        return CodeableConceptSchema.optional();
+      },
+      get category() {
+        return CodeableConceptSchema.optional();
+      },
+      get productOrService() {
+        return CodeableConceptSchema;
+      },
+      get modifier() {
+        return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
+      },
+      get programCode() {
+        return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
+      },
+      get quantity() {
+        return QuantitySchema.optional();
+      },
+      get unitPrice() {
+        return MoneySchema.optional();
+      },
+      factor: fhirDecimal.optional(),
+      get _factor() {
+        return ElementSchema.optional();
+      },
+      get net() {
+        return MoneySchema.optional();
+      },
+      get udi() {
+        return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
+      },
+      noteNumber: z.array(fhirPositiveInt.nullable()).min(1, NOT_EMPTY).optional(),
+      get _noteNumber() {
+        return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
+      },
+      get adjudication() {
+        return z.array(ExplanationOfBenefitItemAdjudicationSchema).min(1, NOT_EMPTY).optional();
+      },
+    }),
+    { required: ['sequence'], primitiveArrays: ['noteNumber'] },
   ) as unknown as z.ZodType<ExplanationOfBenefitItemDetailSubDetail>;
 
 /** FHIR R4 ExplanationOfBenefitItemDetail. */
@@ -660,8 +654,8 @@ export interface ExplanationOfBenefitItemDetail {
 }
 
 /** Validates a ExplanationOfBenefitItemDetail. */
-export const ExplanationOfBenefitItemDetailSchema: z.ZodType<ExplanationOfBenefitItemDetail> = z
-  .strictObject({
+export const ExplanationOfBenefitItemDetailSchema: z.ZodType<ExplanationOfBenefitItemDetail> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -714,10 +708,9 @@ export const ExplanationOfBenefitItemDetailSchema: z.ZodType<ExplanationOfBenefi
     get subDetail() {
       return z.array(ExplanationOfBenefitItemDetailSubDetailSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['sequence'], primitiveArrays: ['noteNumber'] }),
-  ) as unknown as z.ZodType<ExplanationOfBenefitItemDetail>;
+  }),
+  { required: ['sequence'], primitiveArrays: ['noteNumber'] },
+) as unknown as z.ZodType<ExplanationOfBenefitItemDetail>;
 
 /** FHIR R4 ExplanationOfBenefitItem. */
 export interface ExplanationOfBenefitItem {
@@ -790,8 +783,8 @@ export interface ExplanationOfBenefitItem {
 }
 
 /** Validates a ExplanationOfBenefitItem. */
-export const ExplanationOfBenefitItemSchema: z.ZodType<ExplanationOfBenefitItem> = z
-  .strictObject({
+export const ExplanationOfBenefitItemSchema: z.ZodType<ExplanationOfBenefitItem> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -885,27 +878,22 @@ export const ExplanationOfBenefitItemSchema: z.ZodType<ExplanationOfBenefitItem>
     get detail() {
       return z.array(ExplanationOfBenefitItemDetailSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['sequence'],
-      choices: [
-        { base: 'serviced', names: ['servicedDate', 'servicedPeriod'], required: false },
-        {
-          base: 'location',
-          names: ['locationCodeableConcept', 'locationAddress', 'locationReference'],
-          required: false,
-        },
-      ],
-      primitiveArrays: [
-        'careTeamSequence',
-        'diagnosisSequence',
-        'procedureSequence',
-        'informationSequence',
-        'noteNumber',
-      ],
-    }),
-  ) as unknown as z.ZodType<ExplanationOfBenefitItem>;
+  }),
+  {
+    required: ['sequence'],
+    choices: [
+      { base: 'serviced', names: ['servicedDate', 'servicedPeriod'], required: false },
+      { base: 'location', names: ['locationCodeableConcept', 'locationAddress', 'locationReference'], required: false },
+    ],
+    primitiveArrays: [
+      'careTeamSequence',
+      'diagnosisSequence',
+      'procedureSequence',
+      'informationSequence',
+      'noteNumber',
+    ],
+  },
+) as unknown as z.ZodType<ExplanationOfBenefitItem>;
 
 /** FHIR R4 ExplanationOfBenefitAddItemDetailSubDetail. */
 export interface ExplanationOfBenefitAddItemDetailSubDetail {
@@ -936,44 +924,44 @@ export interface ExplanationOfBenefitAddItemDetailSubDetail {
 }
 
 /** Validates a ExplanationOfBenefitAddItemDetailSubDetail. */
-export const ExplanationOfBenefitAddItemDetailSubDetailSchema: z.ZodType<ExplanationOfBenefitAddItemDetailSubDetail> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get productOrService() {
-      return CodeableConceptSchema;
-    },
-    get modifier() {
-      return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
-    },
-    get quantity() {
-      return QuantitySchema.optional();
-    },
-    get unitPrice() {
-      return MoneySchema.optional();
-    },
-    factor: fhirDecimal.optional(),
-    get _factor() {
-      return ElementSchema.optional();
-    },
-    get net() {
-      return MoneySchema.optional();
-    },
-    noteNumber: z.array(fhirPositiveInt.nullable()).min(1, NOT_EMPTY).optional(),
-    get _noteNumber() {
-      return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
-    },
-    get adjudication() {
-      return z.array(ExplanationOfBenefitItemAdjudicationSchema).min(1, NOT_EMPTY).optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ primitiveArrays: ['noteNumber'] }),
+export const ExplanationOfBenefitAddItemDetailSubDetailSchema: z.ZodType<ExplanationOfBenefitAddItemDetailSubDetail> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get productOrService() {
+        return CodeableConceptSchema;
+      },
+      get modifier() {
+        return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
+      },
+      get quantity() {
+        return QuantitySchema.optional();
+      },
+      get unitPrice() {
+        return MoneySchema.optional();
+      },
+      factor: fhirDecimal.optional(),
+      get _factor() {
+        return ElementSchema.optional();
+      },
+      get net() {
+        return MoneySchema.optional();
+      },
+      noteNumber: z.array(fhirPositiveInt.nullable()).min(1, NOT_EMPTY).optional(),
+      get _noteNumber() {
+        return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
+      },
+      get adjudication() {
+        return z.array(ExplanationOfBenefitItemAdjudicationSchema).min(1, NOT_EMPTY).optional();
+      },
+    }),
+    { primitiveArrays: ['noteNumber'] },
   ) as unknown as z.ZodType<ExplanationOfBenefitAddItemDetailSubDetail>;
 
 /** FHIR R4 ExplanationOfBenefitAddItemDetail. */
@@ -1007,8 +995,8 @@ export interface ExplanationOfBenefitAddItemDetail {
 }
 
 /** Validates a ExplanationOfBenefitAddItemDetail. */
-export const ExplanationOfBenefitAddItemDetailSchema: z.ZodType<ExplanationOfBenefitAddItemDetail> = z
-  .strictObject({
+export const ExplanationOfBenefitAddItemDetailSchema: z.ZodType<ExplanationOfBenefitAddItemDetail> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -1045,10 +1033,9 @@ export const ExplanationOfBenefitAddItemDetailSchema: z.ZodType<ExplanationOfBen
     get subDetail() {
       return z.array(ExplanationOfBenefitAddItemDetailSubDetailSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ primitiveArrays: ['noteNumber'] }),
-  ) as unknown as z.ZodType<ExplanationOfBenefitAddItemDetail>;
+  }),
+  { primitiveArrays: ['noteNumber'] },
+) as unknown as z.ZodType<ExplanationOfBenefitAddItemDetail>;
 
 /** FHIR R4 ExplanationOfBenefitAddItem. */
 export interface ExplanationOfBenefitAddItem {
@@ -1109,8 +1096,8 @@ export interface ExplanationOfBenefitAddItem {
 }
 
 /** Validates a ExplanationOfBenefitAddItem. */
-export const ExplanationOfBenefitAddItemSchema: z.ZodType<ExplanationOfBenefitAddItem> = z
-  .strictObject({
+export const ExplanationOfBenefitAddItemSchema: z.ZodType<ExplanationOfBenefitAddItem> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -1187,20 +1174,15 @@ export const ExplanationOfBenefitAddItemSchema: z.ZodType<ExplanationOfBenefitAd
     get detail() {
       return z.array(ExplanationOfBenefitAddItemDetailSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        { base: 'serviced', names: ['servicedDate', 'servicedPeriod'], required: false },
-        {
-          base: 'location',
-          names: ['locationCodeableConcept', 'locationAddress', 'locationReference'],
-          required: false,
-        },
-      ],
-      primitiveArrays: ['itemSequence', 'detailSequence', 'subDetailSequence', 'noteNumber'],
-    }),
-  ) as unknown as z.ZodType<ExplanationOfBenefitAddItem>;
+  }),
+  {
+    choices: [
+      { base: 'serviced', names: ['servicedDate', 'servicedPeriod'], required: false },
+      { base: 'location', names: ['locationCodeableConcept', 'locationAddress', 'locationReference'], required: false },
+    ],
+    primitiveArrays: ['itemSequence', 'detailSequence', 'subDetailSequence', 'noteNumber'],
+  },
+) as unknown as z.ZodType<ExplanationOfBenefitAddItem>;
 
 /** FHIR R4 ExplanationOfBenefitTotal. */
 export interface ExplanationOfBenefitTotal {
@@ -1360,8 +1342,8 @@ export interface ExplanationOfBenefitBenefitBalanceFinancial {
 
 /** Validates a ExplanationOfBenefitBenefitBalanceFinancial. */
 export const ExplanationOfBenefitBenefitBalanceFinancialSchema: z.ZodType<ExplanationOfBenefitBenefitBalanceFinancial> =
-  z
-    .strictObject({
+  withElementRules(
+    z.strictObject({
       id: fhirString.optional(),
       get extension() {
         return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -1390,15 +1372,14 @@ export const ExplanationOfBenefitBenefitBalanceFinancialSchema: z.ZodType<Explan
       get usedMoney() {
         return MoneySchema.optional();
       },
-    })
-    .superRefine(
-      ...elementRules({
-        choices: [
-          { base: 'allowed', names: ['allowedUnsignedInt', 'allowedString', 'allowedMoney'], required: false },
-          { base: 'used', names: ['usedUnsignedInt', 'usedMoney'], required: false },
-        ],
-      }),
-    ) as unknown as z.ZodType<ExplanationOfBenefitBenefitBalanceFinancial>;
+    }),
+    {
+      choices: [
+        { base: 'allowed', names: ['allowedUnsignedInt', 'allowedString', 'allowedMoney'], required: false },
+        { base: 'used', names: ['usedUnsignedInt', 'usedMoney'], required: false },
+      ],
+    },
+  ) as unknown as z.ZodType<ExplanationOfBenefitBenefitBalanceFinancial>;
 
 /** FHIR R4 ExplanationOfBenefitBenefitBalance. */
 export interface ExplanationOfBenefitBenefitBalance {
@@ -1584,8 +1565,8 @@ export interface ExplanationOfBenefit {
 }
 
 /** Validates a ExplanationOfBenefit. */
-export const ExplanationOfBenefitSchema: z.ZodType<ExplanationOfBenefit> = z
-  .strictObject({
+export const ExplanationOfBenefitSchema: z.ZodType<ExplanationOfBenefit> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('ExplanationOfBenefit'),
     id: fhirId.optional(),
     get meta() {
@@ -1747,7 +1728,6 @@ export const ExplanationOfBenefitSchema: z.ZodType<ExplanationOfBenefit> = z
     get benefitBalance() {
       return z.array(ExplanationOfBenefitBenefitBalanceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['status', 'use', 'created', 'outcome'], primitiveArrays: ['preAuthRef'] }),
-  ) as unknown as z.ZodType<ExplanationOfBenefit>;
+  }),
+  { required: ['status', 'use', 'created', 'outcome'], primitiveArrays: ['preAuthRef'] },
+) as unknown as z.ZodType<ExplanationOfBenefit>;

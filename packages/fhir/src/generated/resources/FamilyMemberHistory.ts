@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Age,
   Annotation,
@@ -69,8 +69,8 @@ export interface FamilyMemberHistoryCondition {
 }
 
 /** Validates a FamilyMemberHistoryCondition. */
-export const FamilyMemberHistoryConditionSchema: z.ZodType<FamilyMemberHistoryCondition> = z
-  .strictObject({
+export const FamilyMemberHistoryConditionSchema: z.ZodType<FamilyMemberHistoryCondition> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -104,12 +104,9 @@ export const FamilyMemberHistoryConditionSchema: z.ZodType<FamilyMemberHistoryCo
     get note() {
       return z.array(AnnotationSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [{ base: 'onset', names: ['onsetAge', 'onsetRange', 'onsetPeriod', 'onsetString'], required: false }],
-    }),
-  ) as unknown as z.ZodType<FamilyMemberHistoryCondition>;
+  }),
+  { choices: [{ base: 'onset', names: ['onsetAge', 'onsetRange', 'onsetPeriod', 'onsetString'], required: false }] },
+) as unknown as z.ZodType<FamilyMemberHistoryCondition>;
 
 /** FHIR R4 FamilyMemberHistory. */
 export interface FamilyMemberHistory {
@@ -199,8 +196,8 @@ export interface FamilyMemberHistory {
 }
 
 /** Validates a FamilyMemberHistory. */
-export const FamilyMemberHistorySchema: z.ZodType<FamilyMemberHistory> = z
-  .strictObject({
+export const FamilyMemberHistorySchema: z.ZodType<FamilyMemberHistory> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('FamilyMemberHistory'),
     id: fhirId.optional(),
     get meta() {
@@ -316,19 +313,18 @@ export const FamilyMemberHistorySchema: z.ZodType<FamilyMemberHistory> = z
     get condition() {
       return z.array(FamilyMemberHistoryConditionSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [
-        { base: 'born', names: ['bornPeriod', 'bornDate', 'bornString'], required: false },
-        { base: 'age', names: ['ageAge', 'ageRange', 'ageString'], required: false },
-        {
-          base: 'deceased',
-          names: ['deceasedBoolean', 'deceasedAge', 'deceasedRange', 'deceasedDate', 'deceasedString'],
-          required: false,
-        },
-      ],
-      primitiveArrays: ['instantiatesCanonical', 'instantiatesUri'],
-    }),
-  ) as unknown as z.ZodType<FamilyMemberHistory>;
+  }),
+  {
+    required: ['status'],
+    choices: [
+      { base: 'born', names: ['bornPeriod', 'bornDate', 'bornString'], required: false },
+      { base: 'age', names: ['ageAge', 'ageRange', 'ageString'], required: false },
+      {
+        base: 'deceased',
+        names: ['deceasedBoolean', 'deceasedAge', 'deceasedRange', 'deceasedDate', 'deceasedString'],
+        required: false,
+      },
+    ],
+    primitiveArrays: ['instantiatesCanonical', 'instantiatesUri'],
+  },
+) as unknown as z.ZodType<FamilyMemberHistory>;

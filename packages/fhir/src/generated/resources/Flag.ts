@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -66,8 +66,8 @@ export interface Flag {
 }
 
 /** Validates a Flag. */
-export const FlagSchema: z.ZodType<Flag> = z
-  .strictObject({
+export const FlagSchema: z.ZodType<Flag> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Flag'),
     id: fhirId.optional(),
     get meta() {
@@ -118,5 +118,6 @@ export const FlagSchema: z.ZodType<Flag> = z
     get author() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<Flag>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<Flag>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -68,8 +68,8 @@ export interface GoalTarget {
 }
 
 /** Validates a GoalTarget. */
-export const GoalTargetSchema: z.ZodType<GoalTarget> = z
-  .strictObject({
+export const GoalTargetSchema: z.ZodType<GoalTarget> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -111,27 +111,26 @@ export const GoalTargetSchema: z.ZodType<GoalTarget> = z
     get dueDuration() {
       return DurationSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        {
-          base: 'detail',
-          names: [
-            'detailQuantity',
-            'detailRange',
-            'detailCodeableConcept',
-            'detailString',
-            'detailBoolean',
-            'detailInteger',
-            'detailRatio',
-          ],
-          required: false,
-        },
-        { base: 'due', names: ['dueDate', 'dueDuration'], required: false },
-      ],
-    }),
-  ) as unknown as z.ZodType<GoalTarget>;
+  }),
+  {
+    choices: [
+      {
+        base: 'detail',
+        names: [
+          'detailQuantity',
+          'detailRange',
+          'detailCodeableConcept',
+          'detailString',
+          'detailBoolean',
+          'detailInteger',
+          'detailRatio',
+        ],
+        required: false,
+      },
+      { base: 'due', names: ['dueDate', 'dueDuration'], required: false },
+    ],
+  },
+) as unknown as z.ZodType<GoalTarget>;
 
 /** FHIR R4 Goal. */
 export interface Goal {
@@ -195,8 +194,8 @@ export interface Goal {
 }
 
 /** Validates a Goal. */
-export const GoalSchema: z.ZodType<Goal> = z
-  .strictObject({
+export const GoalSchema: z.ZodType<Goal> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Goal'),
     id: fhirId.optional(),
     get meta() {
@@ -277,10 +276,9 @@ export const GoalSchema: z.ZodType<Goal> = z
     get outcomeReference() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['lifecycleStatus'],
-      choices: [{ base: 'start', names: ['startDate', 'startCodeableConcept'], required: false }],
-    }),
-  ) as unknown as z.ZodType<Goal>;
+  }),
+  {
+    required: ['lifecycleStatus'],
+    choices: [{ base: 'start', names: ['startDate', 'startCodeableConcept'], required: false }],
+  },
+) as unknown as z.ZodType<Goal>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   ContactDetail,
@@ -59,38 +59,38 @@ export interface GraphDefinitionLinkTargetCompartment {
 }
 
 /** Validates a GraphDefinitionLinkTargetCompartment. */
-export const GraphDefinitionLinkTargetCompartmentSchema: z.ZodType<GraphDefinitionLinkTargetCompartment> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    use: fhirCode.optional(),
-    get _use() {
-      return ElementSchema.optional();
-    },
-    code: fhirCode.optional(),
-    get _code() {
-      return ElementSchema.optional();
-    },
-    rule: fhirCode.optional(),
-    get _rule() {
-      return ElementSchema.optional();
-    },
-    expression: fhirString.optional(),
-    get _expression() {
-      return ElementSchema.optional();
-    },
-    description: fhirString.optional(),
-    get _description() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ required: ['use', 'code', 'rule'] }),
+export const GraphDefinitionLinkTargetCompartmentSchema: z.ZodType<GraphDefinitionLinkTargetCompartment> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      use: fhirCode.optional(),
+      get _use() {
+        return ElementSchema.optional();
+      },
+      code: fhirCode.optional(),
+      get _code() {
+        return ElementSchema.optional();
+      },
+      rule: fhirCode.optional(),
+      get _rule() {
+        return ElementSchema.optional();
+      },
+      expression: fhirString.optional(),
+      get _expression() {
+        return ElementSchema.optional();
+      },
+      description: fhirString.optional(),
+      get _description() {
+        return ElementSchema.optional();
+      },
+    }),
+    { required: ['use', 'code', 'rule'] },
   ) as unknown as z.ZodType<GraphDefinitionLinkTargetCompartment>;
 
 /** FHIR R4 GraphDefinitionLinkTarget. */
@@ -117,8 +117,8 @@ export interface GraphDefinitionLinkTarget {
 }
 
 /** Validates a GraphDefinitionLinkTarget. */
-export const GraphDefinitionLinkTargetSchema: z.ZodType<GraphDefinitionLinkTarget> = z
-  .strictObject({
+export const GraphDefinitionLinkTargetSchema: z.ZodType<GraphDefinitionLinkTarget> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -144,8 +144,9 @@ export const GraphDefinitionLinkTargetSchema: z.ZodType<GraphDefinitionLinkTarge
     get link() {
       return z.array(GraphDefinitionLinkSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['type'] })) as unknown as z.ZodType<GraphDefinitionLinkTarget>;
+  }),
+  { required: ['type'] },
+) as unknown as z.ZodType<GraphDefinitionLinkTarget>;
 
 /** FHIR R4 GraphDefinitionLink. */
 export interface GraphDefinitionLink {
@@ -273,8 +274,8 @@ export interface GraphDefinition {
 }
 
 /** Validates a GraphDefinition. */
-export const GraphDefinitionSchema: z.ZodType<GraphDefinition> = z
-  .strictObject({
+export const GraphDefinitionSchema: z.ZodType<GraphDefinition> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('GraphDefinition'),
     id: fhirId.optional(),
     get meta() {
@@ -356,5 +357,6 @@ export const GraphDefinitionSchema: z.ZodType<GraphDefinition> = z
     get link() {
       return z.array(GraphDefinitionLinkSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['name', 'status', 'start'] })) as unknown as z.ZodType<GraphDefinition>;
+  }),
+  { required: ['name', 'status', 'start'] },
+) as unknown as z.ZodType<GraphDefinition>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -58,8 +58,8 @@ export interface GroupCharacteristic {
 }
 
 /** Validates a GroupCharacteristic. */
-export const GroupCharacteristicSchema: z.ZodType<GroupCharacteristic> = z
-  .strictObject({
+export const GroupCharacteristicSchema: z.ZodType<GroupCharacteristic> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -93,19 +93,18 @@ export const GroupCharacteristicSchema: z.ZodType<GroupCharacteristic> = z
     get period() {
       return PeriodSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['exclude'],
-      choices: [
-        {
-          base: 'value',
-          names: ['valueCodeableConcept', 'valueBoolean', 'valueQuantity', 'valueRange', 'valueReference'],
-          required: true,
-        },
-      ],
-    }),
-  ) as unknown as z.ZodType<GroupCharacteristic>;
+  }),
+  {
+    required: ['exclude'],
+    choices: [
+      {
+        base: 'value',
+        names: ['valueCodeableConcept', 'valueBoolean', 'valueQuantity', 'valueRange', 'valueReference'],
+        required: true,
+      },
+    ],
+  },
+) as unknown as z.ZodType<GroupCharacteristic>;
 
 /** FHIR R4 GroupMember. */
 export interface GroupMember {
@@ -194,8 +193,8 @@ export interface Group {
 }
 
 /** Validates a Group. */
-export const GroupSchema: z.ZodType<Group> = z
-  .strictObject({
+export const GroupSchema: z.ZodType<Group> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Group'),
     id: fhirId.optional(),
     get meta() {
@@ -256,5 +255,6 @@ export const GroupSchema: z.ZodType<Group> = z
     get member() {
       return z.array(GroupMemberSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['type', 'actual'] })) as unknown as z.ZodType<Group>;
+  }),
+  { required: ['type', 'actual'] },
+) as unknown as z.ZodType<Group>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -89,8 +89,8 @@ export interface GuidanceResponse {
 }
 
 /** Validates a GuidanceResponse. */
-export const GuidanceResponseSchema: z.ZodType<GuidanceResponse> = z
-  .strictObject({
+export const GuidanceResponseSchema: z.ZodType<GuidanceResponse> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('GuidanceResponse'),
     id: fhirId.optional(),
     get meta() {
@@ -171,10 +171,9 @@ export const GuidanceResponseSchema: z.ZodType<GuidanceResponse> = z
     get dataRequirement() {
       return z.array(DataRequirementSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [{ base: 'module', names: ['moduleUri', 'moduleCanonical', 'moduleCodeableConcept'], required: true }],
-    }),
-  ) as unknown as z.ZodType<GuidanceResponse>;
+  }),
+  {
+    required: ['status'],
+    choices: [{ base: 'module', names: ['moduleUri', 'moduleCanonical', 'moduleCodeableConcept'], required: true }],
+  },
+) as unknown as z.ZodType<GuidanceResponse>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Attachment,
   CodeableConcept,
@@ -85,8 +85,8 @@ export interface HealthcareServiceAvailableTime {
 }
 
 /** Validates a HealthcareServiceAvailableTime. */
-export const HealthcareServiceAvailableTimeSchema: z.ZodType<HealthcareServiceAvailableTime> = z
-  .strictObject({
+export const HealthcareServiceAvailableTimeSchema: z.ZodType<HealthcareServiceAvailableTime> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -110,10 +110,9 @@ export const HealthcareServiceAvailableTimeSchema: z.ZodType<HealthcareServiceAv
     get _availableEndTime() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ primitiveArrays: ['daysOfWeek'] }),
-  ) as unknown as z.ZodType<HealthcareServiceAvailableTime>;
+  }),
+  { primitiveArrays: ['daysOfWeek'] },
+) as unknown as z.ZodType<HealthcareServiceAvailableTime>;
 
 /** FHIR R4 HealthcareServiceNotAvailable. */
 export interface HealthcareServiceNotAvailable {
@@ -131,8 +130,8 @@ export interface HealthcareServiceNotAvailable {
 }
 
 /** Validates a HealthcareServiceNotAvailable. */
-export const HealthcareServiceNotAvailableSchema: z.ZodType<HealthcareServiceNotAvailable> = z
-  .strictObject({
+export const HealthcareServiceNotAvailableSchema: z.ZodType<HealthcareServiceNotAvailable> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -147,8 +146,9 @@ export const HealthcareServiceNotAvailableSchema: z.ZodType<HealthcareServiceNot
     get during() {
       return PeriodSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['description'] })) as unknown as z.ZodType<HealthcareServiceNotAvailable>;
+  }),
+  { required: ['description'] },
+) as unknown as z.ZodType<HealthcareServiceNotAvailable>;
 
 /** FHIR R4 HealthcareService. */
 export interface HealthcareService {

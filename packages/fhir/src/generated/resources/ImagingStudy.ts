@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -80,8 +80,8 @@ export interface ImagingStudySeriesInstance {
 }
 
 /** Validates a ImagingStudySeriesInstance. */
-export const ImagingStudySeriesInstanceSchema: z.ZodType<ImagingStudySeriesInstance> = z
-  .strictObject({
+export const ImagingStudySeriesInstanceSchema: z.ZodType<ImagingStudySeriesInstance> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -104,8 +104,9 @@ export const ImagingStudySeriesInstanceSchema: z.ZodType<ImagingStudySeriesInsta
     get _title() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['uid'] })) as unknown as z.ZodType<ImagingStudySeriesInstance>;
+  }),
+  { required: ['uid'] },
+) as unknown as z.ZodType<ImagingStudySeriesInstance>;
 
 /** FHIR R4 ImagingStudySeries. */
 export interface ImagingStudySeries {
@@ -147,8 +148,8 @@ export interface ImagingStudySeries {
 }
 
 /** Validates a ImagingStudySeries. */
-export const ImagingStudySeriesSchema: z.ZodType<ImagingStudySeries> = z
-  .strictObject({
+export const ImagingStudySeriesSchema: z.ZodType<ImagingStudySeries> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -197,8 +198,9 @@ export const ImagingStudySeriesSchema: z.ZodType<ImagingStudySeries> = z
     get instance() {
       return z.array(ImagingStudySeriesInstanceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['uid'] })) as unknown as z.ZodType<ImagingStudySeries>;
+  }),
+  { required: ['uid'] },
+) as unknown as z.ZodType<ImagingStudySeries>;
 
 /** FHIR R4 ImagingStudy. */
 export interface ImagingStudy {
@@ -269,8 +271,8 @@ export interface ImagingStudy {
 }
 
 /** Validates a ImagingStudy. */
-export const ImagingStudySchema: z.ZodType<ImagingStudy> = z
-  .strictObject({
+export const ImagingStudySchema: z.ZodType<ImagingStudy> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('ImagingStudy'),
     id: fhirId.optional(),
     get meta() {
@@ -361,5 +363,6 @@ export const ImagingStudySchema: z.ZodType<ImagingStudy> = z
     get series() {
       return z.array(ImagingStudySeriesSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<ImagingStudy>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<ImagingStudy>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -186,8 +186,8 @@ export interface ImmunizationProtocolApplied {
 }
 
 /** Validates a ImmunizationProtocolApplied. */
-export const ImmunizationProtocolAppliedSchema: z.ZodType<ImmunizationProtocolApplied> = z
-  .strictObject({
+export const ImmunizationProtocolAppliedSchema: z.ZodType<ImmunizationProtocolApplied> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -221,15 +221,14 @@ export const ImmunizationProtocolAppliedSchema: z.ZodType<ImmunizationProtocolAp
     get _seriesDosesString() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        { base: 'doseNumber', names: ['doseNumberPositiveInt', 'doseNumberString'], required: true },
-        { base: 'seriesDoses', names: ['seriesDosesPositiveInt', 'seriesDosesString'], required: false },
-      ],
-    }),
-  ) as unknown as z.ZodType<ImmunizationProtocolApplied>;
+  }),
+  {
+    choices: [
+      { base: 'doseNumber', names: ['doseNumberPositiveInt', 'doseNumberString'], required: true },
+      { base: 'seriesDoses', names: ['seriesDosesPositiveInt', 'seriesDosesString'], required: false },
+    ],
+  },
+) as unknown as z.ZodType<ImmunizationProtocolApplied>;
 
 /** FHIR R4 Immunization. */
 export interface Immunization {
@@ -321,8 +320,8 @@ export interface Immunization {
 }
 
 /** Validates a Immunization. */
-export const ImmunizationSchema: z.ZodType<Immunization> = z
-  .strictObject({
+export const ImmunizationSchema: z.ZodType<Immunization> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Immunization'),
     id: fhirId.optional(),
     get meta() {
@@ -443,10 +442,9 @@ export const ImmunizationSchema: z.ZodType<Immunization> = z
     get protocolApplied() {
       return z.array(ImmunizationProtocolAppliedSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [{ base: 'occurrence', names: ['occurrenceDateTime', 'occurrenceString'], required: true }],
-    }),
-  ) as unknown as z.ZodType<Immunization>;
+  }),
+  {
+    required: ['status'],
+    choices: [{ base: 'occurrence', names: ['occurrenceDateTime', 'occurrenceString'], required: true }],
+  },
+) as unknown as z.ZodType<Immunization>;

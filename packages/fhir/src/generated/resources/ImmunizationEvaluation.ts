@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type { CodeableConcept, Element, Extension, Identifier, Meta, Narrative, Reference } from '../datatypes.js';
 import {
   CodeableConceptSchema,
@@ -77,8 +77,8 @@ export interface ImmunizationEvaluation {
 }
 
 /** Validates a ImmunizationEvaluation. */
-export const ImmunizationEvaluationSchema: z.ZodType<ImmunizationEvaluation> = z
-  .strictObject({
+export const ImmunizationEvaluationSchema: z.ZodType<ImmunizationEvaluation> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('ImmunizationEvaluation'),
     id: fhirId.optional(),
     get meta() {
@@ -157,13 +157,12 @@ export const ImmunizationEvaluationSchema: z.ZodType<ImmunizationEvaluation> = z
     get _seriesDosesString() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [
-        { base: 'doseNumber', names: ['doseNumberPositiveInt', 'doseNumberString'], required: false },
-        { base: 'seriesDoses', names: ['seriesDosesPositiveInt', 'seriesDosesString'], required: false },
-      ],
-    }),
-  ) as unknown as z.ZodType<ImmunizationEvaluation>;
+  }),
+  {
+    required: ['status'],
+    choices: [
+      { base: 'doseNumber', names: ['doseNumberPositiveInt', 'doseNumberString'], required: false },
+      { base: 'seriesDoses', names: ['seriesDosesPositiveInt', 'seriesDosesString'], required: false },
+    ],
+  },
+) as unknown as z.ZodType<ImmunizationEvaluation>;

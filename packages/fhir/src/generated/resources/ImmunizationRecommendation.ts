@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type { CodeableConcept, Element, Extension, Identifier, Meta, Narrative, Reference } from '../datatypes.js';
 import {
   CodeableConceptSchema,
@@ -32,8 +32,8 @@ export interface ImmunizationRecommendationRecommendationDateCriterion {
 
 /** Validates a ImmunizationRecommendationRecommendationDateCriterion. */
 export const ImmunizationRecommendationRecommendationDateCriterionSchema: z.ZodType<ImmunizationRecommendationRecommendationDateCriterion> =
-  z
-    .strictObject({
+  withElementRules(
+    z.strictObject({
       id: fhirString.optional(),
       get extension() {
         return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -48,10 +48,9 @@ export const ImmunizationRecommendationRecommendationDateCriterionSchema: z.ZodT
       get _value() {
         return ElementSchema.optional();
       },
-    })
-    .superRefine(
-      ...elementRules({ required: ['value'] }),
-    ) as unknown as z.ZodType<ImmunizationRecommendationRecommendationDateCriterion>;
+    }),
+    { required: ['value'] },
+  ) as unknown as z.ZodType<ImmunizationRecommendationRecommendationDateCriterion>;
 
 /** FHIR R4 ImmunizationRecommendationRecommendation. */
 export interface ImmunizationRecommendationRecommendation {
@@ -98,71 +97,71 @@ export interface ImmunizationRecommendationRecommendation {
 }
 
 /** Validates a ImmunizationRecommendationRecommendation. */
-export const ImmunizationRecommendationRecommendationSchema: z.ZodType<ImmunizationRecommendationRecommendation> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get vaccineCode() {
-      return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
-    },
-    get targetDisease() {
-      return CodeableConceptSchema.optional();
-    },
-    get contraindicatedVaccineCode() {
-      return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
-    },
-    get forecastStatus() {
-      return CodeableConceptSchema;
-    },
-    get forecastReason() {
-      return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
-    },
-    get dateCriterion() {
-      return z.array(ImmunizationRecommendationRecommendationDateCriterionSchema).min(1, NOT_EMPTY).optional();
-    },
-    description: fhirString.optional(),
-    get _description() {
-      return ElementSchema.optional();
-    },
-    series: fhirString.optional(),
-    get _series() {
-      return ElementSchema.optional();
-    },
-    doseNumberPositiveInt: fhirPositiveInt.optional(),
-    get _doseNumberPositiveInt() {
-      return ElementSchema.optional();
-    },
-    doseNumberString: fhirString.optional(),
-    get _doseNumberString() {
-      return ElementSchema.optional();
-    },
-    seriesDosesPositiveInt: fhirPositiveInt.optional(),
-    get _seriesDosesPositiveInt() {
-      return ElementSchema.optional();
-    },
-    seriesDosesString: fhirString.optional(),
-    get _seriesDosesString() {
-      return ElementSchema.optional();
-    },
-    get supportingImmunization() {
-      return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
-    },
-    get supportingPatientInformation() {
-      return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({
+export const ImmunizationRecommendationRecommendationSchema: z.ZodType<ImmunizationRecommendationRecommendation> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get vaccineCode() {
+        return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
+      },
+      get targetDisease() {
+        return CodeableConceptSchema.optional();
+      },
+      get contraindicatedVaccineCode() {
+        return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
+      },
+      get forecastStatus() {
+        return CodeableConceptSchema;
+      },
+      get forecastReason() {
+        return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
+      },
+      get dateCriterion() {
+        return z.array(ImmunizationRecommendationRecommendationDateCriterionSchema).min(1, NOT_EMPTY).optional();
+      },
+      description: fhirString.optional(),
+      get _description() {
+        return ElementSchema.optional();
+      },
+      series: fhirString.optional(),
+      get _series() {
+        return ElementSchema.optional();
+      },
+      doseNumberPositiveInt: fhirPositiveInt.optional(),
+      get _doseNumberPositiveInt() {
+        return ElementSchema.optional();
+      },
+      doseNumberString: fhirString.optional(),
+      get _doseNumberString() {
+        return ElementSchema.optional();
+      },
+      seriesDosesPositiveInt: fhirPositiveInt.optional(),
+      get _seriesDosesPositiveInt() {
+        return ElementSchema.optional();
+      },
+      seriesDosesString: fhirString.optional(),
+      get _seriesDosesString() {
+        return ElementSchema.optional();
+      },
+      get supportingImmunization() {
+        return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
+      },
+      get supportingPatientInformation() {
+        return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
+      },
+    }),
+    {
       choices: [
         { base: 'doseNumber', names: ['doseNumberPositiveInt', 'doseNumberString'], required: false },
         { base: 'seriesDoses', names: ['seriesDosesPositiveInt', 'seriesDosesString'], required: false },
       ],
-    }),
+    },
   ) as unknown as z.ZodType<ImmunizationRecommendationRecommendation>;
 
 /** FHIR R4 ImmunizationRecommendation. */
@@ -200,8 +199,8 @@ export interface ImmunizationRecommendation {
 }
 
 /** Validates a ImmunizationRecommendation. */
-export const ImmunizationRecommendationSchema: z.ZodType<ImmunizationRecommendation> = z
-  .strictObject({
+export const ImmunizationRecommendationSchema: z.ZodType<ImmunizationRecommendation> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('ImmunizationRecommendation'),
     id: fhirId.optional(),
     get meta() {
@@ -243,5 +242,6 @@ export const ImmunizationRecommendationSchema: z.ZodType<ImmunizationRecommendat
     get recommendation() {
       return z.array(ImmunizationRecommendationRecommendationSchema).min(1, NOT_EMPTY);
     },
-  })
-  .superRefine(...elementRules({ required: ['date'] })) as unknown as z.ZodType<ImmunizationRecommendation>;
+  }),
+  { required: ['date'] },
+) as unknown as z.ZodType<ImmunizationRecommendation>;

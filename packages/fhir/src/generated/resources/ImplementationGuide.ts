@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   ContactDetail,
@@ -55,8 +55,8 @@ export interface ImplementationGuideDependsOn {
 }
 
 /** Validates a ImplementationGuideDependsOn. */
-export const ImplementationGuideDependsOnSchema: z.ZodType<ImplementationGuideDependsOn> = z
-  .strictObject({
+export const ImplementationGuideDependsOnSchema: z.ZodType<ImplementationGuideDependsOn> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -76,8 +76,9 @@ export const ImplementationGuideDependsOnSchema: z.ZodType<ImplementationGuideDe
     get _version() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['uri'] })) as unknown as z.ZodType<ImplementationGuideDependsOn>;
+  }),
+  { required: ['uri'] },
+) as unknown as z.ZodType<ImplementationGuideDependsOn>;
 
 /** FHIR R4 ImplementationGuideGlobal. */
 export interface ImplementationGuideGlobal {
@@ -96,8 +97,8 @@ export interface ImplementationGuideGlobal {
 }
 
 /** Validates a ImplementationGuideGlobal. */
-export const ImplementationGuideGlobalSchema: z.ZodType<ImplementationGuideGlobal> = z
-  .strictObject({
+export const ImplementationGuideGlobalSchema: z.ZodType<ImplementationGuideGlobal> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -113,8 +114,9 @@ export const ImplementationGuideGlobalSchema: z.ZodType<ImplementationGuideGloba
     get _profile() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['type', 'profile'] })) as unknown as z.ZodType<ImplementationGuideGlobal>;
+  }),
+  { required: ['type', 'profile'] },
+) as unknown as z.ZodType<ImplementationGuideGlobal>;
 
 /** FHIR R4 ImplementationGuideDefinitionGrouping. */
 export interface ImplementationGuideDefinitionGrouping {
@@ -133,25 +135,27 @@ export interface ImplementationGuideDefinitionGrouping {
 }
 
 /** Validates a ImplementationGuideDefinitionGrouping. */
-export const ImplementationGuideDefinitionGroupingSchema: z.ZodType<ImplementationGuideDefinitionGrouping> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    name: fhirString.optional(),
-    get _name() {
-      return ElementSchema.optional();
-    },
-    description: fhirString.optional(),
-    get _description() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(...elementRules({ required: ['name'] })) as unknown as z.ZodType<ImplementationGuideDefinitionGrouping>;
+export const ImplementationGuideDefinitionGroupingSchema: z.ZodType<ImplementationGuideDefinitionGrouping> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      name: fhirString.optional(),
+      get _name() {
+        return ElementSchema.optional();
+      },
+      description: fhirString.optional(),
+      get _description() {
+        return ElementSchema.optional();
+      },
+    }),
+    { required: ['name'] },
+  ) as unknown as z.ZodType<ImplementationGuideDefinitionGrouping>;
 
 /** FHIR R4 ImplementationGuideDefinitionResource. */
 export interface ImplementationGuideDefinitionResource {
@@ -184,48 +188,48 @@ export interface ImplementationGuideDefinitionResource {
 }
 
 /** Validates a ImplementationGuideDefinitionResource. */
-export const ImplementationGuideDefinitionResourceSchema: z.ZodType<ImplementationGuideDefinitionResource> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get reference() {
-      return ReferenceSchema;
-    },
-    fhirVersion: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
-    get _fhirVersion() {
-      return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
-    },
-    name: fhirString.optional(),
-    get _name() {
-      return ElementSchema.optional();
-    },
-    description: fhirString.optional(),
-    get _description() {
-      return ElementSchema.optional();
-    },
-    exampleBoolean: fhirBoolean.optional(),
-    get _exampleBoolean() {
-      return ElementSchema.optional();
-    },
-    exampleCanonical: fhirCanonical.optional(),
-    get _exampleCanonical() {
-      return ElementSchema.optional();
-    },
-    groupingId: fhirId.optional(),
-    get _groupingId() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({
+export const ImplementationGuideDefinitionResourceSchema: z.ZodType<ImplementationGuideDefinitionResource> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get reference() {
+        return ReferenceSchema;
+      },
+      fhirVersion: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+      get _fhirVersion() {
+        return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
+      },
+      name: fhirString.optional(),
+      get _name() {
+        return ElementSchema.optional();
+      },
+      description: fhirString.optional(),
+      get _description() {
+        return ElementSchema.optional();
+      },
+      exampleBoolean: fhirBoolean.optional(),
+      get _exampleBoolean() {
+        return ElementSchema.optional();
+      },
+      exampleCanonical: fhirCanonical.optional(),
+      get _exampleCanonical() {
+        return ElementSchema.optional();
+      },
+      groupingId: fhirId.optional(),
+      get _groupingId() {
+        return ElementSchema.optional();
+      },
+    }),
+    {
       choices: [{ base: 'example', names: ['exampleBoolean', 'exampleCanonical'], required: false }],
       primitiveArrays: ['fhirVersion'],
-    }),
+    },
   ) as unknown as z.ZodType<ImplementationGuideDefinitionResource>;
 
 /** FHIR R4 ImplementationGuideDefinitionPage. */
@@ -252,8 +256,8 @@ export interface ImplementationGuideDefinitionPage {
 }
 
 /** Validates a ImplementationGuideDefinitionPage. */
-export const ImplementationGuideDefinitionPageSchema: z.ZodType<ImplementationGuideDefinitionPage> = z
-  .strictObject({
+export const ImplementationGuideDefinitionPageSchema: z.ZodType<ImplementationGuideDefinitionPage> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -279,13 +283,12 @@ export const ImplementationGuideDefinitionPageSchema: z.ZodType<ImplementationGu
     get page() {
       return z.array(ImplementationGuideDefinitionPageSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['title', 'generation'],
-      choices: [{ base: 'name', names: ['nameUrl', 'nameReference'], required: true }],
-    }),
-  ) as unknown as z.ZodType<ImplementationGuideDefinitionPage>;
+  }),
+  {
+    required: ['title', 'generation'],
+    choices: [{ base: 'name', names: ['nameUrl', 'nameReference'], required: true }],
+  },
+) as unknown as z.ZodType<ImplementationGuideDefinitionPage>;
 
 /** FHIR R4 ImplementationGuideDefinitionParameter. */
 export interface ImplementationGuideDefinitionParameter {
@@ -304,26 +307,26 @@ export interface ImplementationGuideDefinitionParameter {
 }
 
 /** Validates a ImplementationGuideDefinitionParameter. */
-export const ImplementationGuideDefinitionParameterSchema: z.ZodType<ImplementationGuideDefinitionParameter> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    code: fhirCode.optional(),
-    get _code() {
-      return ElementSchema.optional();
-    },
-    value: fhirString.optional(),
-    get _value() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ required: ['code', 'value'] }),
+export const ImplementationGuideDefinitionParameterSchema: z.ZodType<ImplementationGuideDefinitionParameter> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      code: fhirCode.optional(),
+      get _code() {
+        return ElementSchema.optional();
+      },
+      value: fhirString.optional(),
+      get _value() {
+        return ElementSchema.optional();
+      },
+    }),
+    { required: ['code', 'value'] },
   ) as unknown as z.ZodType<ImplementationGuideDefinitionParameter>;
 
 /** FHIR R4 ImplementationGuideDefinitionTemplate. */
@@ -346,30 +349,30 @@ export interface ImplementationGuideDefinitionTemplate {
 }
 
 /** Validates a ImplementationGuideDefinitionTemplate. */
-export const ImplementationGuideDefinitionTemplateSchema: z.ZodType<ImplementationGuideDefinitionTemplate> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    code: fhirCode.optional(),
-    get _code() {
-      return ElementSchema.optional();
-    },
-    source: fhirString.optional(),
-    get _source() {
-      return ElementSchema.optional();
-    },
-    scope: fhirString.optional(),
-    get _scope() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ required: ['code', 'source'] }),
+export const ImplementationGuideDefinitionTemplateSchema: z.ZodType<ImplementationGuideDefinitionTemplate> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      code: fhirCode.optional(),
+      get _code() {
+        return ElementSchema.optional();
+      },
+      source: fhirString.optional(),
+      get _source() {
+        return ElementSchema.optional();
+      },
+      scope: fhirString.optional(),
+      get _scope() {
+        return ElementSchema.optional();
+      },
+    }),
+    { required: ['code', 'source'] },
   ) as unknown as z.ZodType<ImplementationGuideDefinitionTemplate>;
 
 /** FHIR R4 ImplementationGuideDefinition. */
@@ -440,33 +443,33 @@ export interface ImplementationGuideManifestResource {
 }
 
 /** Validates a ImplementationGuideManifestResource. */
-export const ImplementationGuideManifestResourceSchema: z.ZodType<ImplementationGuideManifestResource> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get reference() {
-      return ReferenceSchema;
-    },
-    exampleBoolean: fhirBoolean.optional(),
-    get _exampleBoolean() {
-      return ElementSchema.optional();
-    },
-    exampleCanonical: fhirCanonical.optional(),
-    get _exampleCanonical() {
-      return ElementSchema.optional();
-    },
-    relativePath: fhirUrl.optional(),
-    get _relativePath() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ choices: [{ base: 'example', names: ['exampleBoolean', 'exampleCanonical'], required: false }] }),
+export const ImplementationGuideManifestResourceSchema: z.ZodType<ImplementationGuideManifestResource> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get reference() {
+        return ReferenceSchema;
+      },
+      exampleBoolean: fhirBoolean.optional(),
+      get _exampleBoolean() {
+        return ElementSchema.optional();
+      },
+      exampleCanonical: fhirCanonical.optional(),
+      get _exampleCanonical() {
+        return ElementSchema.optional();
+      },
+      relativePath: fhirUrl.optional(),
+      get _relativePath() {
+        return ElementSchema.optional();
+      },
+    }),
+    { choices: [{ base: 'example', names: ['exampleBoolean', 'exampleCanonical'], required: false }] },
   ) as unknown as z.ZodType<ImplementationGuideManifestResource>;
 
 /** FHIR R4 ImplementationGuideManifestPage. */
@@ -489,8 +492,8 @@ export interface ImplementationGuideManifestPage {
 }
 
 /** Validates a ImplementationGuideManifestPage. */
-export const ImplementationGuideManifestPageSchema: z.ZodType<ImplementationGuideManifestPage> = z
-  .strictObject({
+export const ImplementationGuideManifestPageSchema: z.ZodType<ImplementationGuideManifestPage> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -510,10 +513,9 @@ export const ImplementationGuideManifestPageSchema: z.ZodType<ImplementationGuid
     get _anchor() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['name'], primitiveArrays: ['anchor'] }),
-  ) as unknown as z.ZodType<ImplementationGuideManifestPage>;
+  }),
+  { required: ['name'], primitiveArrays: ['anchor'] },
+) as unknown as z.ZodType<ImplementationGuideManifestPage>;
 
 /** FHIR R4 ImplementationGuideManifest. */
 export interface ImplementationGuideManifest {
@@ -539,8 +541,8 @@ export interface ImplementationGuideManifest {
 }
 
 /** Validates a ImplementationGuideManifest. */
-export const ImplementationGuideManifestSchema: z.ZodType<ImplementationGuideManifest> = z
-  .strictObject({
+export const ImplementationGuideManifestSchema: z.ZodType<ImplementationGuideManifest> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -566,10 +568,9 @@ export const ImplementationGuideManifestSchema: z.ZodType<ImplementationGuideMan
     get _other() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ primitiveArrays: ['image', 'other'] }),
-  ) as unknown as z.ZodType<ImplementationGuideManifest>;
+  }),
+  { primitiveArrays: ['image', 'other'] },
+) as unknown as z.ZodType<ImplementationGuideManifest>;
 
 /** FHIR R4 ImplementationGuide. */
 export interface ImplementationGuide {
@@ -648,8 +649,8 @@ export interface ImplementationGuide {
 }
 
 /** Validates a ImplementationGuide. */
-export const ImplementationGuideSchema: z.ZodType<ImplementationGuide> = z
-  .strictObject({
+export const ImplementationGuideSchema: z.ZodType<ImplementationGuide> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('ImplementationGuide'),
     id: fhirId.optional(),
     get meta() {
@@ -748,10 +749,6 @@ export const ImplementationGuideSchema: z.ZodType<ImplementationGuide> = z
     get manifest() {
       return ImplementationGuideManifestSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['url', 'name', 'status', 'packageId', 'fhirVersion'],
-      primitiveArrays: ['fhirVersion'],
-    }),
-  ) as unknown as z.ZodType<ImplementationGuide>;
+  }),
+  { required: ['url', 'name', 'status', 'packageId', 'fhirVersion'], primitiveArrays: ['fhirVersion'] },
+) as unknown as z.ZodType<ImplementationGuide>;

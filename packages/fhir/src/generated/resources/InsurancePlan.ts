@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Address,
   CodeableConcept,
@@ -437,8 +437,8 @@ export interface InsurancePlan {
 }
 
 /** Validates a InsurancePlan. */
-export const InsurancePlanSchema: z.ZodType<InsurancePlan> = z
-  .strictObject({
+export const InsurancePlanSchema: z.ZodType<InsurancePlan> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('InsurancePlan'),
     id: fhirId.optional(),
     get meta() {
@@ -509,5 +509,6 @@ export const InsurancePlanSchema: z.ZodType<InsurancePlan> = z
     get plan() {
       return z.array(InsurancePlanPlanSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ primitiveArrays: ['alias'] })) as unknown as z.ZodType<InsurancePlan>;
+  }),
+  { primitiveArrays: ['alias'] },
+) as unknown as z.ZodType<InsurancePlan>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -88,8 +88,8 @@ export interface InvoiceLineItemPriceComponent {
 }
 
 /** Validates a InvoiceLineItemPriceComponent. */
-export const InvoiceLineItemPriceComponentSchema: z.ZodType<InvoiceLineItemPriceComponent> = z
-  .strictObject({
+export const InvoiceLineItemPriceComponentSchema: z.ZodType<InvoiceLineItemPriceComponent> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -111,8 +111,9 @@ export const InvoiceLineItemPriceComponentSchema: z.ZodType<InvoiceLineItemPrice
     get amount() {
       return MoneySchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['type'] })) as unknown as z.ZodType<InvoiceLineItemPriceComponent>;
+  }),
+  { required: ['type'] },
+) as unknown as z.ZodType<InvoiceLineItemPriceComponent>;
 
 /** FHIR R4 InvoiceLineItem. */
 export interface InvoiceLineItem {
@@ -134,8 +135,8 @@ export interface InvoiceLineItem {
 }
 
 /** Validates a InvoiceLineItem. */
-export const InvoiceLineItemSchema: z.ZodType<InvoiceLineItem> = z
-  .strictObject({
+export const InvoiceLineItemSchema: z.ZodType<InvoiceLineItem> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -156,12 +157,9 @@ export const InvoiceLineItemSchema: z.ZodType<InvoiceLineItem> = z
     get priceComponent() {
       return z.array(InvoiceLineItemPriceComponentSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [{ base: 'chargeItem', names: ['chargeItemReference', 'chargeItemCodeableConcept'], required: true }],
-    }),
-  ) as unknown as z.ZodType<InvoiceLineItem>;
+  }),
+  { choices: [{ base: 'chargeItem', names: ['chargeItemReference', 'chargeItemCodeableConcept'], required: true }] },
+) as unknown as z.ZodType<InvoiceLineItem>;
 
 /** FHIR R4 Invoice. */
 export interface Invoice {
@@ -223,8 +221,8 @@ export interface Invoice {
 }
 
 /** Validates a Invoice. */
-export const InvoiceSchema: z.ZodType<Invoice> = z
-  .strictObject({
+export const InvoiceSchema: z.ZodType<Invoice> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Invoice'),
     id: fhirId.optional(),
     get meta() {
@@ -302,5 +300,6 @@ export const InvoiceSchema: z.ZodType<Invoice> = z
     get note() {
       return z.array(AnnotationSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<Invoice>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<Invoice>;

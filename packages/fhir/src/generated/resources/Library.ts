@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Attachment,
   CodeableConcept,
@@ -149,8 +149,8 @@ export interface Library {
 }
 
 /** Validates a Library. */
-export const LibrarySchema: z.ZodType<Library> = z
-  .strictObject({
+export const LibrarySchema: z.ZodType<Library> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Library'),
     id: fhirId.optional(),
     get meta() {
@@ -287,10 +287,9 @@ export const LibrarySchema: z.ZodType<Library> = z
     get content() {
       return z.array(AttachmentSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [{ base: 'subject', names: ['subjectCodeableConcept', 'subjectReference'], required: false }],
-    }),
-  ) as unknown as z.ZodType<Library>;
+  }),
+  {
+    required: ['status'],
+    choices: [{ base: 'subject', names: ['subjectCodeableConcept', 'subjectReference'], required: false }],
+  },
+) as unknown as z.ZodType<Library>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type { Element, Extension, Meta, Narrative, Reference } from '../datatypes.js';
 import { ElementSchema, ExtensionSchema, MetaSchema, NarrativeSchema, ReferenceSchema } from '../datatypes.js';
 import { fhirBoolean, fhirCode, fhirId, fhirString, fhirUri } from '../primitives.js';
@@ -23,8 +23,8 @@ export interface LinkageItem {
 }
 
 /** Validates a LinkageItem. */
-export const LinkageItemSchema: z.ZodType<LinkageItem> = z
-  .strictObject({
+export const LinkageItemSchema: z.ZodType<LinkageItem> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -39,8 +39,9 @@ export const LinkageItemSchema: z.ZodType<LinkageItem> = z
     get resource() {
       return ReferenceSchema;
     },
-  })
-  .superRefine(...elementRules({ required: ['type'] })) as unknown as z.ZodType<LinkageItem>;
+  }),
+  { required: ['type'] },
+) as unknown as z.ZodType<LinkageItem>;
 
 /** FHIR R4 Linkage. */
 export interface Linkage {

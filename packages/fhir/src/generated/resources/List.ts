@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -124,8 +124,8 @@ export interface List {
 }
 
 /** Validates a List. */
-export const ListSchema: z.ZodType<List> = z
-  .strictObject({
+export const ListSchema: z.ZodType<List> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('List'),
     id: fhirId.optional(),
     get meta() {
@@ -194,5 +194,6 @@ export const ListSchema: z.ZodType<List> = z
     get emptyReason() {
       return CodeableConceptSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status', 'mode'] })) as unknown as z.ZodType<List>;
+  }),
+  { required: ['status', 'mode'] },
+) as unknown as z.ZodType<List>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Address,
   CodeableConcept,
@@ -49,8 +49,8 @@ export interface LocationPosition {
 }
 
 /** Validates a LocationPosition. */
-export const LocationPositionSchema: z.ZodType<LocationPosition> = z
-  .strictObject({
+export const LocationPositionSchema: z.ZodType<LocationPosition> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -70,8 +70,9 @@ export const LocationPositionSchema: z.ZodType<LocationPosition> = z
     get _altitude() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['longitude', 'latitude'] })) as unknown as z.ZodType<LocationPosition>;
+  }),
+  { required: ['longitude', 'latitude'] },
+) as unknown as z.ZodType<LocationPosition>;
 
 /** FHIR R4 LocationHoursOfOperation. */
 export interface LocationHoursOfOperation {
@@ -96,8 +97,8 @@ export interface LocationHoursOfOperation {
 }
 
 /** Validates a LocationHoursOfOperation. */
-export const LocationHoursOfOperationSchema: z.ZodType<LocationHoursOfOperation> = z
-  .strictObject({
+export const LocationHoursOfOperationSchema: z.ZodType<LocationHoursOfOperation> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -121,8 +122,9 @@ export const LocationHoursOfOperationSchema: z.ZodType<LocationHoursOfOperation>
     get _closingTime() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ primitiveArrays: ['daysOfWeek'] })) as unknown as z.ZodType<LocationHoursOfOperation>;
+  }),
+  { primitiveArrays: ['daysOfWeek'] },
+) as unknown as z.ZodType<LocationHoursOfOperation>;
 
 /** FHIR R4 Location. */
 export interface Location {
@@ -188,8 +190,8 @@ export interface Location {
 }
 
 /** Validates a Location. */
-export const LocationSchema: z.ZodType<Location> = z
-  .strictObject({
+export const LocationSchema: z.ZodType<Location> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Location'),
     id: fhirId.optional(),
     get meta() {
@@ -272,5 +274,6 @@ export const LocationSchema: z.ZodType<Location> = z
     get endpoint() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ primitiveArrays: ['alias'] })) as unknown as z.ZodType<Location>;
+  }),
+  { primitiveArrays: ['alias'] },
+) as unknown as z.ZodType<Location>;

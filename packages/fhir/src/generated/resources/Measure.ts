@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   ContactDetail,
@@ -379,8 +379,8 @@ export interface Measure {
 }
 
 /** Validates a Measure. */
-export const MeasureSchema: z.ZodType<Measure> = z
-  .strictObject({
+export const MeasureSchema: z.ZodType<Measure> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Measure'),
     id: fhirId.optional(),
     get meta() {
@@ -555,11 +555,10 @@ export const MeasureSchema: z.ZodType<Measure> = z
     get supplementalData() {
       return z.array(MeasureSupplementalDataSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [{ base: 'subject', names: ['subjectCodeableConcept', 'subjectReference'], required: false }],
-      primitiveArrays: ['library', 'definition'],
-    }),
-  ) as unknown as z.ZodType<Measure>;
+  }),
+  {
+    required: ['status'],
+    choices: [{ base: 'subject', names: ['subjectCodeableConcept', 'subjectReference'], required: false }],
+    primitiveArrays: ['library', 'definition'],
+  },
+) as unknown as z.ZodType<Measure>;

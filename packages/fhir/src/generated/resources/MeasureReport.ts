@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -301,8 +301,8 @@ export interface MeasureReport {
 }
 
 /** Validates a MeasureReport. */
-export const MeasureReportSchema: z.ZodType<MeasureReport> = z
-  .strictObject({
+export const MeasureReportSchema: z.ZodType<MeasureReport> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('MeasureReport'),
     id: fhirId.optional(),
     get meta() {
@@ -365,5 +365,6 @@ export const MeasureReportSchema: z.ZodType<MeasureReport> = z
     get evaluatedResource() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status', 'type', 'measure'] })) as unknown as z.ZodType<MeasureReport>;
+  }),
+  { required: ['status', 'type', 'measure'] },
+) as unknown as z.ZodType<MeasureReport>;

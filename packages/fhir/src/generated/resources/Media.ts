@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   Attachment,
@@ -116,8 +116,8 @@ export interface Media {
 }
 
 /** Validates a Media. */
-export const MediaSchema: z.ZodType<Media> = z
-  .strictObject({
+export const MediaSchema: z.ZodType<Media> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Media'),
     id: fhirId.optional(),
     get meta() {
@@ -220,10 +220,9 @@ export const MediaSchema: z.ZodType<Media> = z
     get note() {
       return z.array(AnnotationSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [{ base: 'created', names: ['createdDateTime', 'createdPeriod'], required: false }],
-    }),
-  ) as unknown as z.ZodType<Media>;
+  }),
+  {
+    required: ['status'],
+    choices: [{ base: 'created', names: ['createdDateTime', 'createdPeriod'], required: false }],
+  },
+) as unknown as z.ZodType<Media>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -45,8 +45,8 @@ export interface MedicationIngredient {
 }
 
 /** Validates a MedicationIngredient. */
-export const MedicationIngredientSchema: z.ZodType<MedicationIngredient> = z
-  .strictObject({
+export const MedicationIngredientSchema: z.ZodType<MedicationIngredient> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -67,10 +67,9 @@ export const MedicationIngredientSchema: z.ZodType<MedicationIngredient> = z
     get strength() {
       return RatioSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ choices: [{ base: 'item', names: ['itemCodeableConcept', 'itemReference'], required: true }] }),
-  ) as unknown as z.ZodType<MedicationIngredient>;
+  }),
+  { choices: [{ base: 'item', names: ['itemCodeableConcept', 'itemReference'], required: true }] },
+) as unknown as z.ZodType<MedicationIngredient>;
 
 /** FHIR R4 MedicationBatch. */
 export interface MedicationBatch {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -88,8 +88,8 @@ export interface MedicationAdministrationDosage {
 }
 
 /** Validates a MedicationAdministrationDosage. */
-export const MedicationAdministrationDosageSchema: z.ZodType<MedicationAdministrationDosage> = z
-  .strictObject({
+export const MedicationAdministrationDosageSchema: z.ZodType<MedicationAdministrationDosage> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -119,10 +119,9 @@ export const MedicationAdministrationDosageSchema: z.ZodType<MedicationAdministr
     get rateQuantity() {
       return QuantitySchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ choices: [{ base: 'rate', names: ['rateRatio', 'rateQuantity'], required: false }] }),
-  ) as unknown as z.ZodType<MedicationAdministrationDosage>;
+  }),
+  { choices: [{ base: 'rate', names: ['rateRatio', 'rateQuantity'], required: false }] },
+) as unknown as z.ZodType<MedicationAdministrationDosage>;
 
 /** FHIR R4 MedicationAdministration. */
 export interface MedicationAdministration {
@@ -193,8 +192,8 @@ export interface MedicationAdministration {
 }
 
 /** Validates a MedicationAdministration. */
-export const MedicationAdministrationSchema: z.ZodType<MedicationAdministration> = z
-  .strictObject({
+export const MedicationAdministrationSchema: z.ZodType<MedicationAdministration> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('MedicationAdministration'),
     id: fhirId.optional(),
     get meta() {
@@ -286,14 +285,13 @@ export const MedicationAdministrationSchema: z.ZodType<MedicationAdministration>
     get eventHistory() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [
-        { base: 'medication', names: ['medicationCodeableConcept', 'medicationReference'], required: true },
-        { base: 'effective', names: ['effectiveDateTime', 'effectivePeriod'], required: true },
-      ],
-      primitiveArrays: ['instantiates'],
-    }),
-  ) as unknown as z.ZodType<MedicationAdministration>;
+  }),
+  {
+    required: ['status'],
+    choices: [
+      { base: 'medication', names: ['medicationCodeableConcept', 'medicationReference'], required: true },
+      { base: 'effective', names: ['effectiveDateTime', 'effectivePeriod'], required: true },
+    ],
+    primitiveArrays: ['instantiates'],
+  },
+) as unknown as z.ZodType<MedicationAdministration>;

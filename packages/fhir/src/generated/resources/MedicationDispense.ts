@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -80,8 +80,8 @@ export interface MedicationDispenseSubstitution {
 }
 
 /** Validates a MedicationDispenseSubstitution. */
-export const MedicationDispenseSubstitutionSchema: z.ZodType<MedicationDispenseSubstitution> = z
-  .strictObject({
+export const MedicationDispenseSubstitutionSchema: z.ZodType<MedicationDispenseSubstitution> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -102,10 +102,9 @@ export const MedicationDispenseSubstitutionSchema: z.ZodType<MedicationDispenseS
     get responsibleParty() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['wasSubstituted'] }),
-  ) as unknown as z.ZodType<MedicationDispenseSubstitution>;
+  }),
+  { required: ['wasSubstituted'] },
+) as unknown as z.ZodType<MedicationDispenseSubstitution>;
 
 /** FHIR R4 MedicationDispense. */
 export interface MedicationDispense {
@@ -186,8 +185,8 @@ export interface MedicationDispense {
 }
 
 /** Validates a MedicationDispense. */
-export const MedicationDispenseSchema: z.ZodType<MedicationDispense> = z
-  .strictObject({
+export const MedicationDispenseSchema: z.ZodType<MedicationDispense> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('MedicationDispense'),
     id: fhirId.optional(),
     get meta() {
@@ -294,13 +293,12 @@ export const MedicationDispenseSchema: z.ZodType<MedicationDispense> = z
     get eventHistory() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [
-        { base: 'statusReason', names: ['statusReasonCodeableConcept', 'statusReasonReference'], required: false },
-        { base: 'medication', names: ['medicationCodeableConcept', 'medicationReference'], required: true },
-      ],
-    }),
-  ) as unknown as z.ZodType<MedicationDispense>;
+  }),
+  {
+    required: ['status'],
+    choices: [
+      { base: 'statusReason', names: ['statusReasonCodeableConcept', 'statusReasonReference'], required: false },
+      { base: 'medication', names: ['medicationCodeableConcept', 'medicationReference'], required: true },
+    ],
+  },
+) as unknown as z.ZodType<MedicationDispense>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Dosage,
@@ -114,8 +114,8 @@ export interface MedicationKnowledgeIngredient {
 }
 
 /** Validates a MedicationKnowledgeIngredient. */
-export const MedicationKnowledgeIngredientSchema: z.ZodType<MedicationKnowledgeIngredient> = z
-  .strictObject({
+export const MedicationKnowledgeIngredientSchema: z.ZodType<MedicationKnowledgeIngredient> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -136,10 +136,9 @@ export const MedicationKnowledgeIngredientSchema: z.ZodType<MedicationKnowledgeI
     get strength() {
       return RatioSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ choices: [{ base: 'item', names: ['itemCodeableConcept', 'itemReference'], required: true }] }),
-  ) as unknown as z.ZodType<MedicationKnowledgeIngredient>;
+  }),
+  { choices: [{ base: 'item', names: ['itemCodeableConcept', 'itemReference'], required: true }] },
+) as unknown as z.ZodType<MedicationKnowledgeIngredient>;
 
 /** FHIR R4 MedicationKnowledgeCost. */
 export interface MedicationKnowledgeCost {
@@ -264,8 +263,8 @@ export interface MedicationKnowledgeAdministrationGuidelinesPatientCharacteristi
 
 /** Validates a MedicationKnowledgeAdministrationGuidelinesPatientCharacteristics. */
 export const MedicationKnowledgeAdministrationGuidelinesPatientCharacteristicsSchema: z.ZodType<MedicationKnowledgeAdministrationGuidelinesPatientCharacteristics> =
-  z
-    .strictObject({
+  withElementRules(
+    z.strictObject({
       id: fhirString.optional(),
       get extension() {
         return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -283,19 +282,14 @@ export const MedicationKnowledgeAdministrationGuidelinesPatientCharacteristicsSc
       get _value() {
         return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
       },
-    })
-    .superRefine(
-      ...elementRules({
-        choices: [
-          {
-            base: 'characteristic',
-            names: ['characteristicCodeableConcept', 'characteristicQuantity'],
-            required: true,
-          },
-        ],
-        primitiveArrays: ['value'],
-      }),
-    ) as unknown as z.ZodType<MedicationKnowledgeAdministrationGuidelinesPatientCharacteristics>;
+    }),
+    {
+      choices: [
+        { base: 'characteristic', names: ['characteristicCodeableConcept', 'characteristicQuantity'], required: true },
+      ],
+      primitiveArrays: ['value'],
+    },
+  ) as unknown as z.ZodType<MedicationKnowledgeAdministrationGuidelinesPatientCharacteristics>;
 
 /** FHIR R4 MedicationKnowledgeAdministrationGuidelines. */
 export interface MedicationKnowledgeAdministrationGuidelines {
@@ -317,8 +311,8 @@ export interface MedicationKnowledgeAdministrationGuidelines {
 
 /** Validates a MedicationKnowledgeAdministrationGuidelines. */
 export const MedicationKnowledgeAdministrationGuidelinesSchema: z.ZodType<MedicationKnowledgeAdministrationGuidelines> =
-  z
-    .strictObject({
+  withElementRules(
+    z.strictObject({
       id: fhirString.optional(),
       get extension() {
         return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -341,12 +335,9 @@ export const MedicationKnowledgeAdministrationGuidelinesSchema: z.ZodType<Medica
           .min(1, NOT_EMPTY)
           .optional();
       },
-    })
-    .superRefine(
-      ...elementRules({
-        choices: [{ base: 'indication', names: ['indicationCodeableConcept', 'indicationReference'], required: false }],
-      }),
-    ) as unknown as z.ZodType<MedicationKnowledgeAdministrationGuidelines>;
+    }),
+    { choices: [{ base: 'indication', names: ['indicationCodeableConcept', 'indicationReference'], required: false }] },
+  ) as unknown as z.ZodType<MedicationKnowledgeAdministrationGuidelines>;
 
 /** FHIR R4 MedicationKnowledgeMedicineClassification. */
 export interface MedicationKnowledgeMedicineClassification {
@@ -434,35 +425,35 @@ export interface MedicationKnowledgeDrugCharacteristic {
 }
 
 /** Validates a MedicationKnowledgeDrugCharacteristic. */
-export const MedicationKnowledgeDrugCharacteristicSchema: z.ZodType<MedicationKnowledgeDrugCharacteristic> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get type() {
-      return CodeableConceptSchema.optional();
-    },
-    get valueCodeableConcept() {
-      return CodeableConceptSchema.optional();
-    },
-    valueString: fhirString.optional(),
-    get _valueString() {
-      return ElementSchema.optional();
-    },
-    get valueQuantity() {
-      return QuantitySchema.optional();
-    },
-    valueBase64Binary: fhirBase64Binary.optional(),
-    get _valueBase64Binary() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({
+export const MedicationKnowledgeDrugCharacteristicSchema: z.ZodType<MedicationKnowledgeDrugCharacteristic> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get type() {
+        return CodeableConceptSchema.optional();
+      },
+      get valueCodeableConcept() {
+        return CodeableConceptSchema.optional();
+      },
+      valueString: fhirString.optional(),
+      get _valueString() {
+        return ElementSchema.optional();
+      },
+      get valueQuantity() {
+        return QuantitySchema.optional();
+      },
+      valueBase64Binary: fhirBase64Binary.optional(),
+      get _valueBase64Binary() {
+        return ElementSchema.optional();
+      },
+    }),
+    {
       choices: [
         {
           base: 'value',
@@ -470,7 +461,7 @@ export const MedicationKnowledgeDrugCharacteristicSchema: z.ZodType<MedicationKn
           required: false,
         },
       ],
-    }),
+    },
   ) as unknown as z.ZodType<MedicationKnowledgeDrugCharacteristic>;
 
 /** FHIR R4 MedicationKnowledgeRegulatorySubstitution. */
@@ -489,25 +480,25 @@ export interface MedicationKnowledgeRegulatorySubstitution {
 }
 
 /** Validates a MedicationKnowledgeRegulatorySubstitution. */
-export const MedicationKnowledgeRegulatorySubstitutionSchema: z.ZodType<MedicationKnowledgeRegulatorySubstitution> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get type() {
-      return CodeableConceptSchema;
-    },
-    allowed: fhirBoolean.optional(),
-    get _allowed() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ required: ['allowed'] }),
+export const MedicationKnowledgeRegulatorySubstitutionSchema: z.ZodType<MedicationKnowledgeRegulatorySubstitution> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get type() {
+        return CodeableConceptSchema;
+      },
+      allowed: fhirBoolean.optional(),
+      get _allowed() {
+        return ElementSchema.optional();
+      },
+    }),
+    { required: ['allowed'] },
   ) as unknown as z.ZodType<MedicationKnowledgeRegulatorySubstitution>;
 
 /** FHIR R4 MedicationKnowledgeRegulatorySchedule. */
@@ -717,8 +708,8 @@ export interface MedicationKnowledge {
 }
 
 /** Validates a MedicationKnowledge. */
-export const MedicationKnowledgeSchema: z.ZodType<MedicationKnowledge> = z
-  .strictObject({
+export const MedicationKnowledgeSchema: z.ZodType<MedicationKnowledge> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('MedicationKnowledge'),
     id: fhirId.optional(),
     get meta() {
@@ -813,5 +804,6 @@ export const MedicationKnowledgeSchema: z.ZodType<MedicationKnowledge> = z
     get kinetics() {
       return z.array(MedicationKnowledgeKineticsSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ primitiveArrays: ['synonym'] })) as unknown as z.ZodType<MedicationKnowledge>;
+  }),
+  { primitiveArrays: ['synonym'] },
+) as unknown as z.ZodType<MedicationKnowledge>;

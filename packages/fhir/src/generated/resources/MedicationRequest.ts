@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -150,8 +150,8 @@ export interface MedicationRequestSubstitution {
 }
 
 /** Validates a MedicationRequestSubstitution. */
-export const MedicationRequestSubstitutionSchema: z.ZodType<MedicationRequestSubstitution> = z
-  .strictObject({
+export const MedicationRequestSubstitutionSchema: z.ZodType<MedicationRequestSubstitution> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -169,12 +169,9 @@ export const MedicationRequestSubstitutionSchema: z.ZodType<MedicationRequestSub
     get reason() {
       return CodeableConceptSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [{ base: 'allowed', names: ['allowedBoolean', 'allowedCodeableConcept'], required: true }],
-    }),
-  ) as unknown as z.ZodType<MedicationRequestSubstitution>;
+  }),
+  { choices: [{ base: 'allowed', names: ['allowedBoolean', 'allowedCodeableConcept'], required: true }] },
+) as unknown as z.ZodType<MedicationRequestSubstitution>;
 
 /** FHIR R4 MedicationRequest. */
 export interface MedicationRequest {
@@ -276,8 +273,8 @@ export interface MedicationRequest {
 }
 
 /** Validates a MedicationRequest. */
-export const MedicationRequestSchema: z.ZodType<MedicationRequest> = z
-  .strictObject({
+export const MedicationRequestSchema: z.ZodType<MedicationRequest> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('MedicationRequest'),
     id: fhirId.optional(),
     get meta() {
@@ -413,14 +410,13 @@ export const MedicationRequestSchema: z.ZodType<MedicationRequest> = z
     get eventHistory() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status', 'intent'],
-      choices: [
-        { base: 'reported', names: ['reportedBoolean', 'reportedReference'], required: false },
-        { base: 'medication', names: ['medicationCodeableConcept', 'medicationReference'], required: true },
-      ],
-      primitiveArrays: ['instantiatesCanonical', 'instantiatesUri'],
-    }),
-  ) as unknown as z.ZodType<MedicationRequest>;
+  }),
+  {
+    required: ['status', 'intent'],
+    choices: [
+      { base: 'reported', names: ['reportedBoolean', 'reportedReference'], required: false },
+      { base: 'medication', names: ['medicationCodeableConcept', 'medicationReference'], required: true },
+    ],
+    primitiveArrays: ['instantiatesCanonical', 'instantiatesUri'],
+  },
+) as unknown as z.ZodType<MedicationRequest>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -94,8 +94,8 @@ export interface MedicationStatement {
 }
 
 /** Validates a MedicationStatement. */
-export const MedicationStatementSchema: z.ZodType<MedicationStatement> = z
-  .strictObject({
+export const MedicationStatementSchema: z.ZodType<MedicationStatement> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('MedicationStatement'),
     id: fhirId.optional(),
     get meta() {
@@ -181,13 +181,12 @@ export const MedicationStatementSchema: z.ZodType<MedicationStatement> = z
     get dosage() {
       return z.array(DosageSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [
-        { base: 'medication', names: ['medicationCodeableConcept', 'medicationReference'], required: true },
-        { base: 'effective', names: ['effectiveDateTime', 'effectivePeriod'], required: false },
-      ],
-    }),
-  ) as unknown as z.ZodType<MedicationStatement>;
+  }),
+  {
+    required: ['status'],
+    choices: [
+      { base: 'medication', names: ['medicationCodeableConcept', 'medicationReference'], required: true },
+      { base: 'effective', names: ['effectiveDateTime', 'effectivePeriod'], required: false },
+    ],
+  },
+) as unknown as z.ZodType<MedicationStatement>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Coding,
@@ -43,8 +43,8 @@ export interface MedicinalProductNameNamePart {
 }
 
 /** Validates a MedicinalProductNameNamePart. */
-export const MedicinalProductNameNamePartSchema: z.ZodType<MedicinalProductNameNamePart> = z
-  .strictObject({
+export const MedicinalProductNameNamePartSchema: z.ZodType<MedicinalProductNameNamePart> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -59,8 +59,9 @@ export const MedicinalProductNameNamePartSchema: z.ZodType<MedicinalProductNameN
     get type() {
       return CodingSchema;
     },
-  })
-  .superRefine(...elementRules({ required: ['part'] })) as unknown as z.ZodType<MedicinalProductNameNamePart>;
+  }),
+  { required: ['part'] },
+) as unknown as z.ZodType<MedicinalProductNameNamePart>;
 
 /** FHIR R4 MedicinalProductNameCountryLanguage. */
 export interface MedicinalProductNameCountryLanguage {
@@ -118,8 +119,8 @@ export interface MedicinalProductName {
 }
 
 /** Validates a MedicinalProductName. */
-export const MedicinalProductNameSchema: z.ZodType<MedicinalProductName> = z
-  .strictObject({
+export const MedicinalProductNameSchema: z.ZodType<MedicinalProductName> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -137,8 +138,9 @@ export const MedicinalProductNameSchema: z.ZodType<MedicinalProductName> = z
     get countryLanguage() {
       return z.array(MedicinalProductNameCountryLanguageSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['productName'] })) as unknown as z.ZodType<MedicinalProductName>;
+  }),
+  { required: ['productName'] },
+) as unknown as z.ZodType<MedicinalProductName>;
 
 /** FHIR R4 MedicinalProductManufacturingBusinessOperation. */
 export interface MedicinalProductManufacturingBusinessOperation {
@@ -222,8 +224,8 @@ export interface MedicinalProductSpecialDesignation {
 }
 
 /** Validates a MedicinalProductSpecialDesignation. */
-export const MedicinalProductSpecialDesignationSchema: z.ZodType<MedicinalProductSpecialDesignation> = z
-  .strictObject({
+export const MedicinalProductSpecialDesignationSchema: z.ZodType<MedicinalProductSpecialDesignation> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -256,12 +258,9 @@ export const MedicinalProductSpecialDesignationSchema: z.ZodType<MedicinalProduc
     get species() {
       return CodeableConceptSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [{ base: 'indication', names: ['indicationCodeableConcept', 'indicationReference'], required: false }],
-    }),
-  ) as unknown as z.ZodType<MedicinalProductSpecialDesignation>;
+  }),
+  { choices: [{ base: 'indication', names: ['indicationCodeableConcept', 'indicationReference'], required: false }] },
+) as unknown as z.ZodType<MedicinalProductSpecialDesignation>;
 
 /** FHIR R4 MedicinalProduct. */
 export interface MedicinalProduct {
@@ -328,8 +327,8 @@ export interface MedicinalProduct {
 }
 
 /** Validates a MedicinalProduct. */
-export const MedicinalProductSchema: z.ZodType<MedicinalProduct> = z
-  .strictObject({
+export const MedicinalProductSchema: z.ZodType<MedicinalProduct> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('MedicinalProduct'),
     id: fhirId.optional(),
     get meta() {
@@ -416,5 +415,6 @@ export const MedicinalProductSchema: z.ZodType<MedicinalProduct> = z
     get specialDesignation() {
       return z.array(MedicinalProductSpecialDesignationSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ primitiveArrays: ['specialMeasures'] })) as unknown as z.ZodType<MedicinalProduct>;
+  }),
+  { primitiveArrays: ['specialMeasures'] },
+) as unknown as z.ZodType<MedicinalProduct>;

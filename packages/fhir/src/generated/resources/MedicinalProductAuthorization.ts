@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -94,34 +94,34 @@ export interface MedicinalProductAuthorizationProcedure {
 }
 
 /** Validates a MedicinalProductAuthorizationProcedure. */
-export const MedicinalProductAuthorizationProcedureSchema: z.ZodType<MedicinalProductAuthorizationProcedure> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get identifier() {
-      return IdentifierSchema.optional();
-    },
-    get type() {
-      return CodeableConceptSchema;
-    },
-    get datePeriod() {
-      return PeriodSchema.optional();
-    },
-    dateDateTime: fhirDateTime.optional(),
-    get _dateDateTime() {
-      return ElementSchema.optional();
-    },
-    get application() {
-      return z.array(MedicinalProductAuthorizationProcedureSchema).min(1, NOT_EMPTY).optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ choices: [{ base: 'date', names: ['datePeriod', 'dateDateTime'], required: false }] }),
+export const MedicinalProductAuthorizationProcedureSchema: z.ZodType<MedicinalProductAuthorizationProcedure> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get identifier() {
+        return IdentifierSchema.optional();
+      },
+      get type() {
+        return CodeableConceptSchema;
+      },
+      get datePeriod() {
+        return PeriodSchema.optional();
+      },
+      dateDateTime: fhirDateTime.optional(),
+      get _dateDateTime() {
+        return ElementSchema.optional();
+      },
+      get application() {
+        return z.array(MedicinalProductAuthorizationProcedureSchema).min(1, NOT_EMPTY).optional();
+      },
+    }),
+    { choices: [{ base: 'date', names: ['datePeriod', 'dateDateTime'], required: false }] },
   ) as unknown as z.ZodType<MedicinalProductAuthorizationProcedure>;
 
 /** FHIR R4 MedicinalProductAuthorization. */

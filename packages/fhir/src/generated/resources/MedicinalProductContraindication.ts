@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type { CodeableConcept, Element, Extension, Meta, Narrative, Population, Reference } from '../datatypes.js';
 import {
   CodeableConceptSchema,
@@ -33,8 +33,8 @@ export interface MedicinalProductContraindicationOtherTherapy {
 
 /** Validates a MedicinalProductContraindicationOtherTherapy. */
 export const MedicinalProductContraindicationOtherTherapySchema: z.ZodType<MedicinalProductContraindicationOtherTherapy> =
-  z
-    .strictObject({
+  withElementRules(
+    z.strictObject({
       id: fhirString.optional(),
       get extension() {
         return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -51,12 +51,9 @@ export const MedicinalProductContraindicationOtherTherapySchema: z.ZodType<Medic
       get medicationReference() {
         return ReferenceSchema.optional();
       },
-    })
-    .superRefine(
-      ...elementRules({
-        choices: [{ base: 'medication', names: ['medicationCodeableConcept', 'medicationReference'], required: true }],
-      }),
-    ) as unknown as z.ZodType<MedicinalProductContraindicationOtherTherapy>;
+    }),
+    { choices: [{ base: 'medication', names: ['medicationCodeableConcept', 'medicationReference'], required: true }] },
+  ) as unknown as z.ZodType<MedicinalProductContraindicationOtherTherapy>;
 
 /** FHIR R4 MedicinalProductContraindication. */
 export interface MedicinalProductContraindication {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -42,29 +42,27 @@ export interface MedicinalProductIndicationOtherTherapy {
 }
 
 /** Validates a MedicinalProductIndicationOtherTherapy. */
-export const MedicinalProductIndicationOtherTherapySchema: z.ZodType<MedicinalProductIndicationOtherTherapy> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get therapyRelationshipType() {
-      return CodeableConceptSchema;
-    },
-    get medicationCodeableConcept() {
-      return CodeableConceptSchema.optional();
-    },
-    get medicationReference() {
-      return ReferenceSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [{ base: 'medication', names: ['medicationCodeableConcept', 'medicationReference'], required: true }],
+export const MedicinalProductIndicationOtherTherapySchema: z.ZodType<MedicinalProductIndicationOtherTherapy> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get therapyRelationshipType() {
+        return CodeableConceptSchema;
+      },
+      get medicationCodeableConcept() {
+        return CodeableConceptSchema.optional();
+      },
+      get medicationReference() {
+        return ReferenceSchema.optional();
+      },
     }),
+    { choices: [{ base: 'medication', names: ['medicationCodeableConcept', 'medicationReference'], required: true }] },
   ) as unknown as z.ZodType<MedicinalProductIndicationOtherTherapy>;
 
 /** FHIR R4 MedicinalProductIndication. */

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type { CodeableConcept, Element, Extension, Meta, Narrative, Reference } from '../datatypes.js';
 import {
   CodeableConceptSchema,
@@ -29,24 +29,24 @@ export interface MedicinalProductInteractionInteractant {
 }
 
 /** Validates a MedicinalProductInteractionInteractant. */
-export const MedicinalProductInteractionInteractantSchema: z.ZodType<MedicinalProductInteractionInteractant> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get itemReference() {
-      return ReferenceSchema.optional();
-    },
-    get itemCodeableConcept() {
-      return CodeableConceptSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ choices: [{ base: 'item', names: ['itemReference', 'itemCodeableConcept'], required: true }] }),
+export const MedicinalProductInteractionInteractantSchema: z.ZodType<MedicinalProductInteractionInteractant> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get itemReference() {
+        return ReferenceSchema.optional();
+      },
+      get itemCodeableConcept() {
+        return CodeableConceptSchema.optional();
+      },
+    }),
+    { choices: [{ base: 'item', names: ['itemReference', 'itemCodeableConcept'], required: true }] },
   ) as unknown as z.ZodType<MedicinalProductInteractionInteractant>;
 
 /** FHIR R4 MedicinalProductInteraction. */

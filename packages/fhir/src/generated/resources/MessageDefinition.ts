@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Coding,
@@ -60,8 +60,8 @@ export interface MessageDefinitionFocus {
 }
 
 /** Validates a MessageDefinitionFocus. */
-export const MessageDefinitionFocusSchema: z.ZodType<MessageDefinitionFocus> = z
-  .strictObject({
+export const MessageDefinitionFocusSchema: z.ZodType<MessageDefinitionFocus> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -85,8 +85,9 @@ export const MessageDefinitionFocusSchema: z.ZodType<MessageDefinitionFocus> = z
     get _max() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['code', 'min'] })) as unknown as z.ZodType<MessageDefinitionFocus>;
+  }),
+  { required: ['code', 'min'] },
+) as unknown as z.ZodType<MessageDefinitionFocus>;
 
 /** FHIR R4 MessageDefinitionAllowedResponse. */
 export interface MessageDefinitionAllowedResponse {
@@ -105,8 +106,8 @@ export interface MessageDefinitionAllowedResponse {
 }
 
 /** Validates a MessageDefinitionAllowedResponse. */
-export const MessageDefinitionAllowedResponseSchema: z.ZodType<MessageDefinitionAllowedResponse> = z
-  .strictObject({
+export const MessageDefinitionAllowedResponseSchema: z.ZodType<MessageDefinitionAllowedResponse> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -122,8 +123,9 @@ export const MessageDefinitionAllowedResponseSchema: z.ZodType<MessageDefinition
     get _situation() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['message'] })) as unknown as z.ZodType<MessageDefinitionAllowedResponse>;
+  }),
+  { required: ['message'] },
+) as unknown as z.ZodType<MessageDefinitionAllowedResponse>;
 
 /** FHIR R4 MessageDefinition. */
 export interface MessageDefinition {
@@ -217,8 +219,8 @@ export interface MessageDefinition {
 }
 
 /** Validates a MessageDefinition. */
-export const MessageDefinitionSchema: z.ZodType<MessageDefinition> = z
-  .strictObject({
+export const MessageDefinitionSchema: z.ZodType<MessageDefinition> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('MessageDefinition'),
     id: fhirId.optional(),
     get meta() {
@@ -337,11 +339,10 @@ export const MessageDefinitionSchema: z.ZodType<MessageDefinition> = z
     get _graph() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status', 'date'],
-      choices: [{ base: 'event', names: ['eventCoding', 'eventUri'], required: true }],
-      primitiveArrays: ['replaces', 'parent', 'graph'],
-    }),
-  ) as unknown as z.ZodType<MessageDefinition>;
+  }),
+  {
+    required: ['status', 'date'],
+    choices: [{ base: 'event', names: ['eventCoding', 'eventUri'], required: true }],
+    primitiveArrays: ['replaces', 'parent', 'graph'],
+  },
+) as unknown as z.ZodType<MessageDefinition>;

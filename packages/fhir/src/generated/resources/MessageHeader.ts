@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Coding,
@@ -46,8 +46,8 @@ export interface MessageHeaderDestination {
 }
 
 /** Validates a MessageHeaderDestination. */
-export const MessageHeaderDestinationSchema: z.ZodType<MessageHeaderDestination> = z
-  .strictObject({
+export const MessageHeaderDestinationSchema: z.ZodType<MessageHeaderDestination> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -69,8 +69,9 @@ export const MessageHeaderDestinationSchema: z.ZodType<MessageHeaderDestination>
     get receiver() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['endpoint'] })) as unknown as z.ZodType<MessageHeaderDestination>;
+  }),
+  { required: ['endpoint'] },
+) as unknown as z.ZodType<MessageHeaderDestination>;
 
 /** FHIR R4 MessageHeaderSource. */
 export interface MessageHeaderSource {
@@ -97,8 +98,8 @@ export interface MessageHeaderSource {
 }
 
 /** Validates a MessageHeaderSource. */
-export const MessageHeaderSourceSchema: z.ZodType<MessageHeaderSource> = z
-  .strictObject({
+export const MessageHeaderSourceSchema: z.ZodType<MessageHeaderSource> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -125,8 +126,9 @@ export const MessageHeaderSourceSchema: z.ZodType<MessageHeaderSource> = z
     get _endpoint() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['endpoint'] })) as unknown as z.ZodType<MessageHeaderSource>;
+  }),
+  { required: ['endpoint'] },
+) as unknown as z.ZodType<MessageHeaderSource>;
 
 /** FHIR R4 MessageHeaderResponse. */
 export interface MessageHeaderResponse {
@@ -147,8 +149,8 @@ export interface MessageHeaderResponse {
 }
 
 /** Validates a MessageHeaderResponse. */
-export const MessageHeaderResponseSchema: z.ZodType<MessageHeaderResponse> = z
-  .strictObject({
+export const MessageHeaderResponseSchema: z.ZodType<MessageHeaderResponse> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -167,8 +169,9 @@ export const MessageHeaderResponseSchema: z.ZodType<MessageHeaderResponse> = z
     get details() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['identifier', 'code'] })) as unknown as z.ZodType<MessageHeaderResponse>;
+  }),
+  { required: ['identifier', 'code'] },
+) as unknown as z.ZodType<MessageHeaderResponse>;
 
 /** FHIR R4 MessageHeader. */
 export interface MessageHeader {
@@ -220,8 +223,8 @@ export interface MessageHeader {
 }
 
 /** Validates a MessageHeader. */
-export const MessageHeaderSchema: z.ZodType<MessageHeader> = z
-  .strictObject({
+export const MessageHeaderSchema: z.ZodType<MessageHeader> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('MessageHeader'),
     id: fhirId.optional(),
     get meta() {
@@ -285,7 +288,6 @@ export const MessageHeaderSchema: z.ZodType<MessageHeader> = z
     get _definition() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ choices: [{ base: 'event', names: ['eventCoding', 'eventUri'], required: true }] }),
-  ) as unknown as z.ZodType<MessageHeader>;
+  }),
+  { choices: [{ base: 'event', names: ['eventCoding', 'eventUri'], required: true }] },
+) as unknown as z.ZodType<MessageHeader>;

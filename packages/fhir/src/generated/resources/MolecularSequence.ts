@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -196,8 +196,8 @@ export interface MolecularSequenceQualityRoc {
 }
 
 /** Validates a MolecularSequenceQualityRoc. */
-export const MolecularSequenceQualityRocSchema: z.ZodType<MolecularSequenceQualityRoc> = z
-  .strictObject({
+export const MolecularSequenceQualityRocSchema: z.ZodType<MolecularSequenceQualityRoc> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -233,10 +233,9 @@ export const MolecularSequenceQualityRocSchema: z.ZodType<MolecularSequenceQuali
     get _fMeasure() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ primitiveArrays: ['score', 'numTP', 'numFP', 'numFN', 'precision', 'sensitivity', 'fMeasure'] }),
-  ) as unknown as z.ZodType<MolecularSequenceQualityRoc>;
+  }),
+  { primitiveArrays: ['score', 'numTP', 'numFP', 'numFN', 'precision', 'sensitivity', 'fMeasure'] },
+) as unknown as z.ZodType<MolecularSequenceQualityRoc>;
 
 /** FHIR R4 MolecularSequenceQuality. */
 export interface MolecularSequenceQuality {
@@ -290,8 +289,8 @@ export interface MolecularSequenceQuality {
 }
 
 /** Validates a MolecularSequenceQuality. */
-export const MolecularSequenceQualitySchema: z.ZodType<MolecularSequenceQuality> = z
-  .strictObject({
+export const MolecularSequenceQualitySchema: z.ZodType<MolecularSequenceQuality> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -355,8 +354,9 @@ export const MolecularSequenceQualitySchema: z.ZodType<MolecularSequenceQuality>
     get roc() {
       return MolecularSequenceQualityRocSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['type'] })) as unknown as z.ZodType<MolecularSequenceQuality>;
+  }),
+  { required: ['type'] },
+) as unknown as z.ZodType<MolecularSequenceQuality>;
 
 /** FHIR R4 MolecularSequenceRepository. */
 export interface MolecularSequenceRepository {
@@ -387,8 +387,8 @@ export interface MolecularSequenceRepository {
 }
 
 /** Validates a MolecularSequenceRepository. */
-export const MolecularSequenceRepositorySchema: z.ZodType<MolecularSequenceRepository> = z
-  .strictObject({
+export const MolecularSequenceRepositorySchema: z.ZodType<MolecularSequenceRepository> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -420,8 +420,9 @@ export const MolecularSequenceRepositorySchema: z.ZodType<MolecularSequenceRepos
     get _readsetId() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['type'] })) as unknown as z.ZodType<MolecularSequenceRepository>;
+  }),
+  { required: ['type'] },
+) as unknown as z.ZodType<MolecularSequenceRepository>;
 
 /** FHIR R4 MolecularSequenceStructureVariantOuter. */
 export interface MolecularSequenceStructureVariantOuter {
@@ -605,8 +606,8 @@ export interface MolecularSequence {
 }
 
 /** Validates a MolecularSequence. */
-export const MolecularSequenceSchema: z.ZodType<MolecularSequence> = z
-  .strictObject({
+export const MolecularSequenceSchema: z.ZodType<MolecularSequence> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('MolecularSequence'),
     id: fhirId.optional(),
     get meta() {
@@ -684,5 +685,6 @@ export const MolecularSequenceSchema: z.ZodType<MolecularSequence> = z
     get structureVariant() {
       return z.array(MolecularSequenceStructureVariantSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['coordinateSystem'] })) as unknown as z.ZodType<MolecularSequence>;
+  }),
+  { required: ['coordinateSystem'] },
+) as unknown as z.ZodType<MolecularSequence>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   ContactDetail,
@@ -50,8 +50,8 @@ export interface NamingSystemUniqueId {
 }
 
 /** Validates a NamingSystemUniqueId. */
-export const NamingSystemUniqueIdSchema: z.ZodType<NamingSystemUniqueId> = z
-  .strictObject({
+export const NamingSystemUniqueIdSchema: z.ZodType<NamingSystemUniqueId> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -78,8 +78,9 @@ export const NamingSystemUniqueIdSchema: z.ZodType<NamingSystemUniqueId> = z
     get period() {
       return PeriodSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['type', 'value'] })) as unknown as z.ZodType<NamingSystemUniqueId>;
+  }),
+  { required: ['type', 'value'] },
+) as unknown as z.ZodType<NamingSystemUniqueId>;
 
 /** FHIR R4 NamingSystem. */
 export interface NamingSystem {
@@ -139,8 +140,8 @@ export interface NamingSystem {
 }
 
 /** Validates a NamingSystem. */
-export const NamingSystemSchema: z.ZodType<NamingSystem> = z
-  .strictObject({
+export const NamingSystemSchema: z.ZodType<NamingSystem> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('NamingSystem'),
     id: fhirId.optional(),
     get meta() {
@@ -213,5 +214,6 @@ export const NamingSystemSchema: z.ZodType<NamingSystem> = z
     get uniqueId() {
       return z.array(NamingSystemUniqueIdSchema).min(1, NOT_EMPTY);
     },
-  })
-  .superRefine(...elementRules({ required: ['name', 'status', 'kind', 'date'] })) as unknown as z.ZodType<NamingSystem>;
+  }),
+  { required: ['name', 'status', 'kind', 'date'] },
+) as unknown as z.ZodType<NamingSystem>;

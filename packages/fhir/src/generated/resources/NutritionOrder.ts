@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -215,30 +215,30 @@ export interface NutritionOrderEnteralFormulaAdministration {
 }
 
 /** Validates a NutritionOrderEnteralFormulaAdministration. */
-export const NutritionOrderEnteralFormulaAdministrationSchema: z.ZodType<NutritionOrderEnteralFormulaAdministration> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get schedule() {
-      return TimingSchema.optional();
-    },
-    get quantity() {
-      return QuantitySchema.optional();
-    },
-    get rateQuantity() {
-      return QuantitySchema.optional();
-    },
-    get rateRatio() {
-      return RatioSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ choices: [{ base: 'rate', names: ['rateQuantity', 'rateRatio'], required: false }] }),
+export const NutritionOrderEnteralFormulaAdministrationSchema: z.ZodType<NutritionOrderEnteralFormulaAdministration> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get schedule() {
+        return TimingSchema.optional();
+      },
+      get quantity() {
+        return QuantitySchema.optional();
+      },
+      get rateQuantity() {
+        return QuantitySchema.optional();
+      },
+      get rateRatio() {
+        return RatioSchema.optional();
+      },
+    }),
+    { choices: [{ base: 'rate', names: ['rateQuantity', 'rateRatio'], required: false }] },
   ) as unknown as z.ZodType<NutritionOrderEnteralFormulaAdministration>;
 
 /** FHIR R4 NutritionOrderEnteralFormula. */
@@ -377,8 +377,8 @@ export interface NutritionOrder {
 }
 
 /** Validates a NutritionOrder. */
-export const NutritionOrderSchema: z.ZodType<NutritionOrder> = z
-  .strictObject({
+export const NutritionOrderSchema: z.ZodType<NutritionOrder> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('NutritionOrder'),
     id: fhirId.optional(),
     get meta() {
@@ -461,10 +461,9 @@ export const NutritionOrderSchema: z.ZodType<NutritionOrder> = z
     get note() {
       return z.array(AnnotationSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status', 'intent', 'dateTime'],
-      primitiveArrays: ['instantiatesCanonical', 'instantiatesUri', 'instantiates'],
-    }),
-  ) as unknown as z.ZodType<NutritionOrder>;
+  }),
+  {
+    required: ['status', 'intent', 'dateTime'],
+    primitiveArrays: ['instantiatesCanonical', 'instantiatesUri', 'instantiates'],
+  },
+) as unknown as z.ZodType<NutritionOrder>;

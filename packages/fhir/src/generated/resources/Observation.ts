@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -146,8 +146,8 @@ export interface ObservationComponent {
 }
 
 /** Validates a ObservationComponent. */
-export const ObservationComponentSchema: z.ZodType<ObservationComponent> = z
-  .strictObject({
+export const ObservationComponentSchema: z.ZodType<ObservationComponent> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -205,30 +205,29 @@ export const ObservationComponentSchema: z.ZodType<ObservationComponent> = z
     get referenceRange() {
       return z.array(ObservationReferenceRangeSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        {
-          base: 'value',
-          names: [
-            'valueQuantity',
-            'valueCodeableConcept',
-            'valueString',
-            'valueBoolean',
-            'valueInteger',
-            'valueRange',
-            'valueRatio',
-            'valueSampledData',
-            'valueTime',
-            'valueDateTime',
-            'valuePeriod',
-          ],
-          required: false,
-        },
-      ],
-    }),
-  ) as unknown as z.ZodType<ObservationComponent>;
+  }),
+  {
+    choices: [
+      {
+        base: 'value',
+        names: [
+          'valueQuantity',
+          'valueCodeableConcept',
+          'valueString',
+          'valueBoolean',
+          'valueInteger',
+          'valueRange',
+          'valueRatio',
+          'valueSampledData',
+          'valueTime',
+          'valueDateTime',
+          'valuePeriod',
+        ],
+        required: false,
+      },
+    ],
+  },
+) as unknown as z.ZodType<ObservationComponent>;
 
 /** FHIR R4 Observation. */
 export interface Observation {
@@ -337,8 +336,8 @@ export interface Observation {
 }
 
 /** Validates a Observation. */
-export const ObservationSchema: z.ZodType<Observation> = z
-  .strictObject({
+export const ObservationSchema: z.ZodType<Observation> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Observation'),
     id: fhirId.optional(),
     get meta() {
@@ -484,33 +483,32 @@ export const ObservationSchema: z.ZodType<Observation> = z
     get component() {
       return z.array(ObservationComponentSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [
-        {
-          base: 'effective',
-          names: ['effectiveDateTime', 'effectivePeriod', 'effectiveTiming', 'effectiveInstant'],
-          required: false,
-        },
-        {
-          base: 'value',
-          names: [
-            'valueQuantity',
-            'valueCodeableConcept',
-            'valueString',
-            'valueBoolean',
-            'valueInteger',
-            'valueRange',
-            'valueRatio',
-            'valueSampledData',
-            'valueTime',
-            'valueDateTime',
-            'valuePeriod',
-          ],
-          required: false,
-        },
-      ],
-    }),
-  ) as unknown as z.ZodType<Observation>;
+  }),
+  {
+    required: ['status'],
+    choices: [
+      {
+        base: 'effective',
+        names: ['effectiveDateTime', 'effectivePeriod', 'effectiveTiming', 'effectiveInstant'],
+        required: false,
+      },
+      {
+        base: 'value',
+        names: [
+          'valueQuantity',
+          'valueCodeableConcept',
+          'valueString',
+          'valueBoolean',
+          'valueInteger',
+          'valueRange',
+          'valueRatio',
+          'valueSampledData',
+          'valueTime',
+          'valueDateTime',
+          'valuePeriod',
+        ],
+        required: false,
+      },
+    ],
+  },
+) as unknown as z.ZodType<Observation>;

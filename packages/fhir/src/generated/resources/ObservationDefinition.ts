@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -192,8 +192,8 @@ export interface ObservationDefinition {
 }
 
 /** Validates a ObservationDefinition. */
-export const ObservationDefinitionSchema: z.ZodType<ObservationDefinition> = z
-  .strictObject({
+export const ObservationDefinitionSchema: z.ZodType<ObservationDefinition> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('ObservationDefinition'),
     id: fhirId.optional(),
     get meta() {
@@ -261,7 +261,6 @@ export const ObservationDefinitionSchema: z.ZodType<ObservationDefinition> = z
     get criticalCodedValueSet() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ primitiveArrays: ['permittedDataType'] }),
-  ) as unknown as z.ZodType<ObservationDefinition>;
+  }),
+  { primitiveArrays: ['permittedDataType'] },
+) as unknown as z.ZodType<ObservationDefinition>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   ContactDetail,
@@ -50,26 +50,26 @@ export interface OperationDefinitionParameterBinding {
 }
 
 /** Validates a OperationDefinitionParameterBinding. */
-export const OperationDefinitionParameterBindingSchema: z.ZodType<OperationDefinitionParameterBinding> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    strength: fhirCode.optional(),
-    get _strength() {
-      return ElementSchema.optional();
-    },
-    valueSet: fhirCanonical.optional(),
-    get _valueSet() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ required: ['strength', 'valueSet'] }),
+export const OperationDefinitionParameterBindingSchema: z.ZodType<OperationDefinitionParameterBinding> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      strength: fhirCode.optional(),
+      get _strength() {
+        return ElementSchema.optional();
+      },
+      valueSet: fhirCanonical.optional(),
+      get _valueSet() {
+        return ElementSchema.optional();
+      },
+    }),
+    { required: ['strength', 'valueSet'] },
   ) as unknown as z.ZodType<OperationDefinitionParameterBinding>;
 
 /** FHIR R4 OperationDefinitionParameterReferencedFrom. */
@@ -89,26 +89,26 @@ export interface OperationDefinitionParameterReferencedFrom {
 }
 
 /** Validates a OperationDefinitionParameterReferencedFrom. */
-export const OperationDefinitionParameterReferencedFromSchema: z.ZodType<OperationDefinitionParameterReferencedFrom> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    source: fhirString.optional(),
-    get _source() {
-      return ElementSchema.optional();
-    },
-    sourceId: fhirString.optional(),
-    get _sourceId() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ required: ['source'] }),
+export const OperationDefinitionParameterReferencedFromSchema: z.ZodType<OperationDefinitionParameterReferencedFrom> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      source: fhirString.optional(),
+      get _source() {
+        return ElementSchema.optional();
+      },
+      sourceId: fhirString.optional(),
+      get _sourceId() {
+        return ElementSchema.optional();
+      },
+    }),
+    { required: ['source'] },
   ) as unknown as z.ZodType<OperationDefinitionParameterReferencedFrom>;
 
 /** FHIR R4 OperationDefinitionParameter. */
@@ -152,8 +152,8 @@ export interface OperationDefinitionParameter {
 }
 
 /** Validates a OperationDefinitionParameter. */
-export const OperationDefinitionParameterSchema: z.ZodType<OperationDefinitionParameter> = z
-  .strictObject({
+export const OperationDefinitionParameterSchema: z.ZodType<OperationDefinitionParameter> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -202,10 +202,9 @@ export const OperationDefinitionParameterSchema: z.ZodType<OperationDefinitionPa
     get part() {
       return z.array(OperationDefinitionParameterSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['name', 'use', 'min', 'max'], primitiveArrays: ['targetProfile'] }),
-  ) as unknown as z.ZodType<OperationDefinitionParameter>;
+  }),
+  { required: ['name', 'use', 'min', 'max'], primitiveArrays: ['targetProfile'] },
+) as unknown as z.ZodType<OperationDefinitionParameter>;
 
 /** FHIR R4 OperationDefinitionOverload. */
 export interface OperationDefinitionOverload {
@@ -224,8 +223,8 @@ export interface OperationDefinitionOverload {
 }
 
 /** Validates a OperationDefinitionOverload. */
-export const OperationDefinitionOverloadSchema: z.ZodType<OperationDefinitionOverload> = z
-  .strictObject({
+export const OperationDefinitionOverloadSchema: z.ZodType<OperationDefinitionOverload> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -241,10 +240,9 @@ export const OperationDefinitionOverloadSchema: z.ZodType<OperationDefinitionOve
     get _comment() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ primitiveArrays: ['parameterName'] }),
-  ) as unknown as z.ZodType<OperationDefinitionOverload>;
+  }),
+  { primitiveArrays: ['parameterName'] },
+) as unknown as z.ZodType<OperationDefinitionOverload>;
 
 /** FHIR R4 OperationDefinition. */
 export interface OperationDefinition {
@@ -343,8 +341,8 @@ export interface OperationDefinition {
 }
 
 /** Validates a OperationDefinition. */
-export const OperationDefinitionSchema: z.ZodType<OperationDefinition> = z
-  .strictObject({
+export const OperationDefinitionSchema: z.ZodType<OperationDefinition> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('OperationDefinition'),
     id: fhirId.optional(),
     get meta() {
@@ -469,10 +467,6 @@ export const OperationDefinitionSchema: z.ZodType<OperationDefinition> = z
     get overload() {
       return z.array(OperationDefinitionOverloadSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['name', 'status', 'kind', 'code', 'system', 'type', 'instance'],
-      primitiveArrays: ['resource'],
-    }),
-  ) as unknown as z.ZodType<OperationDefinition>;
+  }),
+  { required: ['name', 'status', 'kind', 'code', 'system', 'type', 'instance'], primitiveArrays: ['resource'] },
+) as unknown as z.ZodType<OperationDefinition>;

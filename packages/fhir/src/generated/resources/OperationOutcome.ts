@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type { CodeableConcept, Element, Extension, Meta, Narrative } from '../datatypes.js';
 import { CodeableConceptSchema, ElementSchema, ExtensionSchema, MetaSchema, NarrativeSchema } from '../datatypes.js';
 import { fhirCode, fhirId, fhirString, fhirUri } from '../primitives.js';
@@ -35,8 +35,8 @@ export interface OperationOutcomeIssue {
 }
 
 /** Validates a OperationOutcomeIssue. */
-export const OperationOutcomeIssueSchema: z.ZodType<OperationOutcomeIssue> = z
-  .strictObject({
+export const OperationOutcomeIssueSchema: z.ZodType<OperationOutcomeIssue> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -67,10 +67,9 @@ export const OperationOutcomeIssueSchema: z.ZodType<OperationOutcomeIssue> = z
     get _expression() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['severity', 'code'], primitiveArrays: ['location', 'expression'] }),
-  ) as unknown as z.ZodType<OperationOutcomeIssue>;
+  }),
+  { required: ['severity', 'code'], primitiveArrays: ['location', 'expression'] },
+) as unknown as z.ZodType<OperationOutcomeIssue>;
 
 /** FHIR R4 OperationOutcome. */
 export interface OperationOutcome {

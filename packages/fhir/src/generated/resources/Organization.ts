@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Address,
   CodeableConcept,
@@ -117,8 +117,8 @@ export interface Organization {
 }
 
 /** Validates a Organization. */
-export const OrganizationSchema: z.ZodType<Organization> = z
-  .strictObject({
+export const OrganizationSchema: z.ZodType<Organization> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Organization'),
     id: fhirId.optional(),
     get meta() {
@@ -177,5 +177,6 @@ export const OrganizationSchema: z.ZodType<Organization> = z
     get endpoint() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ primitiveArrays: ['alias'] })) as unknown as z.ZodType<Organization>;
+  }),
+  { primitiveArrays: ['alias'] },
+) as unknown as z.ZodType<Organization>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Address,
   Age,
@@ -232,8 +232,8 @@ export interface ParametersParameter {
 }
 
 /** Validates a ParametersParameter. */
-export const ParametersParameterSchema: z.ZodType<ParametersParameter> = z
-  .strictObject({
+export const ParametersParameterSchema: z.ZodType<ParametersParameter> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -420,70 +420,69 @@ export const ParametersParameterSchema: z.ZodType<ParametersParameter> = z
     get part() {
       return z.array(ParametersParameterSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['name'],
-      choices: [
-        {
-          base: 'value',
-          names: [
-            'valueBase64Binary',
-            'valueBoolean',
-            'valueCanonical',
-            'valueCode',
-            'valueDate',
-            'valueDateTime',
-            'valueDecimal',
-            'valueId',
-            'valueInstant',
-            'valueInteger',
-            'valueMarkdown',
-            'valueOid',
-            'valuePositiveInt',
-            'valueString',
-            'valueTime',
-            'valueUnsignedInt',
-            'valueUri',
-            'valueUrl',
-            'valueUuid',
-            'valueAddress',
-            'valueAge',
-            'valueAnnotation',
-            'valueAttachment',
-            'valueCodeableConcept',
-            'valueCoding',
-            'valueContactPoint',
-            'valueCount',
-            'valueDistance',
-            'valueDuration',
-            'valueHumanName',
-            'valueIdentifier',
-            'valueMoney',
-            'valuePeriod',
-            'valueQuantity',
-            'valueRange',
-            'valueRatio',
-            'valueReference',
-            'valueSampledData',
-            'valueSignature',
-            'valueTiming',
-            'valueContactDetail',
-            'valueContributor',
-            'valueDataRequirement',
-            'valueExpression',
-            'valueParameterDefinition',
-            'valueRelatedArtifact',
-            'valueTriggerDefinition',
-            'valueUsageContext',
-            'valueDosage',
-            'valueMeta',
-          ],
-          required: false,
-        },
-      ],
-    }),
-  ) as unknown as z.ZodType<ParametersParameter>;
+  }),
+  {
+    required: ['name'],
+    choices: [
+      {
+        base: 'value',
+        names: [
+          'valueBase64Binary',
+          'valueBoolean',
+          'valueCanonical',
+          'valueCode',
+          'valueDate',
+          'valueDateTime',
+          'valueDecimal',
+          'valueId',
+          'valueInstant',
+          'valueInteger',
+          'valueMarkdown',
+          'valueOid',
+          'valuePositiveInt',
+          'valueString',
+          'valueTime',
+          'valueUnsignedInt',
+          'valueUri',
+          'valueUrl',
+          'valueUuid',
+          'valueAddress',
+          'valueAge',
+          'valueAnnotation',
+          'valueAttachment',
+          'valueCodeableConcept',
+          'valueCoding',
+          'valueContactPoint',
+          'valueCount',
+          'valueDistance',
+          'valueDuration',
+          'valueHumanName',
+          'valueIdentifier',
+          'valueMoney',
+          'valuePeriod',
+          'valueQuantity',
+          'valueRange',
+          'valueRatio',
+          'valueReference',
+          'valueSampledData',
+          'valueSignature',
+          'valueTiming',
+          'valueContactDetail',
+          'valueContributor',
+          'valueDataRequirement',
+          'valueExpression',
+          'valueParameterDefinition',
+          'valueRelatedArtifact',
+          'valueTriggerDefinition',
+          'valueUsageContext',
+          'valueDosage',
+          'valueMeta',
+        ],
+        required: false,
+      },
+    ],
+  },
+) as unknown as z.ZodType<ParametersParameter>;
 
 /** FHIR R4 Parameters. */
 export interface Parameters {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Address,
   Attachment,
@@ -149,8 +149,8 @@ export interface PatientLink {
 }
 
 /** Validates a PatientLink. */
-export const PatientLinkSchema: z.ZodType<PatientLink> = z
-  .strictObject({
+export const PatientLinkSchema: z.ZodType<PatientLink> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -165,8 +165,9 @@ export const PatientLinkSchema: z.ZodType<PatientLink> = z
     get _type() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['type'] })) as unknown as z.ZodType<PatientLink>;
+  }),
+  { required: ['type'] },
+) as unknown as z.ZodType<PatientLink>;
 
 /** FHIR R4 Patient. */
 export interface Patient {
@@ -235,8 +236,8 @@ export interface Patient {
 }
 
 /** Validates a Patient. */
-export const PatientSchema: z.ZodType<Patient> = z
-  .strictObject({
+export const PatientSchema: z.ZodType<Patient> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Patient'),
     id: fhirId.optional(),
     get meta() {
@@ -323,12 +324,11 @@ export const PatientSchema: z.ZodType<Patient> = z
     get link() {
       return z.array(PatientLinkSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        { base: 'deceased', names: ['deceasedBoolean', 'deceasedDateTime'], required: false },
-        { base: 'multipleBirth', names: ['multipleBirthBoolean', 'multipleBirthInteger'], required: false },
-      ],
-    }),
-  ) as unknown as z.ZodType<Patient>;
+  }),
+  {
+    choices: [
+      { base: 'deceased', names: ['deceasedBoolean', 'deceasedDateTime'], required: false },
+      { base: 'multipleBirth', names: ['multipleBirthBoolean', 'multipleBirthInteger'], required: false },
+    ],
+  },
+) as unknown as z.ZodType<Patient>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -76,8 +76,8 @@ export interface PaymentNotice {
 }
 
 /** Validates a PaymentNotice. */
-export const PaymentNoticeSchema: z.ZodType<PaymentNotice> = z
-  .strictObject({
+export const PaymentNoticeSchema: z.ZodType<PaymentNotice> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('PaymentNotice'),
     id: fhirId.optional(),
     get meta() {
@@ -142,5 +142,6 @@ export const PaymentNoticeSchema: z.ZodType<PaymentNotice> = z
     get paymentStatus() {
       return CodeableConceptSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status', 'created'] })) as unknown as z.ZodType<PaymentNotice>;
+  }),
+  { required: ['status', 'created'] },
+) as unknown as z.ZodType<PaymentNotice>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -194,8 +194,8 @@ export interface PaymentReconciliation {
 }
 
 /** Validates a PaymentReconciliation. */
-export const PaymentReconciliationSchema: z.ZodType<PaymentReconciliation> = z
-  .strictObject({
+export const PaymentReconciliationSchema: z.ZodType<PaymentReconciliation> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('PaymentReconciliation'),
     id: fhirId.optional(),
     get meta() {
@@ -271,7 +271,6 @@ export const PaymentReconciliationSchema: z.ZodType<PaymentReconciliation> = z
     get processNote() {
       return z.array(PaymentReconciliationProcessNoteSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['status', 'created', 'paymentDate'] }),
-  ) as unknown as z.ZodType<PaymentReconciliation>;
+  }),
+  { required: ['status', 'created', 'paymentDate'] },
+) as unknown as z.ZodType<PaymentReconciliation>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Age,
   CodeableConcept,
@@ -78,8 +78,8 @@ export interface PlanDefinitionGoalTarget {
 }
 
 /** Validates a PlanDefinitionGoalTarget. */
-export const PlanDefinitionGoalTargetSchema: z.ZodType<PlanDefinitionGoalTarget> = z
-  .strictObject({
+export const PlanDefinitionGoalTargetSchema: z.ZodType<PlanDefinitionGoalTarget> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -102,12 +102,9 @@ export const PlanDefinitionGoalTargetSchema: z.ZodType<PlanDefinitionGoalTarget>
     get due() {
       return DurationSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [{ base: 'detail', names: ['detailQuantity', 'detailRange', 'detailCodeableConcept'], required: false }],
-    }),
-  ) as unknown as z.ZodType<PlanDefinitionGoalTarget>;
+  }),
+  { choices: [{ base: 'detail', names: ['detailQuantity', 'detailRange', 'detailCodeableConcept'], required: false }] },
+) as unknown as z.ZodType<PlanDefinitionGoalTarget>;
 
 /** FHIR R4 PlanDefinitionGoal. */
 export interface PlanDefinitionGoal {
@@ -181,8 +178,8 @@ export interface PlanDefinitionActionCondition {
 }
 
 /** Validates a PlanDefinitionActionCondition. */
-export const PlanDefinitionActionConditionSchema: z.ZodType<PlanDefinitionActionCondition> = z
-  .strictObject({
+export const PlanDefinitionActionConditionSchema: z.ZodType<PlanDefinitionActionCondition> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -197,8 +194,9 @@ export const PlanDefinitionActionConditionSchema: z.ZodType<PlanDefinitionAction
     get expression() {
       return ExpressionSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['kind'] })) as unknown as z.ZodType<PlanDefinitionActionCondition>;
+  }),
+  { required: ['kind'] },
+) as unknown as z.ZodType<PlanDefinitionActionCondition>;
 
 /** FHIR R4 PlanDefinitionActionRelatedAction. */
 export interface PlanDefinitionActionRelatedAction {
@@ -221,8 +219,8 @@ export interface PlanDefinitionActionRelatedAction {
 }
 
 /** Validates a PlanDefinitionActionRelatedAction. */
-export const PlanDefinitionActionRelatedActionSchema: z.ZodType<PlanDefinitionActionRelatedAction> = z
-  .strictObject({
+export const PlanDefinitionActionRelatedActionSchema: z.ZodType<PlanDefinitionActionRelatedAction> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -244,13 +242,12 @@ export const PlanDefinitionActionRelatedActionSchema: z.ZodType<PlanDefinitionAc
     get offsetRange() {
       return RangeSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['actionId', 'relationship'],
-      choices: [{ base: 'offset', names: ['offsetDuration', 'offsetRange'], required: false }],
-    }),
-  ) as unknown as z.ZodType<PlanDefinitionActionRelatedAction>;
+  }),
+  {
+    required: ['actionId', 'relationship'],
+    choices: [{ base: 'offset', names: ['offsetDuration', 'offsetRange'], required: false }],
+  },
+) as unknown as z.ZodType<PlanDefinitionActionRelatedAction>;
 
 /** FHIR R4 PlanDefinitionActionParticipant. */
 export interface PlanDefinitionActionParticipant {
@@ -268,8 +265,8 @@ export interface PlanDefinitionActionParticipant {
 }
 
 /** Validates a PlanDefinitionActionParticipant. */
-export const PlanDefinitionActionParticipantSchema: z.ZodType<PlanDefinitionActionParticipant> = z
-  .strictObject({
+export const PlanDefinitionActionParticipantSchema: z.ZodType<PlanDefinitionActionParticipant> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -284,8 +281,9 @@ export const PlanDefinitionActionParticipantSchema: z.ZodType<PlanDefinitionActi
     get role() {
       return CodeableConceptSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['type'] })) as unknown as z.ZodType<PlanDefinitionActionParticipant>;
+  }),
+  { required: ['type'] },
+) as unknown as z.ZodType<PlanDefinitionActionParticipant>;
 
 /** FHIR R4 PlanDefinitionActionDynamicValue. */
 export interface PlanDefinitionActionDynamicValue {
@@ -414,8 +412,8 @@ export interface PlanDefinitionAction {
 }
 
 /** Validates a PlanDefinitionAction. */
-export const PlanDefinitionActionSchema: z.ZodType<PlanDefinitionAction> = z
-  .strictObject({
+export const PlanDefinitionActionSchema: z.ZodType<PlanDefinitionAction> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -540,21 +538,20 @@ export const PlanDefinitionActionSchema: z.ZodType<PlanDefinitionAction> = z
     get action() {
       return z.array(PlanDefinitionActionSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        { base: 'subject', names: ['subjectCodeableConcept', 'subjectReference'], required: false },
-        {
-          base: 'timing',
-          names: ['timingDateTime', 'timingAge', 'timingPeriod', 'timingDuration', 'timingRange', 'timingTiming'],
-          required: false,
-        },
-        { base: 'definition', names: ['definitionCanonical', 'definitionUri'], required: false },
-      ],
-      primitiveArrays: ['goalId'],
-    }),
-  ) as unknown as z.ZodType<PlanDefinitionAction>;
+  }),
+  {
+    choices: [
+      { base: 'subject', names: ['subjectCodeableConcept', 'subjectReference'], required: false },
+      {
+        base: 'timing',
+        names: ['timingDateTime', 'timingAge', 'timingPeriod', 'timingDuration', 'timingRange', 'timingTiming'],
+        required: false,
+      },
+      { base: 'definition', names: ['definitionCanonical', 'definitionUri'], required: false },
+    ],
+    primitiveArrays: ['goalId'],
+  },
+) as unknown as z.ZodType<PlanDefinitionAction>;
 
 /** FHIR R4 PlanDefinition. */
 export interface PlanDefinition {
@@ -660,8 +657,8 @@ export interface PlanDefinition {
 }
 
 /** Validates a PlanDefinition. */
-export const PlanDefinitionSchema: z.ZodType<PlanDefinition> = z
-  .strictObject({
+export const PlanDefinitionSchema: z.ZodType<PlanDefinition> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('PlanDefinition'),
     id: fhirId.optional(),
     get meta() {
@@ -799,11 +796,10 @@ export const PlanDefinitionSchema: z.ZodType<PlanDefinition> = z
     get action() {
       return z.array(PlanDefinitionActionSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [{ base: 'subject', names: ['subjectCodeableConcept', 'subjectReference'], required: false }],
-      primitiveArrays: ['library'],
-    }),
-  ) as unknown as z.ZodType<PlanDefinition>;
+  }),
+  {
+    required: ['status'],
+    choices: [{ base: 'subject', names: ['subjectCodeableConcept', 'subjectReference'], required: false }],
+    primitiveArrays: ['library'],
+  },
+) as unknown as z.ZodType<PlanDefinition>;

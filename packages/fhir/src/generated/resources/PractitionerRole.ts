@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   ContactPoint,
@@ -50,8 +50,8 @@ export interface PractitionerRoleAvailableTime {
 }
 
 /** Validates a PractitionerRoleAvailableTime. */
-export const PractitionerRoleAvailableTimeSchema: z.ZodType<PractitionerRoleAvailableTime> = z
-  .strictObject({
+export const PractitionerRoleAvailableTimeSchema: z.ZodType<PractitionerRoleAvailableTime> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -75,10 +75,9 @@ export const PractitionerRoleAvailableTimeSchema: z.ZodType<PractitionerRoleAvai
     get _availableEndTime() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ primitiveArrays: ['daysOfWeek'] }),
-  ) as unknown as z.ZodType<PractitionerRoleAvailableTime>;
+  }),
+  { primitiveArrays: ['daysOfWeek'] },
+) as unknown as z.ZodType<PractitionerRoleAvailableTime>;
 
 /** FHIR R4 PractitionerRoleNotAvailable. */
 export interface PractitionerRoleNotAvailable {
@@ -96,8 +95,8 @@ export interface PractitionerRoleNotAvailable {
 }
 
 /** Validates a PractitionerRoleNotAvailable. */
-export const PractitionerRoleNotAvailableSchema: z.ZodType<PractitionerRoleNotAvailable> = z
-  .strictObject({
+export const PractitionerRoleNotAvailableSchema: z.ZodType<PractitionerRoleNotAvailable> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -112,8 +111,9 @@ export const PractitionerRoleNotAvailableSchema: z.ZodType<PractitionerRoleNotAv
     get during() {
       return PeriodSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['description'] })) as unknown as z.ZodType<PractitionerRoleNotAvailable>;
+  }),
+  { required: ['description'] },
+) as unknown as z.ZodType<PractitionerRoleNotAvailable>;
 
 /** FHIR R4 PractitionerRole. */
 export interface PractitionerRole {

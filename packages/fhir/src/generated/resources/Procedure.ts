@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Age,
   Annotation,
@@ -191,8 +191,8 @@ export interface Procedure {
 }
 
 /** Validates a Procedure. */
-export const ProcedureSchema: z.ZodType<Procedure> = z
-  .strictObject({
+export const ProcedureSchema: z.ZodType<Procedure> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Procedure'),
     id: fhirId.optional(),
     get meta() {
@@ -319,17 +319,16 @@ export const ProcedureSchema: z.ZodType<Procedure> = z
     get usedCode() {
       return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [
-        {
-          base: 'performed',
-          names: ['performedDateTime', 'performedPeriod', 'performedString', 'performedAge', 'performedRange'],
-          required: false,
-        },
-      ],
-      primitiveArrays: ['instantiatesCanonical', 'instantiatesUri'],
-    }),
-  ) as unknown as z.ZodType<Procedure>;
+  }),
+  {
+    required: ['status'],
+    choices: [
+      {
+        base: 'performed',
+        names: ['performedDateTime', 'performedPeriod', 'performedString', 'performedAge', 'performedRange'],
+        required: false,
+      },
+    ],
+    primitiveArrays: ['instantiatesCanonical', 'instantiatesUri'],
+  },
+) as unknown as z.ZodType<Procedure>;

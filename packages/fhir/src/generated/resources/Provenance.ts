@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -84,8 +84,8 @@ export interface ProvenanceEntity {
 }
 
 /** Validates a ProvenanceEntity. */
-export const ProvenanceEntitySchema: z.ZodType<ProvenanceEntity> = z
-  .strictObject({
+export const ProvenanceEntitySchema: z.ZodType<ProvenanceEntity> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -103,8 +103,9 @@ export const ProvenanceEntitySchema: z.ZodType<ProvenanceEntity> = z
     get agent() {
       return z.array(ProvenanceAgentSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['role'] })) as unknown as z.ZodType<ProvenanceEntity>;
+  }),
+  { required: ['role'] },
+) as unknown as z.ZodType<ProvenanceEntity>;
 
 /** FHIR R4 Provenance. */
 export interface Provenance {
@@ -155,8 +156,8 @@ export interface Provenance {
 }
 
 /** Validates a Provenance. */
-export const ProvenanceSchema: z.ZodType<Provenance> = z
-  .strictObject({
+export const ProvenanceSchema: z.ZodType<Provenance> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Provenance'),
     id: fhirId.optional(),
     get meta() {
@@ -218,11 +219,10 @@ export const ProvenanceSchema: z.ZodType<Provenance> = z
     get signature() {
       return z.array(SignatureSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['recorded'],
-      choices: [{ base: 'occurred', names: ['occurredPeriod', 'occurredDateTime'], required: false }],
-      primitiveArrays: ['policy'],
-    }),
-  ) as unknown as z.ZodType<Provenance>;
+  }),
+  {
+    required: ['recorded'],
+    choices: [{ base: 'occurred', names: ['occurredPeriod', 'occurredDateTime'], required: false }],
+    primitiveArrays: ['policy'],
+  },
+) as unknown as z.ZodType<Provenance>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Attachment,
   CodeableConcept,
@@ -92,8 +92,8 @@ export interface QuestionnaireItemEnableWhen {
 }
 
 /** Validates a QuestionnaireItemEnableWhen. */
-export const QuestionnaireItemEnableWhenSchema: z.ZodType<QuestionnaireItemEnableWhen> = z
-  .strictObject({
+export const QuestionnaireItemEnableWhenSchema: z.ZodType<QuestionnaireItemEnableWhen> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -146,30 +146,29 @@ export const QuestionnaireItemEnableWhenSchema: z.ZodType<QuestionnaireItemEnabl
     get answerReference() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['question', 'operator'],
-      choices: [
-        {
-          base: 'answer',
-          names: [
-            'answerBoolean',
-            'answerDecimal',
-            'answerInteger',
-            'answerDate',
-            'answerDateTime',
-            'answerTime',
-            'answerString',
-            'answerCoding',
-            'answerQuantity',
-            'answerReference',
-          ],
-          required: true,
-        },
-      ],
-    }),
-  ) as unknown as z.ZodType<QuestionnaireItemEnableWhen>;
+  }),
+  {
+    required: ['question', 'operator'],
+    choices: [
+      {
+        base: 'answer',
+        names: [
+          'answerBoolean',
+          'answerDecimal',
+          'answerInteger',
+          'answerDate',
+          'answerDateTime',
+          'answerTime',
+          'answerString',
+          'answerCoding',
+          'answerQuantity',
+          'answerReference',
+        ],
+        required: true,
+      },
+    ],
+  },
+) as unknown as z.ZodType<QuestionnaireItemEnableWhen>;
 
 /** FHIR R4 QuestionnaireItemAnswerOption. */
 export interface QuestionnaireItemAnswerOption {
@@ -201,8 +200,8 @@ export interface QuestionnaireItemAnswerOption {
 }
 
 /** Validates a QuestionnaireItemAnswerOption. */
-export const QuestionnaireItemAnswerOptionSchema: z.ZodType<QuestionnaireItemAnswerOption> = z
-  .strictObject({
+export const QuestionnaireItemAnswerOptionSchema: z.ZodType<QuestionnaireItemAnswerOption> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -236,18 +235,17 @@ export const QuestionnaireItemAnswerOptionSchema: z.ZodType<QuestionnaireItemAns
     get _initialSelected() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        {
-          base: 'value',
-          names: ['valueInteger', 'valueDate', 'valueTime', 'valueString', 'valueCoding', 'valueReference'],
-          required: true,
-        },
-      ],
-    }),
-  ) as unknown as z.ZodType<QuestionnaireItemAnswerOption>;
+  }),
+  {
+    choices: [
+      {
+        base: 'value',
+        names: ['valueInteger', 'valueDate', 'valueTime', 'valueString', 'valueCoding', 'valueReference'],
+        required: true,
+      },
+    ],
+  },
+) as unknown as z.ZodType<QuestionnaireItemAnswerOption>;
 
 /** FHIR R4 QuestionnaireItemInitial. */
 export interface QuestionnaireItemInitial {
@@ -292,8 +290,8 @@ export interface QuestionnaireItemInitial {
 }
 
 /** Validates a QuestionnaireItemInitial. */
-export const QuestionnaireItemInitialSchema: z.ZodType<QuestionnaireItemInitial> = z
-  .strictObject({
+export const QuestionnaireItemInitialSchema: z.ZodType<QuestionnaireItemInitial> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -345,31 +343,30 @@ export const QuestionnaireItemInitialSchema: z.ZodType<QuestionnaireItemInitial>
     get valueReference() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        {
-          base: 'value',
-          names: [
-            'valueBoolean',
-            'valueDecimal',
-            'valueInteger',
-            'valueDate',
-            'valueDateTime',
-            'valueTime',
-            'valueString',
-            'valueUri',
-            'valueAttachment',
-            'valueCoding',
-            'valueQuantity',
-            'valueReference',
-          ],
-          required: true,
-        },
-      ],
-    }),
-  ) as unknown as z.ZodType<QuestionnaireItemInitial>;
+  }),
+  {
+    choices: [
+      {
+        base: 'value',
+        names: [
+          'valueBoolean',
+          'valueDecimal',
+          'valueInteger',
+          'valueDate',
+          'valueDateTime',
+          'valueTime',
+          'valueString',
+          'valueUri',
+          'valueAttachment',
+          'valueCoding',
+          'valueQuantity',
+          'valueReference',
+        ],
+        required: true,
+      },
+    ],
+  },
+) as unknown as z.ZodType<QuestionnaireItemInitial>;
 
 /** FHIR R4 QuestionnaireItem. */
 export interface QuestionnaireItem {
@@ -425,8 +422,8 @@ export interface QuestionnaireItem {
 }
 
 /** Validates a QuestionnaireItem. */
-export const QuestionnaireItemSchema: z.ZodType<QuestionnaireItem> = z
-  .strictObject({
+export const QuestionnaireItemSchema: z.ZodType<QuestionnaireItem> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -493,8 +490,9 @@ export const QuestionnaireItemSchema: z.ZodType<QuestionnaireItem> = z
     get item() {
       return z.array(QuestionnaireItemSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['linkId', 'type'] })) as unknown as z.ZodType<QuestionnaireItem>;
+  }),
+  { required: ['linkId', 'type'] },
+) as unknown as z.ZodType<QuestionnaireItem>;
 
 /** FHIR R4 Questionnaire. */
 export interface Questionnaire {
@@ -579,8 +577,8 @@ export interface Questionnaire {
 }
 
 /** Validates a Questionnaire. */
-export const QuestionnaireSchema: z.ZodType<Questionnaire> = z
-  .strictObject({
+export const QuestionnaireSchema: z.ZodType<Questionnaire> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Questionnaire'),
     id: fhirId.optional(),
     get meta() {
@@ -687,7 +685,6 @@ export const QuestionnaireSchema: z.ZodType<Questionnaire> = z
     get item() {
       return z.array(QuestionnaireItemSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['status'], primitiveArrays: ['derivedFrom', 'subjectType'] }),
-  ) as unknown as z.ZodType<Questionnaire>;
+  }),
+  { required: ['status'], primitiveArrays: ['derivedFrom', 'subjectType'] },
+) as unknown as z.ZodType<Questionnaire>;

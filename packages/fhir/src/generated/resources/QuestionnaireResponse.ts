@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Attachment,
   Coding,
@@ -84,8 +84,8 @@ export interface QuestionnaireResponseItemAnswer {
 }
 
 /** Validates a QuestionnaireResponseItemAnswer. */
-export const QuestionnaireResponseItemAnswerSchema: z.ZodType<QuestionnaireResponseItemAnswer> = z
-  .strictObject({
+export const QuestionnaireResponseItemAnswerSchema: z.ZodType<QuestionnaireResponseItemAnswer> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -140,31 +140,30 @@ export const QuestionnaireResponseItemAnswerSchema: z.ZodType<QuestionnaireRespo
     get item() {
       return z.array(QuestionnaireResponseItemSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        {
-          base: 'value',
-          names: [
-            'valueBoolean',
-            'valueDecimal',
-            'valueInteger',
-            'valueDate',
-            'valueDateTime',
-            'valueTime',
-            'valueString',
-            'valueUri',
-            'valueAttachment',
-            'valueCoding',
-            'valueQuantity',
-            'valueReference',
-          ],
-          required: false,
-        },
-      ],
-    }),
-  ) as unknown as z.ZodType<QuestionnaireResponseItemAnswer>;
+  }),
+  {
+    choices: [
+      {
+        base: 'value',
+        names: [
+          'valueBoolean',
+          'valueDecimal',
+          'valueInteger',
+          'valueDate',
+          'valueDateTime',
+          'valueTime',
+          'valueString',
+          'valueUri',
+          'valueAttachment',
+          'valueCoding',
+          'valueQuantity',
+          'valueReference',
+        ],
+        required: false,
+      },
+    ],
+  },
+) as unknown as z.ZodType<QuestionnaireResponseItemAnswer>;
 
 /** FHIR R4 QuestionnaireResponseItem. */
 export interface QuestionnaireResponseItem {
@@ -190,8 +189,8 @@ export interface QuestionnaireResponseItem {
 }
 
 /** Validates a QuestionnaireResponseItem. */
-export const QuestionnaireResponseItemSchema: z.ZodType<QuestionnaireResponseItem> = z
-  .strictObject({
+export const QuestionnaireResponseItemSchema: z.ZodType<QuestionnaireResponseItem> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -217,8 +216,9 @@ export const QuestionnaireResponseItemSchema: z.ZodType<QuestionnaireResponseIte
     get item() {
       return z.array(QuestionnaireResponseItemSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['linkId'] })) as unknown as z.ZodType<QuestionnaireResponseItem>;
+  }),
+  { required: ['linkId'] },
+) as unknown as z.ZodType<QuestionnaireResponseItem>;
 
 /** FHIR R4 QuestionnaireResponse. */
 export interface QuestionnaireResponse {
@@ -269,8 +269,8 @@ export interface QuestionnaireResponse {
 }
 
 /** Validates a QuestionnaireResponse. */
-export const QuestionnaireResponseSchema: z.ZodType<QuestionnaireResponse> = z
-  .strictObject({
+export const QuestionnaireResponseSchema: z.ZodType<QuestionnaireResponse> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('QuestionnaireResponse'),
     id: fhirId.optional(),
     get meta() {
@@ -332,5 +332,6 @@ export const QuestionnaireResponseSchema: z.ZodType<QuestionnaireResponse> = z
     get item() {
       return z.array(QuestionnaireResponseItemSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<QuestionnaireResponse>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<QuestionnaireResponse>;

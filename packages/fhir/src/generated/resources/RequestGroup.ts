@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Age,
   Annotation,
@@ -55,8 +55,8 @@ export interface RequestGroupActionCondition {
 }
 
 /** Validates a RequestGroupActionCondition. */
-export const RequestGroupActionConditionSchema: z.ZodType<RequestGroupActionCondition> = z
-  .strictObject({
+export const RequestGroupActionConditionSchema: z.ZodType<RequestGroupActionCondition> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -71,8 +71,9 @@ export const RequestGroupActionConditionSchema: z.ZodType<RequestGroupActionCond
     get expression() {
       return ExpressionSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['kind'] })) as unknown as z.ZodType<RequestGroupActionCondition>;
+  }),
+  { required: ['kind'] },
+) as unknown as z.ZodType<RequestGroupActionCondition>;
 
 /** FHIR R4 RequestGroupActionRelatedAction. */
 export interface RequestGroupActionRelatedAction {
@@ -95,8 +96,8 @@ export interface RequestGroupActionRelatedAction {
 }
 
 /** Validates a RequestGroupActionRelatedAction. */
-export const RequestGroupActionRelatedActionSchema: z.ZodType<RequestGroupActionRelatedAction> = z
-  .strictObject({
+export const RequestGroupActionRelatedActionSchema: z.ZodType<RequestGroupActionRelatedAction> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -118,13 +119,12 @@ export const RequestGroupActionRelatedActionSchema: z.ZodType<RequestGroupAction
     get offsetRange() {
       return RangeSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['actionId', 'relationship'],
-      choices: [{ base: 'offset', names: ['offsetDuration', 'offsetRange'], required: false }],
-    }),
-  ) as unknown as z.ZodType<RequestGroupActionRelatedAction>;
+  }),
+  {
+    required: ['actionId', 'relationship'],
+    choices: [{ base: 'offset', names: ['offsetDuration', 'offsetRange'], required: false }],
+  },
+) as unknown as z.ZodType<RequestGroupActionRelatedAction>;
 
 /** FHIR R4 RequestGroupAction. */
 export interface RequestGroupAction {
@@ -196,8 +196,8 @@ export interface RequestGroupAction {
 }
 
 /** Validates a RequestGroupAction. */
-export const RequestGroupActionSchema: z.ZodType<RequestGroupAction> = z
-  .strictObject({
+export const RequestGroupActionSchema: z.ZodType<RequestGroupAction> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -288,18 +288,17 @@ export const RequestGroupActionSchema: z.ZodType<RequestGroupAction> = z
     get action() {
       return z.array(RequestGroupActionSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        {
-          base: 'timing',
-          names: ['timingDateTime', 'timingAge', 'timingPeriod', 'timingDuration', 'timingRange', 'timingTiming'],
-          required: false,
-        },
-      ],
-    }),
-  ) as unknown as z.ZodType<RequestGroupAction>;
+  }),
+  {
+    choices: [
+      {
+        base: 'timing',
+        names: ['timingDateTime', 'timingAge', 'timingPeriod', 'timingDuration', 'timingRange', 'timingTiming'],
+        required: false,
+      },
+    ],
+  },
+) as unknown as z.ZodType<RequestGroupAction>;
 
 /** FHIR R4 RequestGroup. */
 export interface RequestGroup {
@@ -367,8 +366,8 @@ export interface RequestGroup {
 }
 
 /** Validates a RequestGroup. */
-export const RequestGroupSchema: z.ZodType<RequestGroup> = z
-  .strictObject({
+export const RequestGroupSchema: z.ZodType<RequestGroup> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('RequestGroup'),
     id: fhirId.optional(),
     get meta() {
@@ -454,7 +453,6 @@ export const RequestGroupSchema: z.ZodType<RequestGroup> = z
     get action() {
       return z.array(RequestGroupActionSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['status', 'intent'], primitiveArrays: ['instantiatesCanonical', 'instantiatesUri'] }),
-  ) as unknown as z.ZodType<RequestGroup>;
+  }),
+  { required: ['status', 'intent'], primitiveArrays: ['instantiatesCanonical', 'instantiatesUri'] },
+) as unknown as z.ZodType<RequestGroup>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   ContactDetail,
@@ -153,8 +153,8 @@ export interface ResearchDefinition {
 }
 
 /** Validates a ResearchDefinition. */
-export const ResearchDefinitionSchema: z.ZodType<ResearchDefinition> = z
-  .strictObject({
+export const ResearchDefinitionSchema: z.ZodType<ResearchDefinition> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('ResearchDefinition'),
     id: fhirId.optional(),
     get meta() {
@@ -303,11 +303,10 @@ export const ResearchDefinitionSchema: z.ZodType<ResearchDefinition> = z
     get outcome() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [{ base: 'subject', names: ['subjectCodeableConcept', 'subjectReference'], required: false }],
-      primitiveArrays: ['comment', 'library'],
-    }),
-  ) as unknown as z.ZodType<ResearchDefinition>;
+  }),
+  {
+    required: ['status'],
+    choices: [{ base: 'subject', names: ['subjectCodeableConcept', 'subjectReference'], required: false }],
+    primitiveArrays: ['comment', 'library'],
+  },
+) as unknown as z.ZodType<ResearchDefinition>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   ContactDetail,
@@ -110,89 +110,89 @@ export interface ResearchElementDefinitionCharacteristic {
 }
 
 /** Validates a ResearchElementDefinitionCharacteristic. */
-export const ResearchElementDefinitionCharacteristicSchema: z.ZodType<ResearchElementDefinitionCharacteristic> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get definitionCodeableConcept() {
-      return CodeableConceptSchema.optional();
-    },
-    definitionCanonical: fhirCanonical.optional(),
-    get _definitionCanonical() {
-      return ElementSchema.optional();
-    },
-    get definitionExpression() {
-      return ExpressionSchema.optional();
-    },
-    get definitionDataRequirement() {
-      return DataRequirementSchema.optional();
-    },
-    get usageContext() {
-      return z.array(UsageContextSchema).min(1, NOT_EMPTY).optional();
-    },
-    exclude: fhirBoolean.optional(),
-    get _exclude() {
-      return ElementSchema.optional();
-    },
-    get unitOfMeasure() {
-      return CodeableConceptSchema.optional();
-    },
-    studyEffectiveDescription: fhirString.optional(),
-    get _studyEffectiveDescription() {
-      return ElementSchema.optional();
-    },
-    studyEffectiveDateTime: fhirDateTime.optional(),
-    get _studyEffectiveDateTime() {
-      return ElementSchema.optional();
-    },
-    get studyEffectivePeriod() {
-      return PeriodSchema.optional();
-    },
-    get studyEffectiveDuration() {
-      return DurationSchema.optional();
-    },
-    get studyEffectiveTiming() {
-      return TimingSchema.optional();
-    },
-    get studyEffectiveTimeFromStart() {
-      return DurationSchema.optional();
-    },
-    studyEffectiveGroupMeasure: fhirCode.optional(),
-    get _studyEffectiveGroupMeasure() {
-      return ElementSchema.optional();
-    },
-    participantEffectiveDescription: fhirString.optional(),
-    get _participantEffectiveDescription() {
-      return ElementSchema.optional();
-    },
-    participantEffectiveDateTime: fhirDateTime.optional(),
-    get _participantEffectiveDateTime() {
-      return ElementSchema.optional();
-    },
-    get participantEffectivePeriod() {
-      return PeriodSchema.optional();
-    },
-    get participantEffectiveDuration() {
-      return DurationSchema.optional();
-    },
-    get participantEffectiveTiming() {
-      return TimingSchema.optional();
-    },
-    get participantEffectiveTimeFromStart() {
-      return DurationSchema.optional();
-    },
-    participantEffectiveGroupMeasure: fhirCode.optional(),
-    get _participantEffectiveGroupMeasure() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({
+export const ResearchElementDefinitionCharacteristicSchema: z.ZodType<ResearchElementDefinitionCharacteristic> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get definitionCodeableConcept() {
+        return CodeableConceptSchema.optional();
+      },
+      definitionCanonical: fhirCanonical.optional(),
+      get _definitionCanonical() {
+        return ElementSchema.optional();
+      },
+      get definitionExpression() {
+        return ExpressionSchema.optional();
+      },
+      get definitionDataRequirement() {
+        return DataRequirementSchema.optional();
+      },
+      get usageContext() {
+        return z.array(UsageContextSchema).min(1, NOT_EMPTY).optional();
+      },
+      exclude: fhirBoolean.optional(),
+      get _exclude() {
+        return ElementSchema.optional();
+      },
+      get unitOfMeasure() {
+        return CodeableConceptSchema.optional();
+      },
+      studyEffectiveDescription: fhirString.optional(),
+      get _studyEffectiveDescription() {
+        return ElementSchema.optional();
+      },
+      studyEffectiveDateTime: fhirDateTime.optional(),
+      get _studyEffectiveDateTime() {
+        return ElementSchema.optional();
+      },
+      get studyEffectivePeriod() {
+        return PeriodSchema.optional();
+      },
+      get studyEffectiveDuration() {
+        return DurationSchema.optional();
+      },
+      get studyEffectiveTiming() {
+        return TimingSchema.optional();
+      },
+      get studyEffectiveTimeFromStart() {
+        return DurationSchema.optional();
+      },
+      studyEffectiveGroupMeasure: fhirCode.optional(),
+      get _studyEffectiveGroupMeasure() {
+        return ElementSchema.optional();
+      },
+      participantEffectiveDescription: fhirString.optional(),
+      get _participantEffectiveDescription() {
+        return ElementSchema.optional();
+      },
+      participantEffectiveDateTime: fhirDateTime.optional(),
+      get _participantEffectiveDateTime() {
+        return ElementSchema.optional();
+      },
+      get participantEffectivePeriod() {
+        return PeriodSchema.optional();
+      },
+      get participantEffectiveDuration() {
+        return DurationSchema.optional();
+      },
+      get participantEffectiveTiming() {
+        return TimingSchema.optional();
+      },
+      get participantEffectiveTimeFromStart() {
+        return DurationSchema.optional();
+      },
+      participantEffectiveGroupMeasure: fhirCode.optional(),
+      get _participantEffectiveGroupMeasure() {
+        return ElementSchema.optional();
+      },
+    }),
+    {
       choices: [
         {
           base: 'definition',
@@ -220,7 +220,7 @@ export const ResearchElementDefinitionCharacteristicSchema: z.ZodType<ResearchEl
           required: false,
         },
       ],
-    }),
+    },
   ) as unknown as z.ZodType<ResearchElementDefinitionCharacteristic>;
 
 /** FHIR R4 ResearchElementDefinition. */
@@ -335,8 +335,8 @@ export interface ResearchElementDefinition {
 }
 
 /** Validates a ResearchElementDefinition. */
-export const ResearchElementDefinitionSchema: z.ZodType<ResearchElementDefinition> = z
-  .strictObject({
+export const ResearchElementDefinitionSchema: z.ZodType<ResearchElementDefinition> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('ResearchElementDefinition'),
     id: fhirId.optional(),
     get meta() {
@@ -484,11 +484,10 @@ export const ResearchElementDefinitionSchema: z.ZodType<ResearchElementDefinitio
     get characteristic() {
       return z.array(ResearchElementDefinitionCharacteristicSchema).min(1, NOT_EMPTY);
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status', 'type'],
-      choices: [{ base: 'subject', names: ['subjectCodeableConcept', 'subjectReference'], required: false }],
-      primitiveArrays: ['comment', 'library'],
-    }),
-  ) as unknown as z.ZodType<ResearchElementDefinition>;
+  }),
+  {
+    required: ['status', 'type'],
+    choices: [{ base: 'subject', names: ['subjectCodeableConcept', 'subjectReference'], required: false }],
+    primitiveArrays: ['comment', 'library'],
+  },
+) as unknown as z.ZodType<ResearchElementDefinition>;

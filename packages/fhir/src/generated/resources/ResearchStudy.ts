@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -50,8 +50,8 @@ export interface ResearchStudyArm {
 }
 
 /** Validates a ResearchStudyArm. */
-export const ResearchStudyArmSchema: z.ZodType<ResearchStudyArm> = z
-  .strictObject({
+export const ResearchStudyArmSchema: z.ZodType<ResearchStudyArm> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -70,8 +70,9 @@ export const ResearchStudyArmSchema: z.ZodType<ResearchStudyArm> = z
     get _description() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['name'] })) as unknown as z.ZodType<ResearchStudyArm>;
+  }),
+  { required: ['name'] },
+) as unknown as z.ZodType<ResearchStudyArm>;
 
 /** FHIR R4 ResearchStudyObjective. */
 export interface ResearchStudyObjective {
@@ -181,8 +182,8 @@ export interface ResearchStudy {
 }
 
 /** Validates a ResearchStudy. */
-export const ResearchStudySchema: z.ZodType<ResearchStudy> = z
-  .strictObject({
+export const ResearchStudySchema: z.ZodType<ResearchStudy> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('ResearchStudy'),
     id: fhirId.optional(),
     get meta() {
@@ -283,5 +284,6 @@ export const ResearchStudySchema: z.ZodType<ResearchStudy> = z
     get objective() {
       return z.array(ResearchStudyObjectiveSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<ResearchStudy>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<ResearchStudy>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type { Element, Extension, Identifier, Meta, Narrative, Period, Reference } from '../datatypes.js';
 import {
   ElementSchema,
@@ -58,8 +58,8 @@ export interface ResearchSubject {
 }
 
 /** Validates a ResearchSubject. */
-export const ResearchSubjectSchema: z.ZodType<ResearchSubject> = z
-  .strictObject({
+export const ResearchSubjectSchema: z.ZodType<ResearchSubject> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('ResearchSubject'),
     id: fhirId.optional(),
     get meta() {
@@ -112,5 +112,6 @@ export const ResearchSubjectSchema: z.ZodType<ResearchSubject> = z
     get consent() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<ResearchSubject>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<ResearchSubject>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -59,8 +59,8 @@ export interface RiskAssessmentPrediction {
 }
 
 /** Validates a RiskAssessmentPrediction. */
-export const RiskAssessmentPredictionSchema: z.ZodType<RiskAssessmentPrediction> = z
-  .strictObject({
+export const RiskAssessmentPredictionSchema: z.ZodType<RiskAssessmentPrediction> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -95,15 +95,14 @@ export const RiskAssessmentPredictionSchema: z.ZodType<RiskAssessmentPrediction>
     get _rationale() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        { base: 'probability', names: ['probabilityDecimal', 'probabilityRange'], required: false },
-        { base: 'when', names: ['whenPeriod', 'whenRange'], required: false },
-      ],
-    }),
-  ) as unknown as z.ZodType<RiskAssessmentPrediction>;
+  }),
+  {
+    choices: [
+      { base: 'probability', names: ['probabilityDecimal', 'probabilityRange'], required: false },
+      { base: 'when', names: ['whenPeriod', 'whenRange'], required: false },
+    ],
+  },
+) as unknown as z.ZodType<RiskAssessmentPrediction>;
 
 /** FHIR R4 RiskAssessment. */
 export interface RiskAssessment {
@@ -168,8 +167,8 @@ export interface RiskAssessment {
 }
 
 /** Validates a RiskAssessment. */
-export const RiskAssessmentSchema: z.ZodType<RiskAssessment> = z
-  .strictObject({
+export const RiskAssessmentSchema: z.ZodType<RiskAssessment> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('RiskAssessment'),
     id: fhirId.optional(),
     get meta() {
@@ -252,10 +251,9 @@ export const RiskAssessmentSchema: z.ZodType<RiskAssessment> = z
     get note() {
       return z.array(AnnotationSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status'],
-      choices: [{ base: 'occurrence', names: ['occurrenceDateTime', 'occurrencePeriod'], required: false }],
-    }),
-  ) as unknown as z.ZodType<RiskAssessment>;
+  }),
+  {
+    required: ['status'],
+    choices: [{ base: 'occurrence', names: ['occurrenceDateTime', 'occurrencePeriod'], required: false }],
+  },
+) as unknown as z.ZodType<RiskAssessment>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -367,8 +367,8 @@ export interface RiskEvidenceSynthesis {
 }
 
 /** Validates a RiskEvidenceSynthesis. */
-export const RiskEvidenceSynthesisSchema: z.ZodType<RiskEvidenceSynthesis> = z
-  .strictObject({
+export const RiskEvidenceSynthesisSchema: z.ZodType<RiskEvidenceSynthesis> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('RiskEvidenceSynthesis'),
     id: fhirId.optional(),
     get meta() {
@@ -498,5 +498,6 @@ export const RiskEvidenceSynthesisSchema: z.ZodType<RiskEvidenceSynthesis> = z
     get certainty() {
       return z.array(RiskEvidenceSynthesisCertaintySchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<RiskEvidenceSynthesis>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<RiskEvidenceSynthesis>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   ContactDetail,
@@ -49,8 +49,8 @@ export interface SearchParameterComponent {
 }
 
 /** Validates a SearchParameterComponent. */
-export const SearchParameterComponentSchema: z.ZodType<SearchParameterComponent> = z
-  .strictObject({
+export const SearchParameterComponentSchema: z.ZodType<SearchParameterComponent> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -66,10 +66,9 @@ export const SearchParameterComponentSchema: z.ZodType<SearchParameterComponent>
     get _expression() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['definition', 'expression'] }),
-  ) as unknown as z.ZodType<SearchParameterComponent>;
+  }),
+  { required: ['definition', 'expression'] },
+) as unknown as z.ZodType<SearchParameterComponent>;
 
 /** FHIR R4 SearchParameter. */
 export interface SearchParameter {
@@ -169,8 +168,8 @@ export interface SearchParameter {
 }
 
 /** Validates a SearchParameter. */
-export const SearchParameterSchema: z.ZodType<SearchParameter> = z
-  .strictObject({
+export const SearchParameterSchema: z.ZodType<SearchParameter> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('SearchParameter'),
     id: fhirId.optional(),
     get meta() {
@@ -296,10 +295,9 @@ export const SearchParameterSchema: z.ZodType<SearchParameter> = z
     get component() {
       return z.array(SearchParameterComponentSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['url', 'name', 'status', 'description', 'code', 'base', 'type'],
-      primitiveArrays: ['base', 'target', 'comparator', 'modifier', 'chain'],
-    }),
-  ) as unknown as z.ZodType<SearchParameter>;
+  }),
+  {
+    required: ['url', 'name', 'status', 'description', 'code', 'base', 'type'],
+    primitiveArrays: ['base', 'target', 'comparator', 'modifier', 'chain'],
+  },
+) as unknown as z.ZodType<SearchParameter>;

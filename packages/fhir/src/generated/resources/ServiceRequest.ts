@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -145,8 +145,8 @@ export interface ServiceRequest {
 }
 
 /** Validates a ServiceRequest. */
-export const ServiceRequestSchema: z.ZodType<ServiceRequest> = z
-  .strictObject({
+export const ServiceRequestSchema: z.ZodType<ServiceRequest> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('ServiceRequest'),
     id: fhirId.optional(),
     get meta() {
@@ -296,15 +296,14 @@ export const ServiceRequestSchema: z.ZodType<ServiceRequest> = z
     get relevantHistory() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['status', 'intent'],
-      choices: [
-        { base: 'quantity', names: ['quantityQuantity', 'quantityRatio', 'quantityRange'], required: false },
-        { base: 'occurrence', names: ['occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming'], required: false },
-        { base: 'asNeeded', names: ['asNeededBoolean', 'asNeededCodeableConcept'], required: false },
-      ],
-      primitiveArrays: ['instantiatesCanonical', 'instantiatesUri'],
-    }),
-  ) as unknown as z.ZodType<ServiceRequest>;
+  }),
+  {
+    required: ['status', 'intent'],
+    choices: [
+      { base: 'quantity', names: ['quantityQuantity', 'quantityRatio', 'quantityRange'], required: false },
+      { base: 'occurrence', names: ['occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming'], required: false },
+      { base: 'asNeeded', names: ['asNeededBoolean', 'asNeededCodeableConcept'], required: false },
+    ],
+    primitiveArrays: ['instantiatesCanonical', 'instantiatesUri'],
+  },
+) as unknown as z.ZodType<ServiceRequest>;

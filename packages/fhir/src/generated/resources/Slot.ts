@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type { CodeableConcept, Element, Extension, Identifier, Meta, Narrative, Reference } from '../datatypes.js';
 import {
   CodeableConceptSchema,
@@ -66,8 +66,8 @@ export interface Slot {
 }
 
 /** Validates a Slot. */
-export const SlotSchema: z.ZodType<Slot> = z
-  .strictObject({
+export const SlotSchema: z.ZodType<Slot> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Slot'),
     id: fhirId.optional(),
     get meta() {
@@ -131,5 +131,6 @@ export const SlotSchema: z.ZodType<Slot> = z
     get _comment() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status', 'start', 'end'] })) as unknown as z.ZodType<Slot>;
+  }),
+  { required: ['status', 'start', 'end'] },
+) as unknown as z.ZodType<Slot>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -61,8 +61,8 @@ export interface SpecimenCollection {
 }
 
 /** Validates a SpecimenCollection. */
-export const SpecimenCollectionSchema: z.ZodType<SpecimenCollection> = z
-  .strictObject({
+export const SpecimenCollectionSchema: z.ZodType<SpecimenCollection> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -98,15 +98,14 @@ export const SpecimenCollectionSchema: z.ZodType<SpecimenCollection> = z
     get fastingStatusDuration() {
       return DurationSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        { base: 'collected', names: ['collectedDateTime', 'collectedPeriod'], required: false },
-        { base: 'fastingStatus', names: ['fastingStatusCodeableConcept', 'fastingStatusDuration'], required: false },
-      ],
-    }),
-  ) as unknown as z.ZodType<SpecimenCollection>;
+  }),
+  {
+    choices: [
+      { base: 'collected', names: ['collectedDateTime', 'collectedPeriod'], required: false },
+      { base: 'fastingStatus', names: ['fastingStatusCodeableConcept', 'fastingStatusDuration'], required: false },
+    ],
+  },
+) as unknown as z.ZodType<SpecimenCollection>;
 
 /** FHIR R4 SpecimenProcessing. */
 export interface SpecimenProcessing {
@@ -131,8 +130,8 @@ export interface SpecimenProcessing {
 }
 
 /** Validates a SpecimenProcessing. */
-export const SpecimenProcessingSchema: z.ZodType<SpecimenProcessing> = z
-  .strictObject({
+export const SpecimenProcessingSchema: z.ZodType<SpecimenProcessing> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -157,10 +156,9 @@ export const SpecimenProcessingSchema: z.ZodType<SpecimenProcessing> = z
     get timePeriod() {
       return PeriodSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ choices: [{ base: 'time', names: ['timeDateTime', 'timePeriod'], required: false }] }),
-  ) as unknown as z.ZodType<SpecimenProcessing>;
+  }),
+  { choices: [{ base: 'time', names: ['timeDateTime', 'timePeriod'], required: false }] },
+) as unknown as z.ZodType<SpecimenProcessing>;
 
 /** FHIR R4 SpecimenContainer. */
 export interface SpecimenContainer {
@@ -188,8 +186,8 @@ export interface SpecimenContainer {
 }
 
 /** Validates a SpecimenContainer. */
-export const SpecimenContainerSchema: z.ZodType<SpecimenContainer> = z
-  .strictObject({
+export const SpecimenContainerSchema: z.ZodType<SpecimenContainer> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -219,12 +217,9 @@ export const SpecimenContainerSchema: z.ZodType<SpecimenContainer> = z
     get additiveReference() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [{ base: 'additive', names: ['additiveCodeableConcept', 'additiveReference'], required: false }],
-    }),
-  ) as unknown as z.ZodType<SpecimenContainer>;
+  }),
+  { choices: [{ base: 'additive', names: ['additiveCodeableConcept', 'additiveReference'], required: false }] },
+) as unknown as z.ZodType<SpecimenContainer>;
 
 /** FHIR R4 Specimen. */
 export interface Specimen {

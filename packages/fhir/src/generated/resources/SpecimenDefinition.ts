@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Duration,
@@ -45,8 +45,8 @@ export interface SpecimenDefinitionTypeTestedContainerAdditive {
 
 /** Validates a SpecimenDefinitionTypeTestedContainerAdditive. */
 export const SpecimenDefinitionTypeTestedContainerAdditiveSchema: z.ZodType<SpecimenDefinitionTypeTestedContainerAdditive> =
-  z
-    .strictObject({
+  withElementRules(
+    z.strictObject({
       id: fhirString.optional(),
       get extension() {
         return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -60,12 +60,9 @@ export const SpecimenDefinitionTypeTestedContainerAdditiveSchema: z.ZodType<Spec
       get additiveReference() {
         return ReferenceSchema.optional();
       },
-    })
-    .superRefine(
-      ...elementRules({
-        choices: [{ base: 'additive', names: ['additiveCodeableConcept', 'additiveReference'], required: true }],
-      }),
-    ) as unknown as z.ZodType<SpecimenDefinitionTypeTestedContainerAdditive>;
+    }),
+    { choices: [{ base: 'additive', names: ['additiveCodeableConcept', 'additiveReference'], required: true }] },
+  ) as unknown as z.ZodType<SpecimenDefinitionTypeTestedContainerAdditive>;
 
 /** FHIR R4 SpecimenDefinitionTypeTestedContainer. */
 export interface SpecimenDefinitionTypeTestedContainer {
@@ -99,50 +96,48 @@ export interface SpecimenDefinitionTypeTestedContainer {
 }
 
 /** Validates a SpecimenDefinitionTypeTestedContainer. */
-export const SpecimenDefinitionTypeTestedContainerSchema: z.ZodType<SpecimenDefinitionTypeTestedContainer> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get material() {
-      return CodeableConceptSchema.optional();
-    },
-    get type() {
-      return CodeableConceptSchema.optional();
-    },
-    get cap() {
-      return CodeableConceptSchema.optional();
-    },
-    description: fhirString.optional(),
-    get _description() {
-      return ElementSchema.optional();
-    },
-    get capacity() {
-      return QuantitySchema.optional();
-    },
-    get minimumVolumeQuantity() {
-      return QuantitySchema.optional();
-    },
-    minimumVolumeString: fhirString.optional(),
-    get _minimumVolumeString() {
-      return ElementSchema.optional();
-    },
-    get additive() {
-      return z.array(SpecimenDefinitionTypeTestedContainerAdditiveSchema).min(1, NOT_EMPTY).optional();
-    },
-    preparation: fhirString.optional(),
-    get _preparation() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [{ base: 'minimumVolume', names: ['minimumVolumeQuantity', 'minimumVolumeString'], required: false }],
+export const SpecimenDefinitionTypeTestedContainerSchema: z.ZodType<SpecimenDefinitionTypeTestedContainer> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get material() {
+        return CodeableConceptSchema.optional();
+      },
+      get type() {
+        return CodeableConceptSchema.optional();
+      },
+      get cap() {
+        return CodeableConceptSchema.optional();
+      },
+      description: fhirString.optional(),
+      get _description() {
+        return ElementSchema.optional();
+      },
+      get capacity() {
+        return QuantitySchema.optional();
+      },
+      get minimumVolumeQuantity() {
+        return QuantitySchema.optional();
+      },
+      minimumVolumeString: fhirString.optional(),
+      get _minimumVolumeString() {
+        return ElementSchema.optional();
+      },
+      get additive() {
+        return z.array(SpecimenDefinitionTypeTestedContainerAdditiveSchema).min(1, NOT_EMPTY).optional();
+      },
+      preparation: fhirString.optional(),
+      get _preparation() {
+        return ElementSchema.optional();
+      },
     }),
+    { choices: [{ base: 'minimumVolume', names: ['minimumVolumeQuantity', 'minimumVolumeString'], required: false }] },
   ) as unknown as z.ZodType<SpecimenDefinitionTypeTestedContainer>;
 
 /** FHIR R4 SpecimenDefinitionTypeTestedHandling. */
@@ -219,8 +214,8 @@ export interface SpecimenDefinitionTypeTested {
 }
 
 /** Validates a SpecimenDefinitionTypeTested. */
-export const SpecimenDefinitionTypeTestedSchema: z.ZodType<SpecimenDefinitionTypeTested> = z
-  .strictObject({
+export const SpecimenDefinitionTypeTestedSchema: z.ZodType<SpecimenDefinitionTypeTested> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -255,8 +250,9 @@ export const SpecimenDefinitionTypeTestedSchema: z.ZodType<SpecimenDefinitionTyp
     get handling() {
       return z.array(SpecimenDefinitionTypeTestedHandlingSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['preference'] })) as unknown as z.ZodType<SpecimenDefinitionTypeTested>;
+  }),
+  { required: ['preference'] },
+) as unknown as z.ZodType<SpecimenDefinitionTypeTested>;
 
 /** FHIR R4 SpecimenDefinition. */
 export interface SpecimenDefinition {

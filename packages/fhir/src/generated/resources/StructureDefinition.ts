@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Coding,
@@ -61,8 +61,8 @@ export interface StructureDefinitionMapping {
 }
 
 /** Validates a StructureDefinitionMapping. */
-export const StructureDefinitionMappingSchema: z.ZodType<StructureDefinitionMapping> = z
-  .strictObject({
+export const StructureDefinitionMappingSchema: z.ZodType<StructureDefinitionMapping> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -86,8 +86,9 @@ export const StructureDefinitionMappingSchema: z.ZodType<StructureDefinitionMapp
     get _comment() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['identity'] })) as unknown as z.ZodType<StructureDefinitionMapping>;
+  }),
+  { required: ['identity'] },
+) as unknown as z.ZodType<StructureDefinitionMapping>;
 
 /** FHIR R4 StructureDefinitionContext. */
 export interface StructureDefinitionContext {
@@ -106,8 +107,8 @@ export interface StructureDefinitionContext {
 }
 
 /** Validates a StructureDefinitionContext. */
-export const StructureDefinitionContextSchema: z.ZodType<StructureDefinitionContext> = z
-  .strictObject({
+export const StructureDefinitionContextSchema: z.ZodType<StructureDefinitionContext> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -123,10 +124,9 @@ export const StructureDefinitionContextSchema: z.ZodType<StructureDefinitionCont
     get _expression() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['type', 'expression'] }),
-  ) as unknown as z.ZodType<StructureDefinitionContext>;
+  }),
+  { required: ['type', 'expression'] },
+) as unknown as z.ZodType<StructureDefinitionContext>;
 
 /** FHIR R4 StructureDefinitionSnapshot. */
 export interface StructureDefinitionSnapshot {
@@ -276,8 +276,8 @@ export interface StructureDefinition {
 }
 
 /** Validates a StructureDefinition. */
-export const StructureDefinitionSchema: z.ZodType<StructureDefinition> = z
-  .strictObject({
+export const StructureDefinitionSchema: z.ZodType<StructureDefinition> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('StructureDefinition'),
     id: fhirId.optional(),
     get meta() {
@@ -402,10 +402,6 @@ export const StructureDefinitionSchema: z.ZodType<StructureDefinition> = z
     get differential() {
       return StructureDefinitionDifferentialSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['url', 'name', 'status', 'kind', 'abstract', 'type'],
-      primitiveArrays: ['contextInvariant'],
-    }),
-  ) as unknown as z.ZodType<StructureDefinition>;
+  }),
+  { required: ['url', 'name', 'status', 'kind', 'abstract', 'type'], primitiveArrays: ['contextInvariant'] },
+) as unknown as z.ZodType<StructureDefinition>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Address,
   Age,
@@ -120,8 +120,8 @@ export interface StructureMapStructure {
 }
 
 /** Validates a StructureMapStructure. */
-export const StructureMapStructureSchema: z.ZodType<StructureMapStructure> = z
-  .strictObject({
+export const StructureMapStructureSchema: z.ZodType<StructureMapStructure> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -145,8 +145,9 @@ export const StructureMapStructureSchema: z.ZodType<StructureMapStructure> = z
     get _documentation() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['url', 'mode'] })) as unknown as z.ZodType<StructureMapStructure>;
+  }),
+  { required: ['url', 'mode'] },
+) as unknown as z.ZodType<StructureMapStructure>;
 
 /** FHIR R4 StructureMapGroupInput. */
 export interface StructureMapGroupInput {
@@ -171,8 +172,8 @@ export interface StructureMapGroupInput {
 }
 
 /** Validates a StructureMapGroupInput. */
-export const StructureMapGroupInputSchema: z.ZodType<StructureMapGroupInput> = z
-  .strictObject({
+export const StructureMapGroupInputSchema: z.ZodType<StructureMapGroupInput> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -196,8 +197,9 @@ export const StructureMapGroupInputSchema: z.ZodType<StructureMapGroupInput> = z
     get _documentation() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['name', 'mode'] })) as unknown as z.ZodType<StructureMapGroupInput>;
+  }),
+  { required: ['name', 'mode'] },
+) as unknown as z.ZodType<StructureMapGroupInput>;
 
 /** FHIR R4 StructureMapGroupRuleSource. */
 export interface StructureMapGroupRuleSource {
@@ -359,8 +361,8 @@ export interface StructureMapGroupRuleSource {
 }
 
 /** Validates a StructureMapGroupRuleSource. */
-export const StructureMapGroupRuleSourceSchema: z.ZodType<StructureMapGroupRuleSource> = z
-  .strictObject({
+export const StructureMapGroupRuleSourceSchema: z.ZodType<StructureMapGroupRuleSource> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -577,70 +579,69 @@ export const StructureMapGroupRuleSourceSchema: z.ZodType<StructureMapGroupRuleS
     get _logMessage() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['context'],
-      choices: [
-        {
-          base: 'defaultValue',
-          names: [
-            'defaultValueBase64Binary',
-            'defaultValueBoolean',
-            'defaultValueCanonical',
-            'defaultValueCode',
-            'defaultValueDate',
-            'defaultValueDateTime',
-            'defaultValueDecimal',
-            'defaultValueId',
-            'defaultValueInstant',
-            'defaultValueInteger',
-            'defaultValueMarkdown',
-            'defaultValueOid',
-            'defaultValuePositiveInt',
-            'defaultValueString',
-            'defaultValueTime',
-            'defaultValueUnsignedInt',
-            'defaultValueUri',
-            'defaultValueUrl',
-            'defaultValueUuid',
-            'defaultValueAddress',
-            'defaultValueAge',
-            'defaultValueAnnotation',
-            'defaultValueAttachment',
-            'defaultValueCodeableConcept',
-            'defaultValueCoding',
-            'defaultValueContactPoint',
-            'defaultValueCount',
-            'defaultValueDistance',
-            'defaultValueDuration',
-            'defaultValueHumanName',
-            'defaultValueIdentifier',
-            'defaultValueMoney',
-            'defaultValuePeriod',
-            'defaultValueQuantity',
-            'defaultValueRange',
-            'defaultValueRatio',
-            'defaultValueReference',
-            'defaultValueSampledData',
-            'defaultValueSignature',
-            'defaultValueTiming',
-            'defaultValueContactDetail',
-            'defaultValueContributor',
-            'defaultValueDataRequirement',
-            'defaultValueExpression',
-            'defaultValueParameterDefinition',
-            'defaultValueRelatedArtifact',
-            'defaultValueTriggerDefinition',
-            'defaultValueUsageContext',
-            'defaultValueDosage',
-            'defaultValueMeta',
-          ],
-          required: false,
-        },
-      ],
-    }),
-  ) as unknown as z.ZodType<StructureMapGroupRuleSource>;
+  }),
+  {
+    required: ['context'],
+    choices: [
+      {
+        base: 'defaultValue',
+        names: [
+          'defaultValueBase64Binary',
+          'defaultValueBoolean',
+          'defaultValueCanonical',
+          'defaultValueCode',
+          'defaultValueDate',
+          'defaultValueDateTime',
+          'defaultValueDecimal',
+          'defaultValueId',
+          'defaultValueInstant',
+          'defaultValueInteger',
+          'defaultValueMarkdown',
+          'defaultValueOid',
+          'defaultValuePositiveInt',
+          'defaultValueString',
+          'defaultValueTime',
+          'defaultValueUnsignedInt',
+          'defaultValueUri',
+          'defaultValueUrl',
+          'defaultValueUuid',
+          'defaultValueAddress',
+          'defaultValueAge',
+          'defaultValueAnnotation',
+          'defaultValueAttachment',
+          'defaultValueCodeableConcept',
+          'defaultValueCoding',
+          'defaultValueContactPoint',
+          'defaultValueCount',
+          'defaultValueDistance',
+          'defaultValueDuration',
+          'defaultValueHumanName',
+          'defaultValueIdentifier',
+          'defaultValueMoney',
+          'defaultValuePeriod',
+          'defaultValueQuantity',
+          'defaultValueRange',
+          'defaultValueRatio',
+          'defaultValueReference',
+          'defaultValueSampledData',
+          'defaultValueSignature',
+          'defaultValueTiming',
+          'defaultValueContactDetail',
+          'defaultValueContributor',
+          'defaultValueDataRequirement',
+          'defaultValueExpression',
+          'defaultValueParameterDefinition',
+          'defaultValueRelatedArtifact',
+          'defaultValueTriggerDefinition',
+          'defaultValueUsageContext',
+          'defaultValueDosage',
+          'defaultValueMeta',
+        ],
+        required: false,
+      },
+    ],
+  },
+) as unknown as z.ZodType<StructureMapGroupRuleSource>;
 
 /** FHIR R4 StructureMapGroupRuleTargetParameter. */
 export interface StructureMapGroupRuleTargetParameter {
@@ -668,38 +669,38 @@ export interface StructureMapGroupRuleTargetParameter {
 }
 
 /** Validates a StructureMapGroupRuleTargetParameter. */
-export const StructureMapGroupRuleTargetParameterSchema: z.ZodType<StructureMapGroupRuleTargetParameter> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    valueId: fhirId.optional(),
-    get _valueId() {
-      return ElementSchema.optional();
-    },
-    valueString: fhirString.optional(),
-    get _valueString() {
-      return ElementSchema.optional();
-    },
-    valueBoolean: fhirBoolean.optional(),
-    get _valueBoolean() {
-      return ElementSchema.optional();
-    },
-    valueInteger: fhirInteger.optional(),
-    get _valueInteger() {
-      return ElementSchema.optional();
-    },
-    valueDecimal: fhirDecimal.optional(),
-    get _valueDecimal() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({
+export const StructureMapGroupRuleTargetParameterSchema: z.ZodType<StructureMapGroupRuleTargetParameter> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      valueId: fhirId.optional(),
+      get _valueId() {
+        return ElementSchema.optional();
+      },
+      valueString: fhirString.optional(),
+      get _valueString() {
+        return ElementSchema.optional();
+      },
+      valueBoolean: fhirBoolean.optional(),
+      get _valueBoolean() {
+        return ElementSchema.optional();
+      },
+      valueInteger: fhirInteger.optional(),
+      get _valueInteger() {
+        return ElementSchema.optional();
+      },
+      valueDecimal: fhirDecimal.optional(),
+      get _valueDecimal() {
+        return ElementSchema.optional();
+      },
+    }),
+    {
       choices: [
         {
           base: 'value',
@@ -707,7 +708,7 @@ export const StructureMapGroupRuleTargetParameterSchema: z.ZodType<StructureMapG
           required: true,
         },
       ],
-    }),
+    },
   ) as unknown as z.ZodType<StructureMapGroupRuleTargetParameter>;
 
 /** FHIR R4 StructureMapGroupRuleTarget. */
@@ -744,8 +745,8 @@ export interface StructureMapGroupRuleTarget {
 }
 
 /** Validates a StructureMapGroupRuleTarget. */
-export const StructureMapGroupRuleTargetSchema: z.ZodType<StructureMapGroupRuleTarget> = z
-  .strictObject({
+export const StructureMapGroupRuleTargetSchema: z.ZodType<StructureMapGroupRuleTarget> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -784,8 +785,9 @@ export const StructureMapGroupRuleTargetSchema: z.ZodType<StructureMapGroupRuleT
     get parameter() {
       return z.array(StructureMapGroupRuleTargetParameterSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ primitiveArrays: ['listMode'] })) as unknown as z.ZodType<StructureMapGroupRuleTarget>;
+  }),
+  { primitiveArrays: ['listMode'] },
+) as unknown as z.ZodType<StructureMapGroupRuleTarget>;
 
 /** FHIR R4 StructureMapGroupRuleDependent. */
 export interface StructureMapGroupRuleDependent {
@@ -804,8 +806,8 @@ export interface StructureMapGroupRuleDependent {
 }
 
 /** Validates a StructureMapGroupRuleDependent. */
-export const StructureMapGroupRuleDependentSchema: z.ZodType<StructureMapGroupRuleDependent> = z
-  .strictObject({
+export const StructureMapGroupRuleDependentSchema: z.ZodType<StructureMapGroupRuleDependent> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -821,10 +823,9 @@ export const StructureMapGroupRuleDependentSchema: z.ZodType<StructureMapGroupRu
     get _variable() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['name', 'variable'], primitiveArrays: ['variable'] }),
-  ) as unknown as z.ZodType<StructureMapGroupRuleDependent>;
+  }),
+  { required: ['name', 'variable'], primitiveArrays: ['variable'] },
+) as unknown as z.ZodType<StructureMapGroupRuleDependent>;
 
 /** FHIR R4 StructureMapGroupRule. */
 export interface StructureMapGroupRule {
@@ -851,8 +852,8 @@ export interface StructureMapGroupRule {
 }
 
 /** Validates a StructureMapGroupRule. */
-export const StructureMapGroupRuleSchema: z.ZodType<StructureMapGroupRule> = z
-  .strictObject({
+export const StructureMapGroupRuleSchema: z.ZodType<StructureMapGroupRule> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -880,8 +881,9 @@ export const StructureMapGroupRuleSchema: z.ZodType<StructureMapGroupRule> = z
     get _documentation() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['name'] })) as unknown as z.ZodType<StructureMapGroupRule>;
+  }),
+  { required: ['name'] },
+) as unknown as z.ZodType<StructureMapGroupRule>;
 
 /** FHIR R4 StructureMapGroup. */
 export interface StructureMapGroup {
@@ -910,8 +912,8 @@ export interface StructureMapGroup {
 }
 
 /** Validates a StructureMapGroup. */
-export const StructureMapGroupSchema: z.ZodType<StructureMapGroup> = z
-  .strictObject({
+export const StructureMapGroupSchema: z.ZodType<StructureMapGroup> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -941,8 +943,9 @@ export const StructureMapGroupSchema: z.ZodType<StructureMapGroup> = z
     get rule() {
       return z.array(StructureMapGroupRuleSchema).min(1, NOT_EMPTY);
     },
-  })
-  .superRefine(...elementRules({ required: ['name', 'typeMode'] })) as unknown as z.ZodType<StructureMapGroup>;
+  }),
+  { required: ['name', 'typeMode'] },
+) as unknown as z.ZodType<StructureMapGroup>;
 
 /** FHIR R4 StructureMap. */
 export interface StructureMap {
@@ -1016,8 +1019,8 @@ export interface StructureMap {
 }
 
 /** Validates a StructureMap. */
-export const StructureMapSchema: z.ZodType<StructureMap> = z
-  .strictObject({
+export const StructureMapSchema: z.ZodType<StructureMap> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('StructureMap'),
     id: fhirId.optional(),
     get meta() {
@@ -1109,7 +1112,6 @@ export const StructureMapSchema: z.ZodType<StructureMap> = z
     get group() {
       return z.array(StructureMapGroupSchema).min(1, NOT_EMPTY);
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['url', 'name', 'status'], primitiveArrays: ['import'] }),
-  ) as unknown as z.ZodType<StructureMap>;
+  }),
+  { required: ['url', 'name', 'status'], primitiveArrays: ['import'] },
+) as unknown as z.ZodType<StructureMap>;

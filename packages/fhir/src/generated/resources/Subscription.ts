@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type { ContactPoint, Element, Extension, Meta, Narrative } from '../datatypes.js';
 import { ContactPointSchema, ElementSchema, ExtensionSchema, MetaSchema, NarrativeSchema } from '../datatypes.js';
 import { fhirCode, fhirId, fhirInstant, fhirString, fhirUri, fhirUrl } from '../primitives.js';
@@ -30,8 +30,8 @@ export interface SubscriptionChannel {
 }
 
 /** Validates a SubscriptionChannel. */
-export const SubscriptionChannelSchema: z.ZodType<SubscriptionChannel> = z
-  .strictObject({
+export const SubscriptionChannelSchema: z.ZodType<SubscriptionChannel> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -55,10 +55,9 @@ export const SubscriptionChannelSchema: z.ZodType<SubscriptionChannel> = z
     get _header() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['type'], primitiveArrays: ['header'] }),
-  ) as unknown as z.ZodType<SubscriptionChannel>;
+  }),
+  { required: ['type'], primitiveArrays: ['header'] },
+) as unknown as z.ZodType<SubscriptionChannel>;
 
 /** FHIR R4 Subscription. */
 export interface Subscription {
@@ -103,8 +102,8 @@ export interface Subscription {
 }
 
 /** Validates a Subscription. */
-export const SubscriptionSchema: z.ZodType<Subscription> = z
-  .strictObject({
+export const SubscriptionSchema: z.ZodType<Subscription> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Subscription'),
     id: fhirId.optional(),
     get meta() {
@@ -156,5 +155,6 @@ export const SubscriptionSchema: z.ZodType<Subscription> = z
     get channel() {
       return SubscriptionChannelSchema;
     },
-  })
-  .superRefine(...elementRules({ required: ['status', 'reason', 'criteria'] })) as unknown as z.ZodType<Subscription>;
+  }),
+  { required: ['status', 'reason', 'criteria'] },
+) as unknown as z.ZodType<Subscription>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -82,8 +82,8 @@ export interface SubstanceIngredient {
 }
 
 /** Validates a SubstanceIngredient. */
-export const SubstanceIngredientSchema: z.ZodType<SubstanceIngredient> = z
-  .strictObject({
+export const SubstanceIngredientSchema: z.ZodType<SubstanceIngredient> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -100,12 +100,9 @@ export const SubstanceIngredientSchema: z.ZodType<SubstanceIngredient> = z
     get substanceReference() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [{ base: 'substance', names: ['substanceCodeableConcept', 'substanceReference'], required: true }],
-    }),
-  ) as unknown as z.ZodType<SubstanceIngredient>;
+  }),
+  { choices: [{ base: 'substance', names: ['substanceCodeableConcept', 'substanceReference'], required: true }] },
+) as unknown as z.ZodType<SubstanceIngredient>;
 
 /** FHIR R4 Substance. */
 export interface Substance {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Attachment,
   CodeableConcept,
@@ -299,8 +299,8 @@ export interface SubstancePolymer {
 }
 
 /** Validates a SubstancePolymer. */
-export const SubstancePolymerSchema: z.ZodType<SubstancePolymer> = z
-  .strictObject({
+export const SubstancePolymerSchema: z.ZodType<SubstancePolymer> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('SubstancePolymer'),
     id: fhirId.optional(),
     get meta() {
@@ -345,5 +345,6 @@ export const SubstancePolymerSchema: z.ZodType<SubstancePolymer> = z
     get repeat() {
       return z.array(SubstancePolymerRepeatSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ primitiveArrays: ['modification'] })) as unknown as z.ZodType<SubstancePolymer>;
+  }),
+  { primitiveArrays: ['modification'] },
+) as unknown as z.ZodType<SubstancePolymer>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type { Attachment, CodeableConcept, Element, Extension, Identifier, Meta, Narrative } from '../datatypes.js';
 import {
   AttachmentSchema,
@@ -120,8 +120,8 @@ export interface SubstanceProtein {
 }
 
 /** Validates a SubstanceProtein. */
-export const SubstanceProteinSchema: z.ZodType<SubstanceProtein> = z
-  .strictObject({
+export const SubstanceProteinSchema: z.ZodType<SubstanceProtein> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('SubstanceProtein'),
     id: fhirId.optional(),
     get meta() {
@@ -161,5 +161,6 @@ export const SubstanceProteinSchema: z.ZodType<SubstanceProtein> = z
     get subunit() {
       return z.array(SubstanceProteinSubunitSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ primitiveArrays: ['disulfideLinkage'] })) as unknown as z.ZodType<SubstanceProtein>;
+  }),
+  { primitiveArrays: ['disulfideLinkage'] },
+) as unknown as z.ZodType<SubstanceProtein>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -174,51 +174,49 @@ export interface SubstanceReferenceInformationTarget {
 }
 
 /** Validates a SubstanceReferenceInformationTarget. */
-export const SubstanceReferenceInformationTargetSchema: z.ZodType<SubstanceReferenceInformationTarget> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get target() {
-      return IdentifierSchema.optional();
-    },
-    get type() {
-      return CodeableConceptSchema.optional();
-    },
-    get interaction() {
-      return CodeableConceptSchema.optional();
-    },
-    get organism() {
-      return CodeableConceptSchema.optional();
-    },
-    get organismType() {
-      return CodeableConceptSchema.optional();
-    },
-    get amountQuantity() {
-      return QuantitySchema.optional();
-    },
-    get amountRange() {
-      return RangeSchema.optional();
-    },
-    amountString: fhirString.optional(),
-    get _amountString() {
-      return ElementSchema.optional();
-    },
-    get amountType() {
-      return CodeableConceptSchema.optional();
-    },
-    get source() {
-      return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [{ base: 'amount', names: ['amountQuantity', 'amountRange', 'amountString'], required: false }],
+export const SubstanceReferenceInformationTargetSchema: z.ZodType<SubstanceReferenceInformationTarget> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get target() {
+        return IdentifierSchema.optional();
+      },
+      get type() {
+        return CodeableConceptSchema.optional();
+      },
+      get interaction() {
+        return CodeableConceptSchema.optional();
+      },
+      get organism() {
+        return CodeableConceptSchema.optional();
+      },
+      get organismType() {
+        return CodeableConceptSchema.optional();
+      },
+      get amountQuantity() {
+        return QuantitySchema.optional();
+      },
+      get amountRange() {
+        return RangeSchema.optional();
+      },
+      amountString: fhirString.optional(),
+      get _amountString() {
+        return ElementSchema.optional();
+      },
+      get amountType() {
+        return CodeableConceptSchema.optional();
+      },
+      get source() {
+        return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
+      },
     }),
+    { choices: [{ base: 'amount', names: ['amountQuantity', 'amountRange', 'amountString'], required: false }] },
   ) as unknown as z.ZodType<SubstanceReferenceInformationTarget>;
 
 /** FHIR R4 SubstanceReferenceInformation. */

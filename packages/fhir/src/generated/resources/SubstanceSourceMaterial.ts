@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type { CodeableConcept, Element, Extension, Identifier, Meta, Narrative } from '../datatypes.js';
 import {
   CodeableConceptSchema,
@@ -327,8 +327,8 @@ export interface SubstanceSourceMaterial {
 }
 
 /** Validates a SubstanceSourceMaterial. */
-export const SubstanceSourceMaterialSchema: z.ZodType<SubstanceSourceMaterial> = z
-  .strictObject({
+export const SubstanceSourceMaterialSchema: z.ZodType<SubstanceSourceMaterial> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('SubstanceSourceMaterial'),
     id: fhirId.optional(),
     get meta() {
@@ -396,7 +396,6 @@ export const SubstanceSourceMaterialSchema: z.ZodType<SubstanceSourceMaterial> =
     get partDescription() {
       return z.array(SubstanceSourceMaterialPartDescriptionSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ primitiveArrays: ['parentSubstanceName', 'geographicalLocation'] }),
-  ) as unknown as z.ZodType<SubstanceSourceMaterial>;
+  }),
+  { primitiveArrays: ['parentSubstanceName', 'geographicalLocation'] },
+) as unknown as z.ZodType<SubstanceSourceMaterial>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Attachment,
   CodeableConcept,
@@ -61,8 +61,8 @@ export interface SubstanceSpecificationMoiety {
 }
 
 /** Validates a SubstanceSpecificationMoiety. */
-export const SubstanceSpecificationMoietySchema: z.ZodType<SubstanceSpecificationMoiety> = z
-  .strictObject({
+export const SubstanceSpecificationMoietySchema: z.ZodType<SubstanceSpecificationMoiety> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -97,10 +97,9 @@ export const SubstanceSpecificationMoietySchema: z.ZodType<SubstanceSpecificatio
     get _amountString() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ choices: [{ base: 'amount', names: ['amountQuantity', 'amountString'], required: false }] }),
-  ) as unknown as z.ZodType<SubstanceSpecificationMoiety>;
+  }),
+  { choices: [{ base: 'amount', names: ['amountQuantity', 'amountString'], required: false }] },
+) as unknown as z.ZodType<SubstanceSpecificationMoiety>;
 
 /** FHIR R4 SubstanceSpecificationProperty. */
 export interface SubstanceSpecificationProperty {
@@ -129,8 +128,8 @@ export interface SubstanceSpecificationProperty {
 }
 
 /** Validates a SubstanceSpecificationProperty. */
-export const SubstanceSpecificationPropertySchema: z.ZodType<SubstanceSpecificationProperty> = z
-  .strictObject({
+export const SubstanceSpecificationPropertySchema: z.ZodType<SubstanceSpecificationProperty> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -161,19 +160,18 @@ export const SubstanceSpecificationPropertySchema: z.ZodType<SubstanceSpecificat
     get _amountString() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        {
-          base: 'definingSubstance',
-          names: ['definingSubstanceReference', 'definingSubstanceCodeableConcept'],
-          required: false,
-        },
-        { base: 'amount', names: ['amountQuantity', 'amountString'], required: false },
-      ],
-    }),
-  ) as unknown as z.ZodType<SubstanceSpecificationProperty>;
+  }),
+  {
+    choices: [
+      {
+        base: 'definingSubstance',
+        names: ['definingSubstanceReference', 'definingSubstanceCodeableConcept'],
+        required: false,
+      },
+      { base: 'amount', names: ['amountQuantity', 'amountString'], required: false },
+    ],
+  },
+) as unknown as z.ZodType<SubstanceSpecificationProperty>;
 
 /** FHIR R4 SubstanceSpecificationStructureIsotopeMolecularWeight. */
 export interface SubstanceSpecificationStructureIsotopeMolecularWeight {
@@ -486,8 +484,8 @@ export interface SubstanceSpecificationName {
 }
 
 /** Validates a SubstanceSpecificationName. */
-export const SubstanceSpecificationNameSchema: z.ZodType<SubstanceSpecificationName> = z
-  .strictObject({
+export const SubstanceSpecificationNameSchema: z.ZodType<SubstanceSpecificationName> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -530,8 +528,9 @@ export const SubstanceSpecificationNameSchema: z.ZodType<SubstanceSpecificationN
     get source() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['name'] })) as unknown as z.ZodType<SubstanceSpecificationName>;
+  }),
+  { required: ['name'] },
+) as unknown as z.ZodType<SubstanceSpecificationName>;
 
 /** FHIR R4 SubstanceSpecificationRelationship. */
 export interface SubstanceSpecificationRelationship {
@@ -568,8 +567,8 @@ export interface SubstanceSpecificationRelationship {
 }
 
 /** Validates a SubstanceSpecificationRelationship. */
-export const SubstanceSpecificationRelationshipSchema: z.ZodType<SubstanceSpecificationRelationship> = z
-  .strictObject({
+export const SubstanceSpecificationRelationshipSchema: z.ZodType<SubstanceSpecificationRelationship> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -612,15 +611,14 @@ export const SubstanceSpecificationRelationshipSchema: z.ZodType<SubstanceSpecif
     get source() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        { base: 'substance', names: ['substanceReference', 'substanceCodeableConcept'], required: false },
-        { base: 'amount', names: ['amountQuantity', 'amountRange', 'amountRatio', 'amountString'], required: false },
-      ],
-    }),
-  ) as unknown as z.ZodType<SubstanceSpecificationRelationship>;
+  }),
+  {
+    choices: [
+      { base: 'substance', names: ['substanceReference', 'substanceCodeableConcept'], required: false },
+      { base: 'amount', names: ['amountQuantity', 'amountRange', 'amountRatio', 'amountString'], required: false },
+    ],
+  },
+) as unknown as z.ZodType<SubstanceSpecificationRelationship>;
 
 /** FHIR R4 SubstanceSpecification. */
 export interface SubstanceSpecification {

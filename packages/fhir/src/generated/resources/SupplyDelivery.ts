@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -46,8 +46,8 @@ export interface SupplyDeliverySuppliedItem {
 }
 
 /** Validates a SupplyDeliverySuppliedItem. */
-export const SupplyDeliverySuppliedItemSchema: z.ZodType<SupplyDeliverySuppliedItem> = z
-  .strictObject({
+export const SupplyDeliverySuppliedItemSchema: z.ZodType<SupplyDeliverySuppliedItem> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -64,10 +64,9 @@ export const SupplyDeliverySuppliedItemSchema: z.ZodType<SupplyDeliverySuppliedI
     get itemReference() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ choices: [{ base: 'item', names: ['itemCodeableConcept', 'itemReference'], required: false }] }),
-  ) as unknown as z.ZodType<SupplyDeliverySuppliedItem>;
+  }),
+  { choices: [{ base: 'item', names: ['itemCodeableConcept', 'itemReference'], required: false }] },
+) as unknown as z.ZodType<SupplyDeliverySuppliedItem>;
 
 /** FHIR R4 SupplyDelivery. */
 export interface SupplyDelivery {
@@ -121,8 +120,8 @@ export interface SupplyDelivery {
 }
 
 /** Validates a SupplyDelivery. */
-export const SupplyDeliverySchema: z.ZodType<SupplyDelivery> = z
-  .strictObject({
+export const SupplyDeliverySchema: z.ZodType<SupplyDelivery> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('SupplyDelivery'),
     id: fhirId.optional(),
     get meta() {
@@ -189,11 +188,10 @@ export const SupplyDeliverySchema: z.ZodType<SupplyDelivery> = z
     get receiver() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        { base: 'occurrence', names: ['occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming'], required: false },
-      ],
-    }),
-  ) as unknown as z.ZodType<SupplyDelivery>;
+  }),
+  {
+    choices: [
+      { base: 'occurrence', names: ['occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming'], required: false },
+    ],
+  },
+) as unknown as z.ZodType<SupplyDelivery>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -53,8 +53,8 @@ export interface SupplyRequestParameter {
 }
 
 /** Validates a SupplyRequestParameter. */
-export const SupplyRequestParameterSchema: z.ZodType<SupplyRequestParameter> = z
-  .strictObject({
+export const SupplyRequestParameterSchema: z.ZodType<SupplyRequestParameter> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -78,18 +78,17 @@ export const SupplyRequestParameterSchema: z.ZodType<SupplyRequestParameter> = z
     get _valueBoolean() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        {
-          base: 'value',
-          names: ['valueCodeableConcept', 'valueQuantity', 'valueRange', 'valueBoolean'],
-          required: false,
-        },
-      ],
-    }),
-  ) as unknown as z.ZodType<SupplyRequestParameter>;
+  }),
+  {
+    choices: [
+      {
+        base: 'value',
+        names: ['valueCodeableConcept', 'valueQuantity', 'valueRange', 'valueBoolean'],
+        required: false,
+      },
+    ],
+  },
+) as unknown as z.ZodType<SupplyRequestParameter>;
 
 /** FHIR R4 SupplyRequest. */
 export interface SupplyRequest {
@@ -155,8 +154,8 @@ export interface SupplyRequest {
 }
 
 /** Validates a SupplyRequest. */
-export const SupplyRequestSchema: z.ZodType<SupplyRequest> = z
-  .strictObject({
+export const SupplyRequestSchema: z.ZodType<SupplyRequest> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('SupplyRequest'),
     id: fhirId.optional(),
     get meta() {
@@ -240,12 +239,11 @@ export const SupplyRequestSchema: z.ZodType<SupplyRequest> = z
     get deliverTo() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        { base: 'item', names: ['itemCodeableConcept', 'itemReference'], required: true },
-        { base: 'occurrence', names: ['occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming'], required: false },
-      ],
-    }),
-  ) as unknown as z.ZodType<SupplyRequest>;
+  }),
+  {
+    choices: [
+      { base: 'item', names: ['itemCodeableConcept', 'itemReference'], required: true },
+      { base: 'occurrence', names: ['occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming'], required: false },
+    ],
+  },
+) as unknown as z.ZodType<SupplyRequest>;

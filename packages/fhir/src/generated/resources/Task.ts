@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Address,
   Age,
@@ -267,8 +267,8 @@ export interface TaskInput {
 }
 
 /** Validates a TaskInput. */
-export const TaskInputSchema: z.ZodType<TaskInput> = z
-  .strictObject({
+export const TaskInputSchema: z.ZodType<TaskInput> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -448,69 +448,68 @@ export const TaskInputSchema: z.ZodType<TaskInput> = z
     get valueMeta() {
       return MetaSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        {
-          base: 'value',
-          names: [
-            'valueBase64Binary',
-            'valueBoolean',
-            'valueCanonical',
-            'valueCode',
-            'valueDate',
-            'valueDateTime',
-            'valueDecimal',
-            'valueId',
-            'valueInstant',
-            'valueInteger',
-            'valueMarkdown',
-            'valueOid',
-            'valuePositiveInt',
-            'valueString',
-            'valueTime',
-            'valueUnsignedInt',
-            'valueUri',
-            'valueUrl',
-            'valueUuid',
-            'valueAddress',
-            'valueAge',
-            'valueAnnotation',
-            'valueAttachment',
-            'valueCodeableConcept',
-            'valueCoding',
-            'valueContactPoint',
-            'valueCount',
-            'valueDistance',
-            'valueDuration',
-            'valueHumanName',
-            'valueIdentifier',
-            'valueMoney',
-            'valuePeriod',
-            'valueQuantity',
-            'valueRange',
-            'valueRatio',
-            'valueReference',
-            'valueSampledData',
-            'valueSignature',
-            'valueTiming',
-            'valueContactDetail',
-            'valueContributor',
-            'valueDataRequirement',
-            'valueExpression',
-            'valueParameterDefinition',
-            'valueRelatedArtifact',
-            'valueTriggerDefinition',
-            'valueUsageContext',
-            'valueDosage',
-            'valueMeta',
-          ],
-          required: true,
-        },
-      ],
-    }),
-  ) as unknown as z.ZodType<TaskInput>;
+  }),
+  {
+    choices: [
+      {
+        base: 'value',
+        names: [
+          'valueBase64Binary',
+          'valueBoolean',
+          'valueCanonical',
+          'valueCode',
+          'valueDate',
+          'valueDateTime',
+          'valueDecimal',
+          'valueId',
+          'valueInstant',
+          'valueInteger',
+          'valueMarkdown',
+          'valueOid',
+          'valuePositiveInt',
+          'valueString',
+          'valueTime',
+          'valueUnsignedInt',
+          'valueUri',
+          'valueUrl',
+          'valueUuid',
+          'valueAddress',
+          'valueAge',
+          'valueAnnotation',
+          'valueAttachment',
+          'valueCodeableConcept',
+          'valueCoding',
+          'valueContactPoint',
+          'valueCount',
+          'valueDistance',
+          'valueDuration',
+          'valueHumanName',
+          'valueIdentifier',
+          'valueMoney',
+          'valuePeriod',
+          'valueQuantity',
+          'valueRange',
+          'valueRatio',
+          'valueReference',
+          'valueSampledData',
+          'valueSignature',
+          'valueTiming',
+          'valueContactDetail',
+          'valueContributor',
+          'valueDataRequirement',
+          'valueExpression',
+          'valueParameterDefinition',
+          'valueRelatedArtifact',
+          'valueTriggerDefinition',
+          'valueUsageContext',
+          'valueDosage',
+          'valueMeta',
+        ],
+        required: true,
+      },
+    ],
+  },
+) as unknown as z.ZodType<TaskInput>;
 
 /** FHIR R4 TaskOutput. */
 export interface TaskOutput {
@@ -644,8 +643,8 @@ export interface TaskOutput {
 }
 
 /** Validates a TaskOutput. */
-export const TaskOutputSchema: z.ZodType<TaskOutput> = z
-  .strictObject({
+export const TaskOutputSchema: z.ZodType<TaskOutput> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -825,69 +824,68 @@ export const TaskOutputSchema: z.ZodType<TaskOutput> = z
     get valueMeta() {
       return MetaSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      choices: [
-        {
-          base: 'value',
-          names: [
-            'valueBase64Binary',
-            'valueBoolean',
-            'valueCanonical',
-            'valueCode',
-            'valueDate',
-            'valueDateTime',
-            'valueDecimal',
-            'valueId',
-            'valueInstant',
-            'valueInteger',
-            'valueMarkdown',
-            'valueOid',
-            'valuePositiveInt',
-            'valueString',
-            'valueTime',
-            'valueUnsignedInt',
-            'valueUri',
-            'valueUrl',
-            'valueUuid',
-            'valueAddress',
-            'valueAge',
-            'valueAnnotation',
-            'valueAttachment',
-            'valueCodeableConcept',
-            'valueCoding',
-            'valueContactPoint',
-            'valueCount',
-            'valueDistance',
-            'valueDuration',
-            'valueHumanName',
-            'valueIdentifier',
-            'valueMoney',
-            'valuePeriod',
-            'valueQuantity',
-            'valueRange',
-            'valueRatio',
-            'valueReference',
-            'valueSampledData',
-            'valueSignature',
-            'valueTiming',
-            'valueContactDetail',
-            'valueContributor',
-            'valueDataRequirement',
-            'valueExpression',
-            'valueParameterDefinition',
-            'valueRelatedArtifact',
-            'valueTriggerDefinition',
-            'valueUsageContext',
-            'valueDosage',
-            'valueMeta',
-          ],
-          required: true,
-        },
-      ],
-    }),
-  ) as unknown as z.ZodType<TaskOutput>;
+  }),
+  {
+    choices: [
+      {
+        base: 'value',
+        names: [
+          'valueBase64Binary',
+          'valueBoolean',
+          'valueCanonical',
+          'valueCode',
+          'valueDate',
+          'valueDateTime',
+          'valueDecimal',
+          'valueId',
+          'valueInstant',
+          'valueInteger',
+          'valueMarkdown',
+          'valueOid',
+          'valuePositiveInt',
+          'valueString',
+          'valueTime',
+          'valueUnsignedInt',
+          'valueUri',
+          'valueUrl',
+          'valueUuid',
+          'valueAddress',
+          'valueAge',
+          'valueAnnotation',
+          'valueAttachment',
+          'valueCodeableConcept',
+          'valueCoding',
+          'valueContactPoint',
+          'valueCount',
+          'valueDistance',
+          'valueDuration',
+          'valueHumanName',
+          'valueIdentifier',
+          'valueMoney',
+          'valuePeriod',
+          'valueQuantity',
+          'valueRange',
+          'valueRatio',
+          'valueReference',
+          'valueSampledData',
+          'valueSignature',
+          'valueTiming',
+          'valueContactDetail',
+          'valueContributor',
+          'valueDataRequirement',
+          'valueExpression',
+          'valueParameterDefinition',
+          'valueRelatedArtifact',
+          'valueTriggerDefinition',
+          'valueUsageContext',
+          'valueDosage',
+          'valueMeta',
+        ],
+        required: true,
+      },
+    ],
+  },
+) as unknown as z.ZodType<TaskOutput>;
 
 /** FHIR R4 Task. */
 export interface Task {
@@ -983,8 +981,8 @@ export interface Task {
 }
 
 /** Validates a Task. */
-export const TaskSchema: z.ZodType<Task> = z
-  .strictObject({
+export const TaskSchema: z.ZodType<Task> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('Task'),
     id: fhirId.optional(),
     get meta() {
@@ -1111,5 +1109,6 @@ export const TaskSchema: z.ZodType<Task> = z
     get output() {
       return z.array(TaskOutputSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status', 'intent'] })) as unknown as z.ZodType<Task>;
+  }),
+  { required: ['status', 'intent'] },
+) as unknown as z.ZodType<Task>;

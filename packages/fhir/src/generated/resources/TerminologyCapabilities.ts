@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   ContactDetail,
@@ -50,8 +50,8 @@ export interface TerminologyCapabilitiesSoftware {
 }
 
 /** Validates a TerminologyCapabilitiesSoftware. */
-export const TerminologyCapabilitiesSoftwareSchema: z.ZodType<TerminologyCapabilitiesSoftware> = z
-  .strictObject({
+export const TerminologyCapabilitiesSoftwareSchema: z.ZodType<TerminologyCapabilitiesSoftware> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -67,8 +67,9 @@ export const TerminologyCapabilitiesSoftwareSchema: z.ZodType<TerminologyCapabil
     get _version() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['name'] })) as unknown as z.ZodType<TerminologyCapabilitiesSoftware>;
+  }),
+  { required: ['name'] },
+) as unknown as z.ZodType<TerminologyCapabilitiesSoftware>;
 
 /** FHIR R4 TerminologyCapabilitiesImplementation. */
 export interface TerminologyCapabilitiesImplementation {
@@ -87,26 +88,26 @@ export interface TerminologyCapabilitiesImplementation {
 }
 
 /** Validates a TerminologyCapabilitiesImplementation. */
-export const TerminologyCapabilitiesImplementationSchema: z.ZodType<TerminologyCapabilitiesImplementation> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    description: fhirString.optional(),
-    get _description() {
-      return ElementSchema.optional();
-    },
-    url: fhirUrl.optional(),
-    get _url() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ required: ['description'] }),
+export const TerminologyCapabilitiesImplementationSchema: z.ZodType<TerminologyCapabilitiesImplementation> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      description: fhirString.optional(),
+      get _description() {
+        return ElementSchema.optional();
+      },
+      url: fhirUrl.optional(),
+      get _url() {
+        return ElementSchema.optional();
+      },
+    }),
+    { required: ['description'] },
   ) as unknown as z.ZodType<TerminologyCapabilitiesImplementation>;
 
 /** FHIR R4 TerminologyCapabilitiesCodeSystemVersionFilter. */
@@ -127,8 +128,8 @@ export interface TerminologyCapabilitiesCodeSystemVersionFilter {
 
 /** Validates a TerminologyCapabilitiesCodeSystemVersionFilter. */
 export const TerminologyCapabilitiesCodeSystemVersionFilterSchema: z.ZodType<TerminologyCapabilitiesCodeSystemVersionFilter> =
-  z
-    .strictObject({
+  withElementRules(
+    z.strictObject({
       id: fhirString.optional(),
       get extension() {
         return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -144,10 +145,9 @@ export const TerminologyCapabilitiesCodeSystemVersionFilterSchema: z.ZodType<Ter
       get _op() {
         return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
       },
-    })
-    .superRefine(
-      ...elementRules({ required: ['code', 'op'], primitiveArrays: ['op'] }),
-    ) as unknown as z.ZodType<TerminologyCapabilitiesCodeSystemVersionFilter>;
+    }),
+    { required: ['code', 'op'], primitiveArrays: ['op'] },
+  ) as unknown as z.ZodType<TerminologyCapabilitiesCodeSystemVersionFilter>;
 
 /** FHIR R4 TerminologyCapabilitiesCodeSystemVersion. */
 export interface TerminologyCapabilitiesCodeSystemVersion {
@@ -177,41 +177,41 @@ export interface TerminologyCapabilitiesCodeSystemVersion {
 }
 
 /** Validates a TerminologyCapabilitiesCodeSystemVersion. */
-export const TerminologyCapabilitiesCodeSystemVersionSchema: z.ZodType<TerminologyCapabilitiesCodeSystemVersion> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    code: fhirString.optional(),
-    get _code() {
-      return ElementSchema.optional();
-    },
-    isDefault: fhirBoolean.optional(),
-    get _isDefault() {
-      return ElementSchema.optional();
-    },
-    compositional: fhirBoolean.optional(),
-    get _compositional() {
-      return ElementSchema.optional();
-    },
-    language: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
-    get _language() {
-      return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
-    },
-    get filter() {
-      return z.array(TerminologyCapabilitiesCodeSystemVersionFilterSchema).min(1, NOT_EMPTY).optional();
-    },
-    property: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
-    get _property() {
-      return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ primitiveArrays: ['language', 'property'] }),
+export const TerminologyCapabilitiesCodeSystemVersionSchema: z.ZodType<TerminologyCapabilitiesCodeSystemVersion> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      code: fhirString.optional(),
+      get _code() {
+        return ElementSchema.optional();
+      },
+      isDefault: fhirBoolean.optional(),
+      get _isDefault() {
+        return ElementSchema.optional();
+      },
+      compositional: fhirBoolean.optional(),
+      get _compositional() {
+        return ElementSchema.optional();
+      },
+      language: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+      get _language() {
+        return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
+      },
+      get filter() {
+        return z.array(TerminologyCapabilitiesCodeSystemVersionFilterSchema).min(1, NOT_EMPTY).optional();
+      },
+      property: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+      get _property() {
+        return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
+      },
+    }),
+    { primitiveArrays: ['language', 'property'] },
   ) as unknown as z.ZodType<TerminologyCapabilitiesCodeSystemVersion>;
 
 /** FHIR R4 TerminologyCapabilitiesCodeSystem. */
@@ -271,26 +271,26 @@ export interface TerminologyCapabilitiesExpansionParameter {
 }
 
 /** Validates a TerminologyCapabilitiesExpansionParameter. */
-export const TerminologyCapabilitiesExpansionParameterSchema: z.ZodType<TerminologyCapabilitiesExpansionParameter> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    name: fhirCode.optional(),
-    get _name() {
-      return ElementSchema.optional();
-    },
-    documentation: fhirString.optional(),
-    get _documentation() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ required: ['name'] }),
+export const TerminologyCapabilitiesExpansionParameterSchema: z.ZodType<TerminologyCapabilitiesExpansionParameter> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      name: fhirCode.optional(),
+      get _name() {
+        return ElementSchema.optional();
+      },
+      documentation: fhirString.optional(),
+      get _documentation() {
+        return ElementSchema.optional();
+      },
+    }),
+    { required: ['name'] },
   ) as unknown as z.ZodType<TerminologyCapabilitiesExpansionParameter>;
 
 /** FHIR R4 TerminologyCapabilitiesExpansion. */
@@ -361,22 +361,22 @@ export interface TerminologyCapabilitiesValidateCode {
 }
 
 /** Validates a TerminologyCapabilitiesValidateCode. */
-export const TerminologyCapabilitiesValidateCodeSchema: z.ZodType<TerminologyCapabilitiesValidateCode> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    translations: fhirBoolean.optional(),
-    get _translations() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ required: ['translations'] }),
+export const TerminologyCapabilitiesValidateCodeSchema: z.ZodType<TerminologyCapabilitiesValidateCode> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      translations: fhirBoolean.optional(),
+      get _translations() {
+        return ElementSchema.optional();
+      },
+    }),
+    { required: ['translations'] },
   ) as unknown as z.ZodType<TerminologyCapabilitiesValidateCode>;
 
 /** FHIR R4 TerminologyCapabilitiesTranslation. */
@@ -393,8 +393,8 @@ export interface TerminologyCapabilitiesTranslation {
 }
 
 /** Validates a TerminologyCapabilitiesTranslation. */
-export const TerminologyCapabilitiesTranslationSchema: z.ZodType<TerminologyCapabilitiesTranslation> = z
-  .strictObject({
+export const TerminologyCapabilitiesTranslationSchema: z.ZodType<TerminologyCapabilitiesTranslation> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -406,8 +406,9 @@ export const TerminologyCapabilitiesTranslationSchema: z.ZodType<TerminologyCapa
     get _needsMap() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['needsMap'] })) as unknown as z.ZodType<TerminologyCapabilitiesTranslation>;
+  }),
+  { required: ['needsMap'] },
+) as unknown as z.ZodType<TerminologyCapabilitiesTranslation>;
 
 /** FHIR R4 TerminologyCapabilitiesClosure. */
 export interface TerminologyCapabilitiesClosure {
@@ -523,8 +524,8 @@ export interface TerminologyCapabilities {
 }
 
 /** Validates a TerminologyCapabilities. */
-export const TerminologyCapabilitiesSchema: z.ZodType<TerminologyCapabilities> = z
-  .strictObject({
+export const TerminologyCapabilitiesSchema: z.ZodType<TerminologyCapabilities> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('TerminologyCapabilities'),
     id: fhirId.optional(),
     get meta() {
@@ -636,7 +637,6 @@ export const TerminologyCapabilitiesSchema: z.ZodType<TerminologyCapabilities> =
     get closure() {
       return TerminologyCapabilitiesClosureSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['status', 'date', 'kind'] }),
-  ) as unknown as z.ZodType<TerminologyCapabilities>;
+  }),
+  { required: ['status', 'date', 'kind'] },
+) as unknown as z.ZodType<TerminologyCapabilities>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type { Element, Extension, Identifier, Meta, Narrative, Reference } from '../datatypes.js';
 import {
   ElementSchema,
@@ -34,8 +34,8 @@ export interface TestReportParticipant {
 }
 
 /** Validates a TestReportParticipant. */
-export const TestReportParticipantSchema: z.ZodType<TestReportParticipant> = z
-  .strictObject({
+export const TestReportParticipantSchema: z.ZodType<TestReportParticipant> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -55,8 +55,9 @@ export const TestReportParticipantSchema: z.ZodType<TestReportParticipant> = z
     get _display() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['type', 'uri'] })) as unknown as z.ZodType<TestReportParticipant>;
+  }),
+  { required: ['type', 'uri'] },
+) as unknown as z.ZodType<TestReportParticipant>;
 
 /** FHIR R4 TestReportSetupActionOperation. */
 export interface TestReportSetupActionOperation {
@@ -78,8 +79,8 @@ export interface TestReportSetupActionOperation {
 }
 
 /** Validates a TestReportSetupActionOperation. */
-export const TestReportSetupActionOperationSchema: z.ZodType<TestReportSetupActionOperation> = z
-  .strictObject({
+export const TestReportSetupActionOperationSchema: z.ZodType<TestReportSetupActionOperation> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -99,8 +100,9 @@ export const TestReportSetupActionOperationSchema: z.ZodType<TestReportSetupActi
     get _detail() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['result'] })) as unknown as z.ZodType<TestReportSetupActionOperation>;
+  }),
+  { required: ['result'] },
+) as unknown as z.ZodType<TestReportSetupActionOperation>;
 
 /** FHIR R4 TestReportSetupActionAssert. */
 export interface TestReportSetupActionAssert {
@@ -122,8 +124,8 @@ export interface TestReportSetupActionAssert {
 }
 
 /** Validates a TestReportSetupActionAssert. */
-export const TestReportSetupActionAssertSchema: z.ZodType<TestReportSetupActionAssert> = z
-  .strictObject({
+export const TestReportSetupActionAssertSchema: z.ZodType<TestReportSetupActionAssert> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -143,8 +145,9 @@ export const TestReportSetupActionAssertSchema: z.ZodType<TestReportSetupActionA
     get _detail() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['result'] })) as unknown as z.ZodType<TestReportSetupActionAssert>;
+  }),
+  { required: ['result'] },
+) as unknown as z.ZodType<TestReportSetupActionAssert>;
 
 /** FHIR R4 TestReportSetupAction. */
 export interface TestReportSetupAction {
@@ -380,8 +383,8 @@ export interface TestReport {
 }
 
 /** Validates a TestReport. */
-export const TestReportSchema: z.ZodType<TestReport> = z
-  .strictObject({
+export const TestReportSchema: z.ZodType<TestReport> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('TestReport'),
     id: fhirId.optional(),
     get meta() {
@@ -449,5 +452,6 @@ export const TestReportSchema: z.ZodType<TestReport> = z
     get teardown() {
       return TestReportTeardownSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status', 'result'] })) as unknown as z.ZodType<TestReport>;
+  }),
+  { required: ['status', 'result'] },
+) as unknown as z.ZodType<TestReport>;

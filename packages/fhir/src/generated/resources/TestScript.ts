@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Coding,
@@ -55,8 +55,8 @@ export interface TestScriptOrigin {
 }
 
 /** Validates a TestScriptOrigin. */
-export const TestScriptOriginSchema: z.ZodType<TestScriptOrigin> = z
-  .strictObject({
+export const TestScriptOriginSchema: z.ZodType<TestScriptOrigin> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -71,8 +71,9 @@ export const TestScriptOriginSchema: z.ZodType<TestScriptOrigin> = z
     get profile() {
       return CodingSchema;
     },
-  })
-  .superRefine(...elementRules({ required: ['index'] })) as unknown as z.ZodType<TestScriptOrigin>;
+  }),
+  { required: ['index'] },
+) as unknown as z.ZodType<TestScriptOrigin>;
 
 /** FHIR R4 TestScriptDestination. */
 export interface TestScriptDestination {
@@ -90,8 +91,8 @@ export interface TestScriptDestination {
 }
 
 /** Validates a TestScriptDestination. */
-export const TestScriptDestinationSchema: z.ZodType<TestScriptDestination> = z
-  .strictObject({
+export const TestScriptDestinationSchema: z.ZodType<TestScriptDestination> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -106,8 +107,9 @@ export const TestScriptDestinationSchema: z.ZodType<TestScriptDestination> = z
     get profile() {
       return CodingSchema;
     },
-  })
-  .superRefine(...elementRules({ required: ['index'] })) as unknown as z.ZodType<TestScriptDestination>;
+  }),
+  { required: ['index'] },
+) as unknown as z.ZodType<TestScriptDestination>;
 
 /** FHIR R4 TestScriptMetadataLink. */
 export interface TestScriptMetadataLink {
@@ -126,8 +128,8 @@ export interface TestScriptMetadataLink {
 }
 
 /** Validates a TestScriptMetadataLink. */
-export const TestScriptMetadataLinkSchema: z.ZodType<TestScriptMetadataLink> = z
-  .strictObject({
+export const TestScriptMetadataLinkSchema: z.ZodType<TestScriptMetadataLink> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -143,8 +145,9 @@ export const TestScriptMetadataLinkSchema: z.ZodType<TestScriptMetadataLink> = z
     get _description() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['url'] })) as unknown as z.ZodType<TestScriptMetadataLink>;
+  }),
+  { required: ['url'] },
+) as unknown as z.ZodType<TestScriptMetadataLink>;
 
 /** FHIR R4 TestScriptMetadataCapability. */
 export interface TestScriptMetadataCapability {
@@ -178,8 +181,8 @@ export interface TestScriptMetadataCapability {
 }
 
 /** Validates a TestScriptMetadataCapability. */
-export const TestScriptMetadataCapabilitySchema: z.ZodType<TestScriptMetadataCapability> = z
-  .strictObject({
+export const TestScriptMetadataCapabilitySchema: z.ZodType<TestScriptMetadataCapability> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -215,10 +218,9 @@ export const TestScriptMetadataCapabilitySchema: z.ZodType<TestScriptMetadataCap
     get _capabilities() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['required', 'validated', 'capabilities'], primitiveArrays: ['origin', 'link'] }),
-  ) as unknown as z.ZodType<TestScriptMetadataCapability>;
+  }),
+  { required: ['required', 'validated', 'capabilities'], primitiveArrays: ['origin', 'link'] },
+) as unknown as z.ZodType<TestScriptMetadataCapability>;
 
 /** FHIR R4 TestScriptMetadata. */
 export interface TestScriptMetadata {
@@ -270,8 +272,8 @@ export interface TestScriptFixture {
 }
 
 /** Validates a TestScriptFixture. */
-export const TestScriptFixtureSchema: z.ZodType<TestScriptFixture> = z
-  .strictObject({
+export const TestScriptFixtureSchema: z.ZodType<TestScriptFixture> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -290,8 +292,9 @@ export const TestScriptFixtureSchema: z.ZodType<TestScriptFixture> = z
     get resource() {
       return ReferenceSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['autocreate', 'autodelete'] })) as unknown as z.ZodType<TestScriptFixture>;
+  }),
+  { required: ['autocreate', 'autodelete'] },
+) as unknown as z.ZodType<TestScriptFixture>;
 
 /** FHIR R4 TestScriptVariable. */
 export interface TestScriptVariable {
@@ -328,8 +331,8 @@ export interface TestScriptVariable {
 }
 
 /** Validates a TestScriptVariable. */
-export const TestScriptVariableSchema: z.ZodType<TestScriptVariable> = z
-  .strictObject({
+export const TestScriptVariableSchema: z.ZodType<TestScriptVariable> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -369,8 +372,9 @@ export const TestScriptVariableSchema: z.ZodType<TestScriptVariable> = z
     get _sourceId() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['name'] })) as unknown as z.ZodType<TestScriptVariable>;
+  }),
+  { required: ['name'] },
+) as unknown as z.ZodType<TestScriptVariable>;
 
 /** FHIR R4 TestScriptSetupActionOperationRequestHeader. */
 export interface TestScriptSetupActionOperationRequestHeader {
@@ -390,8 +394,8 @@ export interface TestScriptSetupActionOperationRequestHeader {
 
 /** Validates a TestScriptSetupActionOperationRequestHeader. */
 export const TestScriptSetupActionOperationRequestHeaderSchema: z.ZodType<TestScriptSetupActionOperationRequestHeader> =
-  z
-    .strictObject({
+  withElementRules(
+    z.strictObject({
       id: fhirString.optional(),
       get extension() {
         return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -407,10 +411,9 @@ export const TestScriptSetupActionOperationRequestHeaderSchema: z.ZodType<TestSc
       get _value() {
         return ElementSchema.optional();
       },
-    })
-    .superRefine(
-      ...elementRules({ required: ['field', 'value'] }),
-    ) as unknown as z.ZodType<TestScriptSetupActionOperationRequestHeader>;
+    }),
+    { required: ['field', 'value'] },
+  ) as unknown as z.ZodType<TestScriptSetupActionOperationRequestHeader>;
 
 /** FHIR R4 TestScriptSetupActionOperation. */
 export interface TestScriptSetupActionOperation {
@@ -472,8 +475,8 @@ export interface TestScriptSetupActionOperation {
 }
 
 /** Validates a TestScriptSetupActionOperation. */
-export const TestScriptSetupActionOperationSchema: z.ZodType<TestScriptSetupActionOperation> = z
-  .strictObject({
+export const TestScriptSetupActionOperationSchema: z.ZodType<TestScriptSetupActionOperation> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -547,10 +550,9 @@ export const TestScriptSetupActionOperationSchema: z.ZodType<TestScriptSetupActi
     get _url() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['encodeRequestUrl'] }),
-  ) as unknown as z.ZodType<TestScriptSetupActionOperation>;
+  }),
+  { required: ['encodeRequestUrl'] },
+) as unknown as z.ZodType<TestScriptSetupActionOperation>;
 
 /** FHIR R4 TestScriptSetupActionAssert. */
 export interface TestScriptSetupActionAssert {
@@ -629,8 +631,8 @@ export interface TestScriptSetupActionAssert {
 }
 
 /** Validates a TestScriptSetupActionAssert. */
-export const TestScriptSetupActionAssertSchema: z.ZodType<TestScriptSetupActionAssert> = z
-  .strictObject({
+export const TestScriptSetupActionAssertSchema: z.ZodType<TestScriptSetupActionAssert> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -726,8 +728,9 @@ export const TestScriptSetupActionAssertSchema: z.ZodType<TestScriptSetupActionA
     get _warningOnly() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['warningOnly'] })) as unknown as z.ZodType<TestScriptSetupActionAssert>;
+  }),
+  { required: ['warningOnly'] },
+) as unknown as z.ZodType<TestScriptSetupActionAssert>;
 
 /** FHIR R4 TestScriptSetupAction. */
 export interface TestScriptSetupAction {
@@ -992,8 +995,8 @@ export interface TestScript {
 }
 
 /** Validates a TestScript. */
-export const TestScriptSchema: z.ZodType<TestScript> = z
-  .strictObject({
+export const TestScriptSchema: z.ZodType<TestScript> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('TestScript'),
     id: fhirId.optional(),
     get meta() {
@@ -1102,5 +1105,6 @@ export const TestScriptSchema: z.ZodType<TestScript> = z
     get teardown() {
       return TestScriptTeardownSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['url', 'name', 'status'] })) as unknown as z.ZodType<TestScript>;
+  }),
+  { required: ['url', 'name', 'status'] },
+) as unknown as z.ZodType<TestScript>;

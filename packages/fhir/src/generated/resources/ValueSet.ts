@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Coding,
@@ -58,29 +58,29 @@ export interface ValueSetComposeIncludeConceptDesignation {
 }
 
 /** Validates a ValueSetComposeIncludeConceptDesignation. */
-export const ValueSetComposeIncludeConceptDesignationSchema: z.ZodType<ValueSetComposeIncludeConceptDesignation> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    language: fhirCode.optional(),
-    get _language() {
-      return ElementSchema.optional();
-    },
-    get use() {
-      return CodingSchema.optional();
-    },
-    value: fhirString.optional(),
-    get _value() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ required: ['value'] }),
+export const ValueSetComposeIncludeConceptDesignationSchema: z.ZodType<ValueSetComposeIncludeConceptDesignation> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      language: fhirCode.optional(),
+      get _language() {
+        return ElementSchema.optional();
+      },
+      get use() {
+        return CodingSchema.optional();
+      },
+      value: fhirString.optional(),
+      get _value() {
+        return ElementSchema.optional();
+      },
+    }),
+    { required: ['value'] },
   ) as unknown as z.ZodType<ValueSetComposeIncludeConceptDesignation>;
 
 /** FHIR R4 ValueSetComposeIncludeConcept. */
@@ -102,8 +102,8 @@ export interface ValueSetComposeIncludeConcept {
 }
 
 /** Validates a ValueSetComposeIncludeConcept. */
-export const ValueSetComposeIncludeConceptSchema: z.ZodType<ValueSetComposeIncludeConcept> = z
-  .strictObject({
+export const ValueSetComposeIncludeConceptSchema: z.ZodType<ValueSetComposeIncludeConcept> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -122,8 +122,9 @@ export const ValueSetComposeIncludeConceptSchema: z.ZodType<ValueSetComposeInclu
     get designation() {
       return z.array(ValueSetComposeIncludeConceptDesignationSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['code'] })) as unknown as z.ZodType<ValueSetComposeIncludeConcept>;
+  }),
+  { required: ['code'] },
+) as unknown as z.ZodType<ValueSetComposeIncludeConcept>;
 
 /** FHIR R4 ValueSetComposeIncludeFilter. */
 export interface ValueSetComposeIncludeFilter {
@@ -145,8 +146,8 @@ export interface ValueSetComposeIncludeFilter {
 }
 
 /** Validates a ValueSetComposeIncludeFilter. */
-export const ValueSetComposeIncludeFilterSchema: z.ZodType<ValueSetComposeIncludeFilter> = z
-  .strictObject({
+export const ValueSetComposeIncludeFilterSchema: z.ZodType<ValueSetComposeIncludeFilter> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -166,10 +167,9 @@ export const ValueSetComposeIncludeFilterSchema: z.ZodType<ValueSetComposeInclud
     get _value() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['property', 'op', 'value'] }),
-  ) as unknown as z.ZodType<ValueSetComposeIncludeFilter>;
+  }),
+  { required: ['property', 'op', 'value'] },
+) as unknown as z.ZodType<ValueSetComposeIncludeFilter>;
 
 /** FHIR R4 ValueSetComposeInclude. */
 export interface ValueSetComposeInclude {
@@ -195,8 +195,8 @@ export interface ValueSetComposeInclude {
 }
 
 /** Validates a ValueSetComposeInclude. */
-export const ValueSetComposeIncludeSchema: z.ZodType<ValueSetComposeInclude> = z
-  .strictObject({
+export const ValueSetComposeIncludeSchema: z.ZodType<ValueSetComposeInclude> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -222,8 +222,9 @@ export const ValueSetComposeIncludeSchema: z.ZodType<ValueSetComposeInclude> = z
     get _valueSet() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ primitiveArrays: ['valueSet'] })) as unknown as z.ZodType<ValueSetComposeInclude>;
+  }),
+  { primitiveArrays: ['valueSet'] },
+) as unknown as z.ZodType<ValueSetComposeInclude>;
 
 /** FHIR R4 ValueSetCompose. */
 export interface ValueSetCompose {
@@ -305,8 +306,8 @@ export interface ValueSetExpansionParameter {
 }
 
 /** Validates a ValueSetExpansionParameter. */
-export const ValueSetExpansionParameterSchema: z.ZodType<ValueSetExpansionParameter> = z
-  .strictObject({
+export const ValueSetExpansionParameterSchema: z.ZodType<ValueSetExpansionParameter> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -346,27 +347,26 @@ export const ValueSetExpansionParameterSchema: z.ZodType<ValueSetExpansionParame
     get _valueDateTime() {
       return ElementSchema.optional();
     },
-  })
-  .superRefine(
-    ...elementRules({
-      required: ['name'],
-      choices: [
-        {
-          base: 'value',
-          names: [
-            'valueString',
-            'valueBoolean',
-            'valueInteger',
-            'valueDecimal',
-            'valueUri',
-            'valueCode',
-            'valueDateTime',
-          ],
-          required: false,
-        },
-      ],
-    }),
-  ) as unknown as z.ZodType<ValueSetExpansionParameter>;
+  }),
+  {
+    required: ['name'],
+    choices: [
+      {
+        base: 'value',
+        names: [
+          'valueString',
+          'valueBoolean',
+          'valueInteger',
+          'valueDecimal',
+          'valueUri',
+          'valueCode',
+          'valueDateTime',
+        ],
+        required: false,
+      },
+    ],
+  },
+) as unknown as z.ZodType<ValueSetExpansionParameter>;
 
 /** FHIR R4 ValueSetExpansionContains. */
 export interface ValueSetExpansionContains {
@@ -468,8 +468,8 @@ export interface ValueSetExpansion {
 }
 
 /** Validates a ValueSetExpansion. */
-export const ValueSetExpansionSchema: z.ZodType<ValueSetExpansion> = z
-  .strictObject({
+export const ValueSetExpansionSchema: z.ZodType<ValueSetExpansion> = withElementRules(
+  z.strictObject({
     id: fhirString.optional(),
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
@@ -499,8 +499,9 @@ export const ValueSetExpansionSchema: z.ZodType<ValueSetExpansion> = z
     get contains() {
       return z.array(ValueSetExpansionContainsSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['timestamp'] })) as unknown as z.ZodType<ValueSetExpansion>;
+  }),
+  { required: ['timestamp'] },
+) as unknown as z.ZodType<ValueSetExpansion>;
 
 /** FHIR R4 ValueSet. */
 export interface ValueSet {
@@ -574,8 +575,8 @@ export interface ValueSet {
 }
 
 /** Validates a ValueSet. */
-export const ValueSetSchema: z.ZodType<ValueSet> = z
-  .strictObject({
+export const ValueSetSchema: z.ZodType<ValueSet> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('ValueSet'),
     id: fhirId.optional(),
     get meta() {
@@ -667,5 +668,6 @@ export const ValueSetSchema: z.ZodType<ValueSet> = z
     get expansion() {
       return ValueSetExpansionSchema.optional();
     },
-  })
-  .superRefine(...elementRules({ required: ['status'] })) as unknown as z.ZodType<ValueSet>;
+  }),
+  { required: ['status'] },
+) as unknown as z.ZodType<ValueSet>;

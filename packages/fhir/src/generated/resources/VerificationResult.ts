@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   CodeableConcept,
   Element,
@@ -245,8 +245,8 @@ export interface VerificationResult {
 }
 
 /** Validates a VerificationResult. */
-export const VerificationResultSchema: z.ZodType<VerificationResult> = z
-  .strictObject({
+export const VerificationResultSchema: z.ZodType<VerificationResult> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('VerificationResult'),
     id: fhirId.optional(),
     get meta() {
@@ -319,7 +319,6 @@ export const VerificationResultSchema: z.ZodType<VerificationResult> = z
     get validator() {
       return z.array(VerificationResultValidatorSchema).min(1, NOT_EMPTY).optional();
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['status'], primitiveArrays: ['targetLocation'] }),
-  ) as unknown as z.ZodType<VerificationResult>;
+  }),
+  { required: ['status'], primitiveArrays: ['targetLocation'] },
+) as unknown as z.ZodType<VerificationResult>;

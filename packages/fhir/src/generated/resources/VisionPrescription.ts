@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyResource } from '../../model/any-resource.js';
 import { AnyResourceSchema } from '../../model/any-resource.js';
-import { elementRules, NOT_EMPTY } from '../../model/element-rules.js';
+import { NOT_EMPTY, withElementRules } from '../../model/element-rules.js';
 import type {
   Annotation,
   CodeableConcept,
@@ -44,26 +44,26 @@ export interface VisionPrescriptionLensSpecificationPrism {
 }
 
 /** Validates a VisionPrescriptionLensSpecificationPrism. */
-export const VisionPrescriptionLensSpecificationPrismSchema: z.ZodType<VisionPrescriptionLensSpecificationPrism> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    amount: fhirDecimal.optional(),
-    get _amount() {
-      return ElementSchema.optional();
-    },
-    base: fhirCode.optional(),
-    get _base() {
-      return ElementSchema.optional();
-    },
-  })
-  .superRefine(
-    ...elementRules({ required: ['amount', 'base'] }),
+export const VisionPrescriptionLensSpecificationPrismSchema: z.ZodType<VisionPrescriptionLensSpecificationPrism> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      amount: fhirDecimal.optional(),
+      get _amount() {
+        return ElementSchema.optional();
+      },
+      base: fhirCode.optional(),
+      get _base() {
+        return ElementSchema.optional();
+      },
+    }),
+    { required: ['amount', 'base'] },
   ) as unknown as z.ZodType<VisionPrescriptionLensSpecificationPrism>;
 
 /** FHIR R4 VisionPrescriptionLensSpecification. */
@@ -115,69 +115,71 @@ export interface VisionPrescriptionLensSpecification {
 }
 
 /** Validates a VisionPrescriptionLensSpecification. */
-export const VisionPrescriptionLensSpecificationSchema: z.ZodType<VisionPrescriptionLensSpecification> = z
-  .strictObject({
-    id: fhirString.optional(),
-    get extension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get modifierExtension() {
-      return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
-    },
-    get product() {
-      return CodeableConceptSchema;
-    },
-    eye: fhirCode.optional(),
-    get _eye() {
-      return ElementSchema.optional();
-    },
-    sphere: fhirDecimal.optional(),
-    get _sphere() {
-      return ElementSchema.optional();
-    },
-    cylinder: fhirDecimal.optional(),
-    get _cylinder() {
-      return ElementSchema.optional();
-    },
-    axis: fhirInteger.optional(),
-    get _axis() {
-      return ElementSchema.optional();
-    },
-    get prism() {
-      return z.array(VisionPrescriptionLensSpecificationPrismSchema).min(1, NOT_EMPTY).optional();
-    },
-    add: fhirDecimal.optional(),
-    get _add() {
-      return ElementSchema.optional();
-    },
-    power: fhirDecimal.optional(),
-    get _power() {
-      return ElementSchema.optional();
-    },
-    backCurve: fhirDecimal.optional(),
-    get _backCurve() {
-      return ElementSchema.optional();
-    },
-    diameter: fhirDecimal.optional(),
-    get _diameter() {
-      return ElementSchema.optional();
-    },
-    get duration() {
-      return QuantitySchema.optional();
-    },
-    color: fhirString.optional(),
-    get _color() {
-      return ElementSchema.optional();
-    },
-    brand: fhirString.optional(),
-    get _brand() {
-      return ElementSchema.optional();
-    },
-    get note() {
-      return z.array(AnnotationSchema).min(1, NOT_EMPTY).optional();
-    },
-  })
-  .superRefine(...elementRules({ required: ['eye'] })) as unknown as z.ZodType<VisionPrescriptionLensSpecification>;
+export const VisionPrescriptionLensSpecificationSchema: z.ZodType<VisionPrescriptionLensSpecification> =
+  withElementRules(
+    z.strictObject({
+      id: fhirString.optional(),
+      get extension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get modifierExtension() {
+        return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
+      },
+      get product() {
+        return CodeableConceptSchema;
+      },
+      eye: fhirCode.optional(),
+      get _eye() {
+        return ElementSchema.optional();
+      },
+      sphere: fhirDecimal.optional(),
+      get _sphere() {
+        return ElementSchema.optional();
+      },
+      cylinder: fhirDecimal.optional(),
+      get _cylinder() {
+        return ElementSchema.optional();
+      },
+      axis: fhirInteger.optional(),
+      get _axis() {
+        return ElementSchema.optional();
+      },
+      get prism() {
+        return z.array(VisionPrescriptionLensSpecificationPrismSchema).min(1, NOT_EMPTY).optional();
+      },
+      add: fhirDecimal.optional(),
+      get _add() {
+        return ElementSchema.optional();
+      },
+      power: fhirDecimal.optional(),
+      get _power() {
+        return ElementSchema.optional();
+      },
+      backCurve: fhirDecimal.optional(),
+      get _backCurve() {
+        return ElementSchema.optional();
+      },
+      diameter: fhirDecimal.optional(),
+      get _diameter() {
+        return ElementSchema.optional();
+      },
+      get duration() {
+        return QuantitySchema.optional();
+      },
+      color: fhirString.optional(),
+      get _color() {
+        return ElementSchema.optional();
+      },
+      brand: fhirString.optional(),
+      get _brand() {
+        return ElementSchema.optional();
+      },
+      get note() {
+        return z.array(AnnotationSchema).min(1, NOT_EMPTY).optional();
+      },
+    }),
+    { required: ['eye'] },
+  ) as unknown as z.ZodType<VisionPrescriptionLensSpecification>;
 
 /** FHIR R4 VisionPrescription. */
 export interface VisionPrescription {
@@ -222,8 +224,8 @@ export interface VisionPrescription {
 }
 
 /** Validates a VisionPrescription. */
-export const VisionPrescriptionSchema: z.ZodType<VisionPrescription> = z
-  .strictObject({
+export const VisionPrescriptionSchema: z.ZodType<VisionPrescription> = withElementRules(
+  z.strictObject({
     resourceType: z.literal('VisionPrescription'),
     id: fhirId.optional(),
     get meta() {
@@ -276,7 +278,6 @@ export const VisionPrescriptionSchema: z.ZodType<VisionPrescription> = z
     get lensSpecification() {
       return z.array(VisionPrescriptionLensSpecificationSchema).min(1, NOT_EMPTY);
     },
-  })
-  .superRefine(
-    ...elementRules({ required: ['status', 'created', 'dateWritten'] }),
-  ) as unknown as z.ZodType<VisionPrescription>;
+  }),
+  { required: ['status', 'created', 'dateWritten'] },
+) as unknown as z.ZodType<VisionPrescription>;
