@@ -7,11 +7,39 @@ import { median } from '../kernel/stats.js';
 // Validation throughput of @mekong/fhir against @medplum/core's validator, on the official R4 examples of the
 // 33 resource types the store holds, measured in the same run.
 const TYPES = [
-  'Patient', 'Practitioner', 'PractitionerRole', 'Organization', 'Location', 'Encounter', 'EpisodeOfCare',
-  'Condition', 'Observation', 'AllergyIntolerance', 'Procedure', 'Medication', 'MedicationRequest',
-  'MedicationDispense', 'MedicationAdministration', 'ServiceRequest', 'Specimen', 'DiagnosticReport',
-  'DocumentReference', 'Composition', 'Coverage', 'Claim', 'ClaimResponse', 'ChargeItem', 'Account', 'Invoice',
-  'AuditEvent', 'Provenance', 'Consent', 'Task', 'Bundle', 'OperationOutcome', 'CapabilityStatement',
+  'Patient',
+  'Practitioner',
+  'PractitionerRole',
+  'Organization',
+  'Location',
+  'Encounter',
+  'EpisodeOfCare',
+  'Condition',
+  'Observation',
+  'AllergyIntolerance',
+  'Procedure',
+  'Medication',
+  'MedicationRequest',
+  'MedicationDispense',
+  'MedicationAdministration',
+  'ServiceRequest',
+  'Specimen',
+  'DiagnosticReport',
+  'DocumentReference',
+  'Composition',
+  'Coverage',
+  'Claim',
+  'ClaimResponse',
+  'ChargeItem',
+  'Account',
+  'Invoice',
+  'AuditEvent',
+  'Provenance',
+  'Consent',
+  'Task',
+  'Bundle',
+  'OperationOutcome',
+  'CapabilityStatement',
 ];
 
 indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json'));
@@ -52,7 +80,9 @@ for (const [label, set, rounds] of [
   rows.push([`${label} (${set.length} examples)`, mekong, medplum]);
 }
 
-console.log(`## FHIR validation (median resources per second; ${examples.length} of ${all.length} examples accepted by both)\n`);
+console.log(
+  `## FHIR validation (median resources per second; ${examples.length} of ${all.length} examples accepted by both)\n`,
+);
 console.log('| set | @mekong/fhir | @medplum/core | ratio (Mekong / Medplum) |');
 console.log('| --- | --- | --- | --- |');
 for (const [label, mekong, medplum] of rows) {
