@@ -1,0 +1,23 @@
+/**
+ * The Mekong resource store: FHIR R4 resources in PostgreSQL, embedded (PGlite) or on a server (`pg`), with
+ * one SQL dialect and one set of migrations for both.
+ *
+ * @packageDocumentation
+ */
+export {
+  InvalidResourceError,
+  ResourceDeletedError,
+  ResourceNotFoundError,
+  StoreError,
+  VersionConflictError,
+} from './errors.js';
+export type { Migration, MigrationSet } from './migrations/migration.js';
+export { checksumOf } from './migrations/migration.js';
+export type { MigrationReport } from './migrations/run-migrations.js';
+export { MigrationError, runMigrations } from './migrations/run-migrations.js';
+export { storeMigrations } from './migrations/store-migrations.js';
+export type { ResourceStoreOptions, ResourceVersion } from './resources/resource-store.js';
+export { ResourceStore } from './resources/resource-store.js';
+export { openPglite } from './sql/pglite-client.js';
+export { connectPostgres } from './sql/postgres-client.js';
+export type { QueryResult, SqlClient } from './sql/sql-client.js';

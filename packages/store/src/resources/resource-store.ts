@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import { type AnyResource, validateResource, vietnamIdentifierIssues } from '@mekong/fhir';
+import { InvalidResourceError, ResourceDeletedError, ResourceNotFoundError, VersionConflictError } from '../errors.js';
+import type { SqlClient } from '../sql/sql-client.js';
+
+/** One version of a resource, as history lists it (newest first). */
+export interface ResourceVersion {
+  readonly versionId: string;
+  readonly lastUpdated: string;
+  /** A deletion: `resource` is then the tombstone (type, id and meta). */
+  readonly deleted: boolean;
+  readonly resource: AnyResource;
+}
+
+/** Options of {@link ResourceStore}. */
+export interface ResourceStoreOptions {
+  /** The time stamped on writes; the kernel's clock service in a host. */
+  readonly now?: () => Date;
+}
+
+interface CurrentRow {
+  version_id: string;
+  deleted: boolean;
+  content: AnyResource;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * FHIR resources in PostgreSQL: every write validated before anything is stored, every version kept, and
+ * updates guarded by optimistic concurrency (the loser of a race gets a {@link VersionConflictError}).
+ */
+export class ResourceStore {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly db: SqlClient,
+    options: ResourceStoreOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Stores a new resource under a new id (any id sent is ignored), as version 1. */
+  async create<T extends AnyResource>(input: T): Promise<T> {
+    const resource = this.validated(input);
+    const stored = this.stamp(resource, randomUUID(), 1);
+    await this.db.transaction(async (tx) => {
+      await this.writeVersion(tx, stored, false, 'insert');
+    });
+    return stored as T;
+  }
+
+  /** The current version. */
+  async read(type: string, id: string): Promise<AnyResource> {
+    const { rows } = await this.db.query<CurrentRow>(
+      'select version_id::text as version_id, deleted, content from mekong_resource where resource_type = $1 and id = $2',
+      [type, id],
+    );
+    const row = rows[0];
+    if (!row) throw new ResourceNotFoundError(`${type}/${id}`);
+    if (row.deleted) throw new ResourceDeletedError(`${type}/${id}`, row.version_id);
+    return row.content;
+  }
+
+  /** One version, current or past. */
+  async vread(type: string, id: string, versionId: string): Promise<AnyResource> {
+    if (!/^[1-9]\d{0,17}$/.test(versionId)) throw new ResourceNotFoundError(`${type}/${id}/_history/${versionId}`);
+    const { rows } = await this.db.query<CurrentRow>(
+      `select version_id::text as version_id, deleted, content from mekong_resource_history
+       where resource_type = $1 and id = $2 and version_id = $3`,
+      [type, id, versionId],
+    );
+    const row = rows[0];
+    if (!row) throw new ResourceNotFoundError(`${type}/${id}/_history/${versionId}`);
+    if (row.deleted) throw new ResourceDeletedError(`${type}/${id}`, row.version_id);
+    return row.content;
+  }
+
+  /**
+   * Writes a new version of the resource with the id it carries, or creates it with that id. With `ifMatch`
+   * (the version the client read), the update succeeds only if that is still the current version.
+   */
+  async update<T extends AnyResource>(input: T, options: { ifMatch?: string } = {}): Promise<T> {
+    const resource = this.validated(input);
+    const id = resource.id;
+    if (!id)
+      throw new InvalidResourceError([{ path: `${resource.resourceType}.id`, message: 'is required to update' }]);
+    const reference = `${resource.resourceType}/${id}`;
+    try {
+      return await this.db.transaction(async (tx) => {
+        const current = await this.lockCurrent(tx, resource.resourceType, id);
+        if (!current) {
+          if (options.ifMatch !== undefined) throw new ResourceNotFoundError(reference);
+          const stored = this.stamp(resource, id, 1);
+          await this.writeVersion(tx, stored, false, 'insert');
+          return stored as T;
+        }
+        if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
+          throw new VersionConflictError(reference, options.ifMatch, current.version_id);
+        }
+        const stored = this.stamp(resource, id, Number(current.version_id) + 1);
+        await this.writeVersion(tx, stored, false, 'update');
+        return stored as T;
+      });
+    } catch (error) {
+      // Two creates of the same id raced: the second finds the row the first inserted.
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
+        throw new VersionConflictError(reference, options.ifMatch ?? '(none)', '1');
+      }
+      throw error;
+    }
+  }
+
+  /** Deletes the resource: reads answer 410 Gone from now on; its history stays. Deleting twice is harmless. */
+  async delete(type: string, id: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const current = await this.lockCurrent(tx, type, id);
+      if (!current) throw new ResourceNotFoundError(`${type}/${id}`);
+      if (current.deleted) return;
+      const tombstone = this.stamp({ resourceType: type, id } as AnyResource, id, Number(current.version_id) + 1);
+      await this.writeVersion(tx, tombstone, true, 'update');
+    });
+  }
+
+  /** Every version of one resource, newest first. */
+  async history(type: string, id: string): Promise<ResourceVersion[]> {
+    const { rows } = await this.db.query<CurrentRow & { last_updated: string }>(
+      `select version_id::text as version_id, deleted, content, content->'meta'->>'lastUpdated' as last_updated
+       from mekong_resource_history where resource_type = $1 and id = $2 order by version_id desc`,
+      [type, id],
+    );
+    if (rows.length === 0) throw new ResourceNotFoundError(`${type}/${id}`);
+    return rows.map((row) => ({
+      versionId: row.version_id,
+      lastUpdated: row.last_updated,
+      deleted: row.deleted,
+      resource: row.content,
+    }));
+  }
+
+  private validated(input: AnyResource): AnyResource {
+    const result = validateResource(input);
+    if (!result.ok) throw new InvalidResourceError(result.issues);
+    const identifierIssues = vietnamIdentifierIssues(result.resource);
+    if (identifierIssues.length > 0) throw new InvalidResourceError(identifierIssues);
+    return result.resource;
+  }
+
+  /** The server owns id, versionId and lastUpdated: whatever the client sent there is replaced. */
+  private stamp(resource: AnyResource, id: string, version: number): AnyResource {
+    const meta = { ...resource.meta, versionId: String(version), lastUpdated: this.now().toISOString() };
+    return { ...resource, id, meta } as AnyResource;
+  }
+
+  private async lockCurrent(tx: SqlClient, type: string, id: string): Promise<CurrentRow | undefined> {
+    const { rows } = await tx.query<CurrentRow>(
+      `select version_id::text as version_id, deleted, content from mekong_resource
+       where resource_type = $1 and id = $2 for update`,
+      [type, id],
+    );
+    return rows[0];
+  }
+
+  private async writeVersion(tx: SqlClient, resource: AnyResource, deleted: boolean, mode: 'insert' | 'update') {
+    const { resourceType, id, meta } = resource as AnyResource & { meta: { versionId: string; lastUpdated: string } };
+    const params = [resourceType, id, meta.versionId, meta.lastUpdated, deleted, JSON.stringify(resource)];
+    await tx.query(
+      `insert into mekong_resource_history (resource_type, id, version_id, last_updated, deleted, content)
+       values ($1, $2, $3, $4, $5, $6::jsonb)`,
+      params,
+    );
+    await tx.query(
+      mode === 'insert'
+        ? `insert into mekong_resource (resource_type, id, version_id, last_updated, deleted, content)
+           values ($1, $2, $3, $4, $5, $6::jsonb)`
+        : `update mekong_resource set version_id = $3, last_updated = $4, deleted = $5, content = $6::jsonb
+           where resource_type = $1 and id = $2`,
+      params,
+    );
+  }
+}

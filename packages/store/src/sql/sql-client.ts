@@ -1,0 +1,20 @@
+/** A row set. */
+export interface QueryResult<R> {
+  readonly rows: R[];
+  readonly rowCount: number;
+}
+
+/**
+ * The one SQL interface the store speaks, implemented by PGlite (embedded) and by `pg` (a PostgreSQL server).
+ * Both run the same SQL: PostgreSQL's dialect, `$1` parameters.
+ */
+export interface SqlClient {
+  /** Which backend this is, for reports and error messages. */
+  readonly backend: 'pglite' | 'postgres';
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(script: string): Promise<void>;
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
