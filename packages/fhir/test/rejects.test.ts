@@ -15,7 +15,8 @@ describe('validateResource rejects, with the exact path', () => {
     ['deceasedDateTime', '2024-05-01T10:00:00', 'Patient.deceasedDateTime: must be a dateTime'],
     ['id', 'has space', 'Patient.id: must be an id: 1 to 64 letters, digits, "-" or "."'],
     ['id', 'x'.repeat(65), 'Patient.id: must be an id'],
-    ['gender', 'male  ', 'Patient.gender: must be a code'],
+    ['gender', 'unknown-gender', 'Patient.gender: Invalid option: expected one of "male"|"female"|"other"|"unknown"'],
+    ['language', 'vi  VN', 'Patient.language: must be a code'],
     ['active', 'true', 'Patient.active: Invalid input: expected boolean, received string'],
     ['multipleBirthInteger', 1.5, 'Patient.multipleBirthInteger: Invalid input: expected int, received number'],
   ])('a wrong primitive format: %s = %j', (field, value, message) => {
@@ -68,8 +69,8 @@ describe('validateResource rejects, with the exact path', () => {
     expect(issues(patient({ name: { family: 'Trần' } }))).toEqual([
       'Patient.name: Invalid input: expected array, received object',
     ]);
-    expect(issues(patient({ gender: ['male'] }))).toEqual([
-      'Patient.gender: Invalid input: expected string, received array',
+    expect(issues(patient({ birthDate: ['1990'] }))).toEqual([
+      'Patient.birthDate: Invalid input: expected string, received array',
     ]);
     expect(issues(patient({ identifier: [] }))).toEqual([
       'Patient.identifier: must not be an empty array: omit the element instead',

@@ -16,7 +16,7 @@ export { checksumOf } from './migrations/migration.js';
 export type { MigrationReport } from './migrations/run-migrations.js';
 export { MigrationError, runMigrations } from './migrations/run-migrations.js';
 export { storeMigrations } from './migrations/store-migrations.js';
-export type { ResourceStoreOptions, ResourceVersion } from './resources/resource-store.js';
+export type { ResourceStoreOptions, ResourceVersion, Stored } from './resources/resource-store.js';
 export { ResourceStore } from './resources/resource-store.js';
 export { openPglite } from './sql/pglite-client.js';
 export { connectPostgres } from './sql/postgres-client.js';

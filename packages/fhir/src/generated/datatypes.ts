@@ -47,10 +47,10 @@ export interface Address {
   /** Additional content defined by implementations */
   extension?: Extension[];
   /** home | work | temp | old | billing - purpose of this address */
-  use?: string;
+  use?: 'home' | 'work' | 'temp' | 'old' | 'billing';
   _use?: Element;
   /** postal | physical | both */
-  type?: string;
+  type?: 'postal' | 'physical' | 'both';
   _type?: Element;
   /** Text representation of the address */
   text?: string;
@@ -84,11 +84,11 @@ export const AddressSchema: z.ZodType<Address> = withElementRules(
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    use: fhirCode.optional(),
+    use: z.enum(['home', 'work', 'temp', 'old', 'billing']).optional(),
     get _use() {
       return ElementSchema.optional();
     },
-    type: fhirCode.optional(),
+    type: z.enum(['postal', 'physical', 'both']).optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -137,7 +137,7 @@ export interface Age {
   value?: number;
   _value?: Element;
   /** < | <= | >= | > - how to understand the value */
-  comparator?: string;
+  comparator?: '<' | '<=' | '>=' | '>';
   _comparator?: Element;
   /** Unit representation */
   unit?: string;
@@ -160,7 +160,7 @@ export const AgeSchema: z.ZodType<Age> = z.strictObject({
   get _value() {
     return ElementSchema.optional();
   },
-  comparator: fhirCode.optional(),
+  comparator: z.enum(['<', '<=', '>=', '>']).optional(),
   get _comparator() {
     return ElementSchema.optional();
   },
@@ -409,13 +409,13 @@ export interface ContactPoint {
   /** Additional content defined by implementations */
   extension?: Extension[];
   /** phone | fax | email | pager | url | sms | other */
-  system?: string;
+  system?: 'phone' | 'fax' | 'email' | 'pager' | 'url' | 'sms' | 'other';
   _system?: Element;
   /** The actual contact point details */
   value?: string;
   _value?: Element;
   /** home | work | temp | old | mobile - purpose of this contact point */
-  use?: string;
+  use?: 'home' | 'work' | 'temp' | 'old' | 'mobile';
   _use?: Element;
   /** Specify preferred order of use (1 = highest) */
   rank?: number;
@@ -430,7 +430,7 @@ export const ContactPointSchema: z.ZodType<ContactPoint> = z.strictObject({
   get extension() {
     return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
   },
-  system: fhirCode.optional(),
+  system: z.enum(['phone', 'fax', 'email', 'pager', 'url', 'sms', 'other']).optional(),
   get _system() {
     return ElementSchema.optional();
   },
@@ -438,7 +438,7 @@ export const ContactPointSchema: z.ZodType<ContactPoint> = z.strictObject({
   get _value() {
     return ElementSchema.optional();
   },
-  use: fhirCode.optional(),
+  use: z.enum(['home', 'work', 'temp', 'old', 'mobile']).optional(),
   get _use() {
     return ElementSchema.optional();
   },
@@ -458,7 +458,7 @@ export interface Contributor {
   /** Additional content defined by implementations */
   extension?: Extension[];
   /** author | editor | reviewer | endorser */
-  type?: string;
+  type?: 'author' | 'editor' | 'reviewer' | 'endorser';
   _type?: Element;
   /** Who contributed the content */
   name?: string;
@@ -474,7 +474,7 @@ export const ContributorSchema: z.ZodType<Contributor> = withElementRules(
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    type: fhirCode.optional(),
+    type: z.enum(['author', 'editor', 'reviewer', 'endorser']).optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -499,7 +499,7 @@ export interface Count {
   value?: number;
   _value?: Element;
   /** < | <= | >= | > - how to understand the value */
-  comparator?: string;
+  comparator?: '<' | '<=' | '>=' | '>';
   _comparator?: Element;
   /** Unit representation */
   unit?: string;
@@ -522,7 +522,7 @@ export const CountSchema: z.ZodType<Count> = z.strictObject({
   get _value() {
     return ElementSchema.optional();
   },
-  comparator: fhirCode.optional(),
+  comparator: z.enum(['<', '<=', '>=', '>']).optional(),
   get _comparator() {
     return ElementSchema.optional();
   },
@@ -642,7 +642,7 @@ export interface DataRequirementSort {
   path?: string;
   _path?: Element;
   /** ascending | descending */
-  direction?: string;
+  direction?: 'ascending' | 'descending';
   _direction?: Element;
 }
 
@@ -657,7 +657,7 @@ export const DataRequirementSortSchema: z.ZodType<DataRequirementSort> = withEle
     get _path() {
       return ElementSchema.optional();
     },
-    direction: fhirCode.optional(),
+    direction: z.enum(['ascending', 'descending']).optional(),
     get _direction() {
       return ElementSchema.optional();
     },
@@ -672,7 +672,220 @@ export interface DataRequirement {
   /** Additional content defined by implementations */
   extension?: Extension[];
   /** The type of the required data */
-  type?: string;
+  type?:
+    | 'Address'
+    | 'Age'
+    | 'Annotation'
+    | 'Attachment'
+    | 'BackboneElement'
+    | 'CodeableConcept'
+    | 'Coding'
+    | 'ContactDetail'
+    | 'ContactPoint'
+    | 'Contributor'
+    | 'Count'
+    | 'DataRequirement'
+    | 'Distance'
+    | 'Dosage'
+    | 'Duration'
+    | 'Element'
+    | 'ElementDefinition'
+    | 'Expression'
+    | 'Extension'
+    | 'HumanName'
+    | 'Identifier'
+    | 'MarketingStatus'
+    | 'Meta'
+    | 'Money'
+    | 'MoneyQuantity'
+    | 'Narrative'
+    | 'ParameterDefinition'
+    | 'Period'
+    | 'Population'
+    | 'ProdCharacteristic'
+    | 'ProductShelfLife'
+    | 'Quantity'
+    | 'Range'
+    | 'Ratio'
+    | 'Reference'
+    | 'RelatedArtifact'
+    | 'SampledData'
+    | 'Signature'
+    | 'SimpleQuantity'
+    | 'SubstanceAmount'
+    | 'Timing'
+    | 'TriggerDefinition'
+    | 'UsageContext'
+    | 'base64Binary'
+    | 'boolean'
+    | 'canonical'
+    | 'code'
+    | 'date'
+    | 'dateTime'
+    | 'decimal'
+    | 'id'
+    | 'instant'
+    | 'integer'
+    | 'markdown'
+    | 'oid'
+    | 'positiveInt'
+    | 'string'
+    | 'time'
+    | 'unsignedInt'
+    | 'uri'
+    | 'url'
+    | 'uuid'
+    | 'xhtml'
+    | 'Account'
+    | 'ActivityDefinition'
+    | 'AdverseEvent'
+    | 'AllergyIntolerance'
+    | 'Appointment'
+    | 'AppointmentResponse'
+    | 'AuditEvent'
+    | 'Basic'
+    | 'Binary'
+    | 'BiologicallyDerivedProduct'
+    | 'BodyStructure'
+    | 'Bundle'
+    | 'CapabilityStatement'
+    | 'CarePlan'
+    | 'CareTeam'
+    | 'CatalogEntry'
+    | 'ChargeItem'
+    | 'ChargeItemDefinition'
+    | 'Claim'
+    | 'ClaimResponse'
+    | 'ClinicalImpression'
+    | 'CodeSystem'
+    | 'Communication'
+    | 'CommunicationRequest'
+    | 'CompartmentDefinition'
+    | 'Composition'
+    | 'ConceptMap'
+    | 'Condition'
+    | 'Consent'
+    | 'Contract'
+    | 'Coverage'
+    | 'CoverageEligibilityRequest'
+    | 'CoverageEligibilityResponse'
+    | 'DetectedIssue'
+    | 'Device'
+    | 'DeviceDefinition'
+    | 'DeviceMetric'
+    | 'DeviceRequest'
+    | 'DeviceUseStatement'
+    | 'DiagnosticReport'
+    | 'DocumentManifest'
+    | 'DocumentReference'
+    | 'DomainResource'
+    | 'EffectEvidenceSynthesis'
+    | 'Encounter'
+    | 'Endpoint'
+    | 'EnrollmentRequest'
+    | 'EnrollmentResponse'
+    | 'EpisodeOfCare'
+    | 'EventDefinition'
+    | 'Evidence'
+    | 'EvidenceVariable'
+    | 'ExampleScenario'
+    | 'ExplanationOfBenefit'
+    | 'FamilyMemberHistory'
+    | 'Flag'
+    | 'Goal'
+    | 'GraphDefinition'
+    | 'Group'
+    | 'GuidanceResponse'
+    | 'HealthcareService'
+    | 'ImagingStudy'
+    | 'Immunization'
+    | 'ImmunizationEvaluation'
+    | 'ImmunizationRecommendation'
+    | 'ImplementationGuide'
+    | 'InsurancePlan'
+    | 'Invoice'
+    | 'Library'
+    | 'Linkage'
+    | 'List'
+    | 'Location'
+    | 'Measure'
+    | 'MeasureReport'
+    | 'Media'
+    | 'Medication'
+    | 'MedicationAdministration'
+    | 'MedicationDispense'
+    | 'MedicationKnowledge'
+    | 'MedicationRequest'
+    | 'MedicationStatement'
+    | 'MedicinalProduct'
+    | 'MedicinalProductAuthorization'
+    | 'MedicinalProductContraindication'
+    | 'MedicinalProductIndication'
+    | 'MedicinalProductIngredient'
+    | 'MedicinalProductInteraction'
+    | 'MedicinalProductManufactured'
+    | 'MedicinalProductPackaged'
+    | 'MedicinalProductPharmaceutical'
+    | 'MedicinalProductUndesirableEffect'
+    | 'MessageDefinition'
+    | 'MessageHeader'
+    | 'MolecularSequence'
+    | 'NamingSystem'
+    | 'NutritionOrder'
+    | 'Observation'
+    | 'ObservationDefinition'
+    | 'OperationDefinition'
+    | 'OperationOutcome'
+    | 'Organization'
+    | 'OrganizationAffiliation'
+    | 'Parameters'
+    | 'Patient'
+    | 'PaymentNotice'
+    | 'PaymentReconciliation'
+    | 'Person'
+    | 'PlanDefinition'
+    | 'Practitioner'
+    | 'PractitionerRole'
+    | 'Procedure'
+    | 'Provenance'
+    | 'Questionnaire'
+    | 'QuestionnaireResponse'
+    | 'RelatedPerson'
+    | 'RequestGroup'
+    | 'ResearchDefinition'
+    | 'ResearchElementDefinition'
+    | 'ResearchStudy'
+    | 'ResearchSubject'
+    | 'Resource'
+    | 'RiskAssessment'
+    | 'RiskEvidenceSynthesis'
+    | 'Schedule'
+    | 'SearchParameter'
+    | 'ServiceRequest'
+    | 'Slot'
+    | 'Specimen'
+    | 'SpecimenDefinition'
+    | 'StructureDefinition'
+    | 'StructureMap'
+    | 'Subscription'
+    | 'Substance'
+    | 'SubstanceNucleicAcid'
+    | 'SubstancePolymer'
+    | 'SubstanceProtein'
+    | 'SubstanceReferenceInformation'
+    | 'SubstanceSourceMaterial'
+    | 'SubstanceSpecification'
+    | 'SupplyDelivery'
+    | 'SupplyRequest'
+    | 'Task'
+    | 'TerminologyCapabilities'
+    | 'TestReport'
+    | 'TestScript'
+    | 'ValueSet'
+    | 'VerificationResult'
+    | 'VisionPrescription'
+    | 'Type'
+    | 'Any';
   _type?: Element;
   /** The profile of the required data */
   profile?: (string | null)[];
@@ -702,7 +915,223 @@ export const DataRequirementSchema: z.ZodType<DataRequirement> = withElementRule
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    type: fhirCode.optional(),
+    type: z
+      .enum([
+        'Address',
+        'Age',
+        'Annotation',
+        'Attachment',
+        'BackboneElement',
+        'CodeableConcept',
+        'Coding',
+        'ContactDetail',
+        'ContactPoint',
+        'Contributor',
+        'Count',
+        'DataRequirement',
+        'Distance',
+        'Dosage',
+        'Duration',
+        'Element',
+        'ElementDefinition',
+        'Expression',
+        'Extension',
+        'HumanName',
+        'Identifier',
+        'MarketingStatus',
+        'Meta',
+        'Money',
+        'MoneyQuantity',
+        'Narrative',
+        'ParameterDefinition',
+        'Period',
+        'Population',
+        'ProdCharacteristic',
+        'ProductShelfLife',
+        'Quantity',
+        'Range',
+        'Ratio',
+        'Reference',
+        'RelatedArtifact',
+        'SampledData',
+        'Signature',
+        'SimpleQuantity',
+        'SubstanceAmount',
+        'Timing',
+        'TriggerDefinition',
+        'UsageContext',
+        'base64Binary',
+        'boolean',
+        'canonical',
+        'code',
+        'date',
+        'dateTime',
+        'decimal',
+        'id',
+        'instant',
+        'integer',
+        'markdown',
+        'oid',
+        'positiveInt',
+        'string',
+        'time',
+        'unsignedInt',
+        'uri',
+        'url',
+        'uuid',
+        'xhtml',
+        'Account',
+        'ActivityDefinition',
+        'AdverseEvent',
+        'AllergyIntolerance',
+        'Appointment',
+        'AppointmentResponse',
+        'AuditEvent',
+        'Basic',
+        'Binary',
+        'BiologicallyDerivedProduct',
+        'BodyStructure',
+        'Bundle',
+        'CapabilityStatement',
+        'CarePlan',
+        'CareTeam',
+        'CatalogEntry',
+        'ChargeItem',
+        'ChargeItemDefinition',
+        'Claim',
+        'ClaimResponse',
+        'ClinicalImpression',
+        'CodeSystem',
+        'Communication',
+        'CommunicationRequest',
+        'CompartmentDefinition',
+        'Composition',
+        'ConceptMap',
+        'Condition',
+        'Consent',
+        'Contract',
+        'Coverage',
+        'CoverageEligibilityRequest',
+        'CoverageEligibilityResponse',
+        'DetectedIssue',
+        'Device',
+        'DeviceDefinition',
+        'DeviceMetric',
+        'DeviceRequest',
+        'DeviceUseStatement',
+        'DiagnosticReport',
+        'DocumentManifest',
+        'DocumentReference',
+        'DomainResource',
+        'EffectEvidenceSynthesis',
+        'Encounter',
+        'Endpoint',
+        'EnrollmentRequest',
+        'EnrollmentResponse',
+        'EpisodeOfCare',
+        'EventDefinition',
+        'Evidence',
+        'EvidenceVariable',
+        'ExampleScenario',
+        'ExplanationOfBenefit',
+        'FamilyMemberHistory',
+        'Flag',
+        'Goal',
+        'GraphDefinition',
+        'Group',
+        'GuidanceResponse',
+        'HealthcareService',
+        'ImagingStudy',
+        'Immunization',
+        'ImmunizationEvaluation',
+        'ImmunizationRecommendation',
+        'ImplementationGuide',
+        'InsurancePlan',
+        'Invoice',
+        'Library',
+        'Linkage',
+        'List',
+        'Location',
+        'Measure',
+        'MeasureReport',
+        'Media',
+        'Medication',
+        'MedicationAdministration',
+        'MedicationDispense',
+        'MedicationKnowledge',
+        'MedicationRequest',
+        'MedicationStatement',
+        'MedicinalProduct',
+        'MedicinalProductAuthorization',
+        'MedicinalProductContraindication',
+        'MedicinalProductIndication',
+        'MedicinalProductIngredient',
+        'MedicinalProductInteraction',
+        'MedicinalProductManufactured',
+        'MedicinalProductPackaged',
+        'MedicinalProductPharmaceutical',
+        'MedicinalProductUndesirableEffect',
+        'MessageDefinition',
+        'MessageHeader',
+        'MolecularSequence',
+        'NamingSystem',
+        'NutritionOrder',
+        'Observation',
+        'ObservationDefinition',
+        'OperationDefinition',
+        'OperationOutcome',
+        'Organization',
+        'OrganizationAffiliation',
+        'Parameters',
+        'Patient',
+        'PaymentNotice',
+        'PaymentReconciliation',
+        'Person',
+        'PlanDefinition',
+        'Practitioner',
+        'PractitionerRole',
+        'Procedure',
+        'Provenance',
+        'Questionnaire',
+        'QuestionnaireResponse',
+        'RelatedPerson',
+        'RequestGroup',
+        'ResearchDefinition',
+        'ResearchElementDefinition',
+        'ResearchStudy',
+        'ResearchSubject',
+        'Resource',
+        'RiskAssessment',
+        'RiskEvidenceSynthesis',
+        'Schedule',
+        'SearchParameter',
+        'ServiceRequest',
+        'Slot',
+        'Specimen',
+        'SpecimenDefinition',
+        'StructureDefinition',
+        'StructureMap',
+        'Subscription',
+        'Substance',
+        'SubstanceNucleicAcid',
+        'SubstancePolymer',
+        'SubstanceProtein',
+        'SubstanceReferenceInformation',
+        'SubstanceSourceMaterial',
+        'SubstanceSpecification',
+        'SupplyDelivery',
+        'SupplyRequest',
+        'Task',
+        'TerminologyCapabilities',
+        'TestReport',
+        'TestScript',
+        'ValueSet',
+        'VerificationResult',
+        'VisionPrescription',
+        'Type',
+        'Any',
+      ])
+      .optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -751,7 +1180,7 @@ export interface Distance {
   value?: number;
   _value?: Element;
   /** < | <= | >= | > - how to understand the value */
-  comparator?: string;
+  comparator?: '<' | '<=' | '>=' | '>';
   _comparator?: Element;
   /** Unit representation */
   unit?: string;
@@ -774,7 +1203,7 @@ export const DistanceSchema: z.ZodType<Distance> = z.strictObject({
   get _value() {
     return ElementSchema.optional();
   },
-  comparator: fhirCode.optional(),
+  comparator: z.enum(['<', '<=', '>=', '>']).optional(),
   get _comparator() {
     return ElementSchema.optional();
   },
@@ -958,7 +1387,7 @@ export interface Duration {
   value?: number;
   _value?: Element;
   /** < | <= | >= | > - how to understand the value */
-  comparator?: string;
+  comparator?: '<' | '<=' | '>=' | '>';
   _comparator?: Element;
   /** Unit representation */
   unit?: string;
@@ -981,7 +1410,7 @@ export const DurationSchema: z.ZodType<Duration> = z.strictObject({
   get _value() {
     return ElementSchema.optional();
   },
-  comparator: fhirCode.optional(),
+  comparator: z.enum(['<', '<=', '>=', '>']).optional(),
   get _comparator() {
     return ElementSchema.optional();
   },
@@ -1006,7 +1435,7 @@ export interface ElementDefinitionSlicingDiscriminator {
   /** Additional content defined by implementations */
   extension?: Extension[];
   /** value | exists | pattern | type | profile */
-  type?: string;
+  type?: 'value' | 'exists' | 'pattern' | 'type' | 'profile';
   _type?: Element;
   /** Path to element value */
   path?: string;
@@ -1021,7 +1450,7 @@ export const ElementDefinitionSlicingDiscriminatorSchema: z.ZodType<ElementDefin
       get extension() {
         return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
       },
-      type: fhirCode.optional(),
+      type: z.enum(['value', 'exists', 'pattern', 'type', 'profile']).optional(),
       get _type() {
         return ElementSchema.optional();
       },
@@ -1048,7 +1477,7 @@ export interface ElementDefinitionSlicing {
   ordered?: boolean;
   _ordered?: Element;
   /** closed | open | openAtEnd */
-  rules?: string;
+  rules?: 'closed' | 'open' | 'openAtEnd';
   _rules?: Element;
 }
 
@@ -1070,7 +1499,7 @@ export const ElementDefinitionSlicingSchema: z.ZodType<ElementDefinitionSlicing>
     get _ordered() {
       return ElementSchema.optional();
     },
-    rules: fhirCode.optional(),
+    rules: z.enum(['closed', 'open', 'openAtEnd']).optional(),
     get _rules() {
       return ElementSchema.optional();
     },
@@ -1134,10 +1563,10 @@ export interface ElementDefinitionType {
   targetProfile?: (string | null)[];
   _targetProfile?: (Element | null)[];
   /** contained | referenced | bundled - how aggregated */
-  aggregation?: (string | null)[];
+  aggregation?: (('contained' | 'referenced' | 'bundled') | null)[];
   _aggregation?: (Element | null)[];
   /** either | independent | specific */
-  versioning?: string;
+  versioning?: 'either' | 'independent' | 'specific';
   _versioning?: Element;
 }
 
@@ -1160,11 +1589,14 @@ export const ElementDefinitionTypeSchema: z.ZodType<ElementDefinitionType> = wit
     get _targetProfile() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-    aggregation: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+    aggregation: z
+      .array(z.enum(['contained', 'referenced', 'bundled']).nullable())
+      .min(1, NOT_EMPTY)
+      .optional(),
     get _aggregation() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-    versioning: fhirCode.optional(),
+    versioning: z.enum(['either', 'independent', 'specific']).optional(),
     get _versioning() {
       return ElementSchema.optional();
     },
@@ -1559,7 +1991,7 @@ export interface ElementDefinitionConstraint {
   requirements?: string;
   _requirements?: Element;
   /** error | warning */
-  severity?: string;
+  severity?: 'error' | 'warning';
   _severity?: Element;
   /** Human description of constraint */
   human?: string;
@@ -1590,7 +2022,7 @@ export const ElementDefinitionConstraintSchema: z.ZodType<ElementDefinitionConst
     get _requirements() {
       return ElementSchema.optional();
     },
-    severity: fhirCode.optional(),
+    severity: z.enum(['error', 'warning']).optional(),
     get _severity() {
       return ElementSchema.optional();
     },
@@ -1621,7 +2053,7 @@ export interface ElementDefinitionBinding {
   /** Additional content defined by implementations */
   extension?: Extension[];
   /** required | extensible | preferred | example */
-  strength?: string;
+  strength?: 'required' | 'extensible' | 'preferred' | 'example';
   _strength?: Element;
   /** Human explanation of the value set */
   description?: string;
@@ -1638,7 +2070,7 @@ export const ElementDefinitionBindingSchema: z.ZodType<ElementDefinitionBinding>
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    strength: fhirCode.optional(),
+    strength: z.enum(['required', 'extensible', 'preferred', 'example']).optional(),
     get _strength() {
       return ElementSchema.optional();
     },
@@ -1713,7 +2145,7 @@ export interface ElementDefinition {
   path?: string;
   _path?: Element;
   /** xmlAttr | xmlText | typeAttr | cdaText | xhtml */
-  representation?: (string | null)[];
+  representation?: (('xmlAttr' | 'xmlText' | 'typeAttr' | 'cdaText' | 'xhtml') | null)[];
   _representation?: (Element | null)[];
   /** Name for this particular element (in a set of slices) */
   sliceName?: string;
@@ -2213,7 +2645,10 @@ export const ElementDefinitionSchema: z.ZodType<ElementDefinition> = withElement
     get _path() {
       return ElementSchema.optional();
     },
-    representation: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+    representation: z
+      .array(z.enum(['xmlAttr', 'xmlText', 'typeAttr', 'cdaText', 'xhtml']).nullable())
+      .min(1, NOT_EMPTY)
+      .optional(),
     get _representation() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
@@ -3531,7 +3966,7 @@ export interface HumanName {
   /** Additional content defined by implementations */
   extension?: Extension[];
   /** usual | official | temp | nickname | anonymous | old | maiden */
-  use?: string;
+  use?: 'usual' | 'official' | 'temp' | 'nickname' | 'anonymous' | 'old' | 'maiden';
   _use?: Element;
   /** Text representation of the full name */
   text?: string;
@@ -3559,7 +3994,7 @@ export const HumanNameSchema: z.ZodType<HumanName> = withElementRules(
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    use: fhirCode.optional(),
+    use: z.enum(['usual', 'official', 'temp', 'nickname', 'anonymous', 'old', 'maiden']).optional(),
     get _use() {
       return ElementSchema.optional();
     },
@@ -3597,7 +4032,7 @@ export interface Identifier {
   /** Additional content defined by implementations */
   extension?: Extension[];
   /** usual | official | temp | secondary | old (If known) */
-  use?: string;
+  use?: 'usual' | 'official' | 'temp' | 'secondary' | 'old';
   _use?: Element;
   /** Description of identifier */
   type?: CodeableConcept;
@@ -3619,7 +4054,7 @@ export const IdentifierSchema: z.ZodType<Identifier> = z.strictObject({
   get extension() {
     return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
   },
-  use: fhirCode.optional(),
+  use: z.enum(['usual', 'official', 'temp', 'secondary', 'old']).optional(),
   get _use() {
     return ElementSchema.optional();
   },
@@ -3784,7 +4219,7 @@ export interface Narrative {
   /** Additional content defined by implementations */
   extension?: Extension[];
   /** generated | extensions | additional | empty */
-  status?: string;
+  status?: 'generated' | 'extensions' | 'additional' | 'empty';
   _status?: Element;
   /** Limited xhtml content */
   div?: string;
@@ -3798,7 +4233,7 @@ export const NarrativeSchema: z.ZodType<Narrative> = withElementRules(
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['generated', 'extensions', 'additional', 'empty']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -3820,7 +4255,7 @@ export interface ParameterDefinition {
   name?: string;
   _name?: Element;
   /** in | out */
-  use?: string;
+  use?: 'in' | 'out';
   _use?: Element;
   /** Minimum cardinality */
   min?: number;
@@ -3832,7 +4267,220 @@ export interface ParameterDefinition {
   documentation?: string;
   _documentation?: Element;
   /** What type of value */
-  type?: string;
+  type?:
+    | 'Address'
+    | 'Age'
+    | 'Annotation'
+    | 'Attachment'
+    | 'BackboneElement'
+    | 'CodeableConcept'
+    | 'Coding'
+    | 'ContactDetail'
+    | 'ContactPoint'
+    | 'Contributor'
+    | 'Count'
+    | 'DataRequirement'
+    | 'Distance'
+    | 'Dosage'
+    | 'Duration'
+    | 'Element'
+    | 'ElementDefinition'
+    | 'Expression'
+    | 'Extension'
+    | 'HumanName'
+    | 'Identifier'
+    | 'MarketingStatus'
+    | 'Meta'
+    | 'Money'
+    | 'MoneyQuantity'
+    | 'Narrative'
+    | 'ParameterDefinition'
+    | 'Period'
+    | 'Population'
+    | 'ProdCharacteristic'
+    | 'ProductShelfLife'
+    | 'Quantity'
+    | 'Range'
+    | 'Ratio'
+    | 'Reference'
+    | 'RelatedArtifact'
+    | 'SampledData'
+    | 'Signature'
+    | 'SimpleQuantity'
+    | 'SubstanceAmount'
+    | 'Timing'
+    | 'TriggerDefinition'
+    | 'UsageContext'
+    | 'base64Binary'
+    | 'boolean'
+    | 'canonical'
+    | 'code'
+    | 'date'
+    | 'dateTime'
+    | 'decimal'
+    | 'id'
+    | 'instant'
+    | 'integer'
+    | 'markdown'
+    | 'oid'
+    | 'positiveInt'
+    | 'string'
+    | 'time'
+    | 'unsignedInt'
+    | 'uri'
+    | 'url'
+    | 'uuid'
+    | 'xhtml'
+    | 'Account'
+    | 'ActivityDefinition'
+    | 'AdverseEvent'
+    | 'AllergyIntolerance'
+    | 'Appointment'
+    | 'AppointmentResponse'
+    | 'AuditEvent'
+    | 'Basic'
+    | 'Binary'
+    | 'BiologicallyDerivedProduct'
+    | 'BodyStructure'
+    | 'Bundle'
+    | 'CapabilityStatement'
+    | 'CarePlan'
+    | 'CareTeam'
+    | 'CatalogEntry'
+    | 'ChargeItem'
+    | 'ChargeItemDefinition'
+    | 'Claim'
+    | 'ClaimResponse'
+    | 'ClinicalImpression'
+    | 'CodeSystem'
+    | 'Communication'
+    | 'CommunicationRequest'
+    | 'CompartmentDefinition'
+    | 'Composition'
+    | 'ConceptMap'
+    | 'Condition'
+    | 'Consent'
+    | 'Contract'
+    | 'Coverage'
+    | 'CoverageEligibilityRequest'
+    | 'CoverageEligibilityResponse'
+    | 'DetectedIssue'
+    | 'Device'
+    | 'DeviceDefinition'
+    | 'DeviceMetric'
+    | 'DeviceRequest'
+    | 'DeviceUseStatement'
+    | 'DiagnosticReport'
+    | 'DocumentManifest'
+    | 'DocumentReference'
+    | 'DomainResource'
+    | 'EffectEvidenceSynthesis'
+    | 'Encounter'
+    | 'Endpoint'
+    | 'EnrollmentRequest'
+    | 'EnrollmentResponse'
+    | 'EpisodeOfCare'
+    | 'EventDefinition'
+    | 'Evidence'
+    | 'EvidenceVariable'
+    | 'ExampleScenario'
+    | 'ExplanationOfBenefit'
+    | 'FamilyMemberHistory'
+    | 'Flag'
+    | 'Goal'
+    | 'GraphDefinition'
+    | 'Group'
+    | 'GuidanceResponse'
+    | 'HealthcareService'
+    | 'ImagingStudy'
+    | 'Immunization'
+    | 'ImmunizationEvaluation'
+    | 'ImmunizationRecommendation'
+    | 'ImplementationGuide'
+    | 'InsurancePlan'
+    | 'Invoice'
+    | 'Library'
+    | 'Linkage'
+    | 'List'
+    | 'Location'
+    | 'Measure'
+    | 'MeasureReport'
+    | 'Media'
+    | 'Medication'
+    | 'MedicationAdministration'
+    | 'MedicationDispense'
+    | 'MedicationKnowledge'
+    | 'MedicationRequest'
+    | 'MedicationStatement'
+    | 'MedicinalProduct'
+    | 'MedicinalProductAuthorization'
+    | 'MedicinalProductContraindication'
+    | 'MedicinalProductIndication'
+    | 'MedicinalProductIngredient'
+    | 'MedicinalProductInteraction'
+    | 'MedicinalProductManufactured'
+    | 'MedicinalProductPackaged'
+    | 'MedicinalProductPharmaceutical'
+    | 'MedicinalProductUndesirableEffect'
+    | 'MessageDefinition'
+    | 'MessageHeader'
+    | 'MolecularSequence'
+    | 'NamingSystem'
+    | 'NutritionOrder'
+    | 'Observation'
+    | 'ObservationDefinition'
+    | 'OperationDefinition'
+    | 'OperationOutcome'
+    | 'Organization'
+    | 'OrganizationAffiliation'
+    | 'Parameters'
+    | 'Patient'
+    | 'PaymentNotice'
+    | 'PaymentReconciliation'
+    | 'Person'
+    | 'PlanDefinition'
+    | 'Practitioner'
+    | 'PractitionerRole'
+    | 'Procedure'
+    | 'Provenance'
+    | 'Questionnaire'
+    | 'QuestionnaireResponse'
+    | 'RelatedPerson'
+    | 'RequestGroup'
+    | 'ResearchDefinition'
+    | 'ResearchElementDefinition'
+    | 'ResearchStudy'
+    | 'ResearchSubject'
+    | 'Resource'
+    | 'RiskAssessment'
+    | 'RiskEvidenceSynthesis'
+    | 'Schedule'
+    | 'SearchParameter'
+    | 'ServiceRequest'
+    | 'Slot'
+    | 'Specimen'
+    | 'SpecimenDefinition'
+    | 'StructureDefinition'
+    | 'StructureMap'
+    | 'Subscription'
+    | 'Substance'
+    | 'SubstanceNucleicAcid'
+    | 'SubstancePolymer'
+    | 'SubstanceProtein'
+    | 'SubstanceReferenceInformation'
+    | 'SubstanceSourceMaterial'
+    | 'SubstanceSpecification'
+    | 'SupplyDelivery'
+    | 'SupplyRequest'
+    | 'Task'
+    | 'TerminologyCapabilities'
+    | 'TestReport'
+    | 'TestScript'
+    | 'ValueSet'
+    | 'VerificationResult'
+    | 'VisionPrescription'
+    | 'Type'
+    | 'Any';
   _type?: Element;
   /** What profile the value is expected to be */
   profile?: string;
@@ -3850,7 +4498,7 @@ export const ParameterDefinitionSchema: z.ZodType<ParameterDefinition> = withEle
     get _name() {
       return ElementSchema.optional();
     },
-    use: fhirCode.optional(),
+    use: z.enum(['in', 'out']).optional(),
     get _use() {
       return ElementSchema.optional();
     },
@@ -3866,7 +4514,223 @@ export const ParameterDefinitionSchema: z.ZodType<ParameterDefinition> = withEle
     get _documentation() {
       return ElementSchema.optional();
     },
-    type: fhirCode.optional(),
+    type: z
+      .enum([
+        'Address',
+        'Age',
+        'Annotation',
+        'Attachment',
+        'BackboneElement',
+        'CodeableConcept',
+        'Coding',
+        'ContactDetail',
+        'ContactPoint',
+        'Contributor',
+        'Count',
+        'DataRequirement',
+        'Distance',
+        'Dosage',
+        'Duration',
+        'Element',
+        'ElementDefinition',
+        'Expression',
+        'Extension',
+        'HumanName',
+        'Identifier',
+        'MarketingStatus',
+        'Meta',
+        'Money',
+        'MoneyQuantity',
+        'Narrative',
+        'ParameterDefinition',
+        'Period',
+        'Population',
+        'ProdCharacteristic',
+        'ProductShelfLife',
+        'Quantity',
+        'Range',
+        'Ratio',
+        'Reference',
+        'RelatedArtifact',
+        'SampledData',
+        'Signature',
+        'SimpleQuantity',
+        'SubstanceAmount',
+        'Timing',
+        'TriggerDefinition',
+        'UsageContext',
+        'base64Binary',
+        'boolean',
+        'canonical',
+        'code',
+        'date',
+        'dateTime',
+        'decimal',
+        'id',
+        'instant',
+        'integer',
+        'markdown',
+        'oid',
+        'positiveInt',
+        'string',
+        'time',
+        'unsignedInt',
+        'uri',
+        'url',
+        'uuid',
+        'xhtml',
+        'Account',
+        'ActivityDefinition',
+        'AdverseEvent',
+        'AllergyIntolerance',
+        'Appointment',
+        'AppointmentResponse',
+        'AuditEvent',
+        'Basic',
+        'Binary',
+        'BiologicallyDerivedProduct',
+        'BodyStructure',
+        'Bundle',
+        'CapabilityStatement',
+        'CarePlan',
+        'CareTeam',
+        'CatalogEntry',
+        'ChargeItem',
+        'ChargeItemDefinition',
+        'Claim',
+        'ClaimResponse',
+        'ClinicalImpression',
+        'CodeSystem',
+        'Communication',
+        'CommunicationRequest',
+        'CompartmentDefinition',
+        'Composition',
+        'ConceptMap',
+        'Condition',
+        'Consent',
+        'Contract',
+        'Coverage',
+        'CoverageEligibilityRequest',
+        'CoverageEligibilityResponse',
+        'DetectedIssue',
+        'Device',
+        'DeviceDefinition',
+        'DeviceMetric',
+        'DeviceRequest',
+        'DeviceUseStatement',
+        'DiagnosticReport',
+        'DocumentManifest',
+        'DocumentReference',
+        'DomainResource',
+        'EffectEvidenceSynthesis',
+        'Encounter',
+        'Endpoint',
+        'EnrollmentRequest',
+        'EnrollmentResponse',
+        'EpisodeOfCare',
+        'EventDefinition',
+        'Evidence',
+        'EvidenceVariable',
+        'ExampleScenario',
+        'ExplanationOfBenefit',
+        'FamilyMemberHistory',
+        'Flag',
+        'Goal',
+        'GraphDefinition',
+        'Group',
+        'GuidanceResponse',
+        'HealthcareService',
+        'ImagingStudy',
+        'Immunization',
+        'ImmunizationEvaluation',
+        'ImmunizationRecommendation',
+        'ImplementationGuide',
+        'InsurancePlan',
+        'Invoice',
+        'Library',
+        'Linkage',
+        'List',
+        'Location',
+        'Measure',
+        'MeasureReport',
+        'Media',
+        'Medication',
+        'MedicationAdministration',
+        'MedicationDispense',
+        'MedicationKnowledge',
+        'MedicationRequest',
+        'MedicationStatement',
+        'MedicinalProduct',
+        'MedicinalProductAuthorization',
+        'MedicinalProductContraindication',
+        'MedicinalProductIndication',
+        'MedicinalProductIngredient',
+        'MedicinalProductInteraction',
+        'MedicinalProductManufactured',
+        'MedicinalProductPackaged',
+        'MedicinalProductPharmaceutical',
+        'MedicinalProductUndesirableEffect',
+        'MessageDefinition',
+        'MessageHeader',
+        'MolecularSequence',
+        'NamingSystem',
+        'NutritionOrder',
+        'Observation',
+        'ObservationDefinition',
+        'OperationDefinition',
+        'OperationOutcome',
+        'Organization',
+        'OrganizationAffiliation',
+        'Parameters',
+        'Patient',
+        'PaymentNotice',
+        'PaymentReconciliation',
+        'Person',
+        'PlanDefinition',
+        'Practitioner',
+        'PractitionerRole',
+        'Procedure',
+        'Provenance',
+        'Questionnaire',
+        'QuestionnaireResponse',
+        'RelatedPerson',
+        'RequestGroup',
+        'ResearchDefinition',
+        'ResearchElementDefinition',
+        'ResearchStudy',
+        'ResearchSubject',
+        'Resource',
+        'RiskAssessment',
+        'RiskEvidenceSynthesis',
+        'Schedule',
+        'SearchParameter',
+        'ServiceRequest',
+        'Slot',
+        'Specimen',
+        'SpecimenDefinition',
+        'StructureDefinition',
+        'StructureMap',
+        'Subscription',
+        'Substance',
+        'SubstanceNucleicAcid',
+        'SubstancePolymer',
+        'SubstanceProtein',
+        'SubstanceReferenceInformation',
+        'SubstanceSourceMaterial',
+        'SubstanceSpecification',
+        'SupplyDelivery',
+        'SupplyRequest',
+        'Task',
+        'TerminologyCapabilities',
+        'TestReport',
+        'TestScript',
+        'ValueSet',
+        'VerificationResult',
+        'VisionPrescription',
+        'Type',
+        'Any',
+      ])
+      .optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -4093,7 +4957,7 @@ export interface Quantity {
   value?: number;
   _value?: Element;
   /** < | <= | >= | > - how to understand the value */
-  comparator?: string;
+  comparator?: '<' | '<=' | '>=' | '>';
   _comparator?: Element;
   /** Unit representation */
   unit?: string;
@@ -4116,7 +4980,7 @@ export const QuantitySchema: z.ZodType<Quantity> = z.strictObject({
   get _value() {
     return ElementSchema.optional();
   },
-  comparator: fhirCode.optional(),
+  comparator: z.enum(['<', '<=', '>=', '>']).optional(),
   get _comparator() {
     return ElementSchema.optional();
   },
@@ -4235,7 +5099,15 @@ export interface RelatedArtifact {
   /** Additional content defined by implementations */
   extension?: Extension[];
   /** documentation | justification | citation | predecessor | successor | derived-from | depends-on | composed-of */
-  type?: string;
+  type?:
+    | 'documentation'
+    | 'justification'
+    | 'citation'
+    | 'predecessor'
+    | 'successor'
+    | 'derived-from'
+    | 'depends-on'
+    | 'composed-of';
   _type?: Element;
   /** Short label */
   label?: string;
@@ -4263,7 +5135,18 @@ export const RelatedArtifactSchema: z.ZodType<RelatedArtifact> = withElementRule
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    type: fhirCode.optional(),
+    type: z
+      .enum([
+        'documentation',
+        'justification',
+        'citation',
+        'predecessor',
+        'successor',
+        'derived-from',
+        'depends-on',
+        'composed-of',
+      ])
+      .optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -4531,7 +5414,7 @@ export interface TimingRepeat {
   durationMax?: number;
   _durationMax?: Element;
   /** s | min | h | d | wk | mo | a - unit of time (UCUM) */
-  durationUnit?: string;
+  durationUnit?: 's' | 'min' | 'h' | 'd' | 'wk' | 'mo' | 'a';
   _durationUnit?: Element;
   /** Event occurs frequency times per period */
   frequency?: number;
@@ -4546,16 +5429,46 @@ export interface TimingRepeat {
   periodMax?: number;
   _periodMax?: Element;
   /** s | min | h | d | wk | mo | a - unit of time (UCUM) */
-  periodUnit?: string;
+  periodUnit?: 's' | 'min' | 'h' | 'd' | 'wk' | 'mo' | 'a';
   _periodUnit?: Element;
   /** mon | tue | wed | thu | fri | sat | sun */
-  dayOfWeek?: (string | null)[];
+  dayOfWeek?: (('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun') | null)[];
   _dayOfWeek?: (Element | null)[];
   /** Time of day for action */
   timeOfDay?: (string | null)[];
   _timeOfDay?: (Element | null)[];
   /** Code for time period of occurrence */
-  when?: (string | null)[];
+  when?: (
+    | (
+        | 'MORN'
+        | 'MORN.early'
+        | 'MORN.late'
+        | 'NOON'
+        | 'AFT'
+        | 'AFT.early'
+        | 'AFT.late'
+        | 'EVE'
+        | 'EVE.early'
+        | 'EVE.late'
+        | 'NIGHT'
+        | 'PHS'
+        | 'HS'
+        | 'WAKE'
+        | 'C'
+        | 'CM'
+        | 'CD'
+        | 'CV'
+        | 'AC'
+        | 'ACM'
+        | 'ACD'
+        | 'ACV'
+        | 'PC'
+        | 'PCM'
+        | 'PCD'
+        | 'PCV'
+      )
+    | null
+  )[];
   _when?: (Element | null)[];
   /** Minutes from event (before or after) */
   offset?: number;
@@ -4594,7 +5507,7 @@ export const TimingRepeatSchema: z.ZodType<TimingRepeat> = withElementRules(
     get _durationMax() {
       return ElementSchema.optional();
     },
-    durationUnit: fhirCode.optional(),
+    durationUnit: z.enum(['s', 'min', 'h', 'd', 'wk', 'mo', 'a']).optional(),
     get _durationUnit() {
       return ElementSchema.optional();
     },
@@ -4614,11 +5527,14 @@ export const TimingRepeatSchema: z.ZodType<TimingRepeat> = withElementRules(
     get _periodMax() {
       return ElementSchema.optional();
     },
-    periodUnit: fhirCode.optional(),
+    periodUnit: z.enum(['s', 'min', 'h', 'd', 'wk', 'mo', 'a']).optional(),
     get _periodUnit() {
       return ElementSchema.optional();
     },
-    dayOfWeek: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+    dayOfWeek: z
+      .array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']).nullable())
+      .min(1, NOT_EMPTY)
+      .optional(),
     get _dayOfWeek() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
@@ -4626,7 +5542,41 @@ export const TimingRepeatSchema: z.ZodType<TimingRepeat> = withElementRules(
     get _timeOfDay() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-    when: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+    when: z
+      .array(
+        z
+          .enum([
+            'MORN',
+            'MORN.early',
+            'MORN.late',
+            'NOON',
+            'AFT',
+            'AFT.early',
+            'AFT.late',
+            'EVE',
+            'EVE.early',
+            'EVE.late',
+            'NIGHT',
+            'PHS',
+            'HS',
+            'WAKE',
+            'C',
+            'CM',
+            'CD',
+            'CV',
+            'AC',
+            'ACM',
+            'ACD',
+            'ACV',
+            'PC',
+            'PCM',
+            'PCD',
+            'PCV',
+          ])
+          .nullable(),
+      )
+      .min(1, NOT_EMPTY)
+      .optional(),
     get _when() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
@@ -4689,7 +5639,15 @@ export interface TriggerDefinition {
   /** Additional content defined by implementations */
   extension?: Extension[];
   /** named-event | periodic | data-changed | data-added | data-modified | data-removed | data-accessed | data-access-ended */
-  type?: string;
+  type?:
+    | 'named-event'
+    | 'periodic'
+    | 'data-changed'
+    | 'data-added'
+    | 'data-modified'
+    | 'data-removed'
+    | 'data-accessed'
+    | 'data-access-ended';
   _type?: Element;
   /** Name or URI that identifies the event */
   name?: string;
@@ -4717,7 +5675,18 @@ export const TriggerDefinitionSchema: z.ZodType<TriggerDefinition> = withElement
     get extension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    type: fhirCode.optional(),
+    type: z
+      .enum([
+        'named-event',
+        'periodic',
+        'data-changed',
+        'data-added',
+        'data-modified',
+        'data-removed',
+        'data-accessed',
+        'data-access-ended',
+      ])
+      .optional(),
     get _type() {
       return ElementSchema.optional();
     },

@@ -12,6 +12,12 @@ export interface ResourceVersion {
   readonly resource: AnyResource;
 }
 
+/** A resource as stored: with its id, version and time of last update. */
+export type Stored<T extends AnyResource> = T & {
+  id: string;
+  meta: NonNullable<T['meta']> & { versionId: string; lastUpdated: string };
+};
+
 /** Options of {@link ResourceStore}. */
 export interface ResourceStoreOptions {
   /** The time stamped on writes; the kernel's clock service in a host. */
@@ -41,13 +47,13 @@ export class ResourceStore {
   }
 
   /** Stores a new resource under a new id (any id sent is ignored), as version 1. */
-  async create<T extends AnyResource>(input: T): Promise<T> {
+  async create<T extends AnyResource>(input: T): Promise<Stored<T>> {
     const resource = this.validated(input);
     const stored = this.stamp(resource, randomUUID(), 1);
     await this.db.transaction(async (tx) => {
       await this.writeVersion(tx, stored, false, 'insert');
     });
-    return stored as T;
+    return stored as Stored<T>;
   }
 
   /** The current version. */
@@ -80,7 +86,7 @@ export class ResourceStore {
    * Writes a new version of the resource with the id it carries, or creates it with that id. With `ifMatch`
    * (the version the client read), the update succeeds only if that is still the current version.
    */
-  async update<T extends AnyResource>(input: T, options: { ifMatch?: string } = {}): Promise<T> {
+  async update<T extends AnyResource>(input: T, options: { ifMatch?: string } = {}): Promise<Stored<T>> {
     const resource = this.validated(input);
     const id = resource.id;
     if (!id)
@@ -93,14 +99,14 @@ export class ResourceStore {
           if (options.ifMatch !== undefined) throw new ResourceNotFoundError(reference);
           const stored = this.stamp(resource, id, 1);
           await this.writeVersion(tx, stored, false, 'insert');
-          return stored as T;
+          return stored as Stored<T>;
         }
         if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
           throw new VersionConflictError(reference, options.ifMatch, current.version_id);
         }
         const stored = this.stamp(resource, id, Number(current.version_id) + 1);
         await this.writeVersion(tx, stored, false, 'update');
-        return stored as T;
+        return stored as Stored<T>;
       });
     } catch (error) {
       // Two creates of the same id raced: the second finds the row the first inserted.
@@ -126,7 +132,9 @@ export class ResourceStore {
   async history(type: string, id: string): Promise<ResourceVersion[]> {
     const { rows } = await this.db.query<CurrentRow & { last_updated: string }>(
       `select version_id::text as version_id, deleted, content, content->'meta'->>'lastUpdated' as last_updated
-       from mekong_resource_history where resource_type = $1 and id = $2 order by version_id desc`,
+       from mekong_resource_history h where resource_type = $1 and id = $2
+       order by h.version_id desc -- the bigint column: the text alias would sort 9 after 10
+      `,
       [type, id],
     );
     if (rows.length === 0) throw new ResourceNotFoundError(`${type}/${id}`);

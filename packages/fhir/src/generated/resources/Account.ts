@@ -120,7 +120,7 @@ export interface Account {
   /** Account number */
   identifier?: Identifier[];
   /** active | inactive | entered-in-error | on-hold | unknown */
-  status?: string;
+  status?: 'active' | 'inactive' | 'entered-in-error' | 'on-hold' | 'unknown';
   _status?: Element;
   /** E.g. patient, expense, depreciation */
   type?: CodeableConcept;
@@ -175,7 +175,7 @@ export const AccountSchema: z.ZodType<Account> = withElementRules(
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['active', 'inactive', 'entered-in-error', 'on-hold', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

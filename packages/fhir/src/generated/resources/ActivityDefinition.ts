@@ -64,7 +64,7 @@ export interface ActivityDefinitionParticipant {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** patient | practitioner | related-person | device */
-  type?: string;
+  type?: 'patient' | 'practitioner' | 'related-person' | 'device';
   _type?: Element;
   /** E.g. Nurse, Surgeon, Parent, etc. */
   role?: CodeableConcept;
@@ -80,7 +80,7 @@ export const ActivityDefinitionParticipantSchema: z.ZodType<ActivityDefinitionPa
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    type: fhirCode.optional(),
+    type: z.enum(['patient', 'practitioner', 'related-person', 'device']).optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -166,7 +166,7 @@ export interface ActivityDefinition {
   subtitle?: string;
   _subtitle?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** For testing purposes, not real usage */
   experimental?: boolean;
@@ -223,7 +223,22 @@ export interface ActivityDefinition {
   library?: (string | null)[];
   _library?: (Element | null)[];
   /** Kind of resource */
-  kind?: string;
+  kind?:
+    | 'Appointment'
+    | 'AppointmentResponse'
+    | 'CarePlan'
+    | 'Claim'
+    | 'CommunicationRequest'
+    | 'Contract'
+    | 'DeviceRequest'
+    | 'EnrollmentRequest'
+    | 'ImmunizationRecommendation'
+    | 'MedicationRequest'
+    | 'NutritionOrder'
+    | 'ServiceRequest'
+    | 'SupplyRequest'
+    | 'Task'
+    | 'VisionPrescription';
   _kind?: Element;
   /** What profile the resource needs to conform to */
   profile?: string;
@@ -231,10 +246,19 @@ export interface ActivityDefinition {
   /** Detail type of activity */
   code?: CodeableConcept;
   /** proposal | plan | directive | order | original-order | reflex-order | filler-order | instance-order | option */
-  intent?: string;
+  intent?:
+    | 'proposal'
+    | 'plan'
+    | 'directive'
+    | 'order'
+    | 'original-order'
+    | 'reflex-order'
+    | 'filler-order'
+    | 'instance-order'
+    | 'option';
   _intent?: Element;
   /** routine | urgent | asap | stat */
-  priority?: string;
+  priority?: 'routine' | 'urgent' | 'asap' | 'stat';
   _priority?: Element;
   /** True if the activity should not be performed */
   doNotPerform?: boolean;
@@ -330,7 +354,7 @@ export const ActivityDefinitionSchema: z.ZodType<ActivityDefinition> = withEleme
     get _subtitle() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -410,7 +434,25 @@ export const ActivityDefinitionSchema: z.ZodType<ActivityDefinition> = withEleme
     get _library() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-    kind: fhirCode.optional(),
+    kind: z
+      .enum([
+        'Appointment',
+        'AppointmentResponse',
+        'CarePlan',
+        'Claim',
+        'CommunicationRequest',
+        'Contract',
+        'DeviceRequest',
+        'EnrollmentRequest',
+        'ImmunizationRecommendation',
+        'MedicationRequest',
+        'NutritionOrder',
+        'ServiceRequest',
+        'SupplyRequest',
+        'Task',
+        'VisionPrescription',
+      ])
+      .optional(),
     get _kind() {
       return ElementSchema.optional();
     },
@@ -421,11 +463,23 @@ export const ActivityDefinitionSchema: z.ZodType<ActivityDefinition> = withEleme
     get code() {
       return CodeableConceptSchema.optional();
     },
-    intent: fhirCode.optional(),
+    intent: z
+      .enum([
+        'proposal',
+        'plan',
+        'directive',
+        'order',
+        'original-order',
+        'reflex-order',
+        'filler-order',
+        'instance-order',
+        'option',
+      ])
+      .optional(),
     get _intent() {
       return ElementSchema.optional();
     },
-    priority: fhirCode.optional(),
+    priority: z.enum(['routine', 'urgent', 'asap', 'stat']).optional(),
     get _priority() {
       return ElementSchema.optional();
     },

@@ -113,7 +113,7 @@ export interface AdverseEvent {
   /** Business identifier for the event */
   identifier?: Identifier;
   /** actual | potential */
-  actuality?: string;
+  actuality?: 'actual' | 'potential';
   _actuality?: Element;
   /** product-problem | product-quality | product-use-error | wrong-dose | incorrect-prescribing-information | wrong-technique | wrong-route-of-administration | wrong-rate | wrong-duration | wrong-time | expired-drug | medical-device-use-error | problem-different-manufacturer | unsafe-physical-environment */
   category?: CodeableConcept[];
@@ -187,7 +187,7 @@ export const AdverseEventSchema: z.ZodType<AdverseEvent> = withElementRules(
     get identifier() {
       return IdentifierSchema.optional();
     },
-    actuality: fhirCode.optional(),
+    actuality: z.enum(['actual', 'potential']).optional(),
     get _actuality() {
       return ElementSchema.optional();
     },

@@ -50,7 +50,7 @@ export interface AllergyIntoleranceReaction {
   onset?: string;
   _onset?: Element;
   /** mild | moderate | severe (of event as a whole) */
-  severity?: string;
+  severity?: 'mild' | 'moderate' | 'severe';
   _severity?: Element;
   /** How the subject was exposed to the substance */
   exposureRoute?: CodeableConcept;
@@ -81,7 +81,7 @@ export const AllergyIntoleranceReactionSchema: z.ZodType<AllergyIntoleranceReact
   get _onset() {
     return ElementSchema.optional();
   },
-  severity: fhirCode.optional(),
+  severity: z.enum(['mild', 'moderate', 'severe']).optional(),
   get _severity() {
     return ElementSchema.optional();
   },
@@ -121,13 +121,13 @@ export interface AllergyIntolerance {
   /** unconfirmed | confirmed | refuted | entered-in-error */
   verificationStatus?: CodeableConcept;
   /** allergy | intolerance - Underlying mechanism (if known) */
-  type?: string;
+  type?: 'allergy' | 'intolerance';
   _type?: Element;
   /** food | medication | environment | biologic */
-  category?: (string | null)[];
+  category?: (('food' | 'medication' | 'environment' | 'biologic') | null)[];
   _category?: (Element | null)[];
   /** low | high | unable-to-assess */
-  criticality?: string;
+  criticality?: 'low' | 'high' | 'unable-to-assess';
   _criticality?: Element;
   /** Code that identifies the allergy or intolerance */
   code?: CodeableConcept;
@@ -200,15 +200,18 @@ export const AllergyIntoleranceSchema: z.ZodType<AllergyIntolerance> = withEleme
     get verificationStatus() {
       return CodeableConceptSchema.optional();
     },
-    type: fhirCode.optional(),
+    type: z.enum(['allergy', 'intolerance']).optional(),
     get _type() {
       return ElementSchema.optional();
     },
-    category: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+    category: z
+      .array(z.enum(['food', 'medication', 'environment', 'biologic']).nullable())
+      .min(1, NOT_EMPTY)
+      .optional(),
     get _category() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-    criticality: fhirCode.optional(),
+    criticality: z.enum(['low', 'high', 'unable-to-assess']).optional(),
     get _criticality() {
       return ElementSchema.optional();
     },

@@ -47,10 +47,10 @@ export interface AppointmentParticipant {
   /** Person, Location/HealthcareService or Device */
   actor?: Reference;
   /** required | optional | information-only */
-  required?: string;
+  required?: 'required' | 'optional' | 'information-only';
   _required?: Element;
   /** accepted | declined | tentative | needs-action */
-  status?: string;
+  status?: 'accepted' | 'declined' | 'tentative' | 'needs-action';
   _status?: Element;
   /** Participation period of the actor */
   period?: Period;
@@ -72,11 +72,11 @@ export const AppointmentParticipantSchema: z.ZodType<AppointmentParticipant> = w
     get actor() {
       return ReferenceSchema.optional();
     },
-    required: fhirCode.optional(),
+    required: z.enum(['required', 'optional', 'information-only']).optional(),
     get _required() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['accepted', 'declined', 'tentative', 'needs-action']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -111,7 +111,17 @@ export interface Appointment {
   /** External Ids for this item */
   identifier?: Identifier[];
   /** proposed | pending | booked | arrived | fulfilled | cancelled | noshow | entered-in-error | checked-in | waitlist */
-  status?: string;
+  status?:
+    | 'proposed'
+    | 'pending'
+    | 'booked'
+    | 'arrived'
+    | 'fulfilled'
+    | 'cancelled'
+    | 'noshow'
+    | 'entered-in-error'
+    | 'checked-in'
+    | 'waitlist';
   _status?: Element;
   /** The coded reason for the appointment being cancelled */
   cancelationReason?: CodeableConcept;
@@ -194,7 +204,20 @@ export const AppointmentSchema: z.ZodType<Appointment> = withElementRules(
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum([
+        'proposed',
+        'pending',
+        'booked',
+        'arrived',
+        'fulfilled',
+        'cancelled',
+        'noshow',
+        'entered-in-error',
+        'checked-in',
+        'waitlist',
+      ])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -51,7 +51,7 @@ export interface AppointmentResponse {
   /** Person, Location, HealthcareService, or Device */
   actor?: Reference;
   /** accepted | declined | tentative | needs-action */
-  participantStatus?: string;
+  participantStatus?: 'accepted' | 'declined' | 'tentative' | 'needs-action';
   _participantStatus?: Element;
   /** Additional comments */
   comment?: string;
@@ -106,7 +106,7 @@ export const AppointmentResponseSchema: z.ZodType<AppointmentResponse> = withEle
     get actor() {
       return ReferenceSchema.optional();
     },
-    participantStatus: fhirCode.optional(),
+    participantStatus: z.enum(['accepted', 'declined', 'tentative', 'needs-action']).optional(),
     get _participantStatus() {
       return ElementSchema.optional();
     },

@@ -28,7 +28,7 @@ export interface AuditEventAgentNetwork {
   address?: string;
   _address?: Element;
   /** The type of network access point */
-  type?: string;
+  type?: '1' | '2' | '3' | '4' | '5';
   _type?: Element;
 }
 
@@ -45,7 +45,7 @@ export const AuditEventAgentNetworkSchema: z.ZodType<AuditEventAgentNetwork> = z
   get _address() {
     return ElementSchema.optional();
   },
-  type: fhirCode.optional(),
+  type: z.enum(['1', '2', '3', '4', '5']).optional(),
   get _type() {
     return ElementSchema.optional();
   },
@@ -319,7 +319,7 @@ export interface AuditEvent {
   /** More specific type/id for the event */
   subtype?: Coding[];
   /** Type of action performed during the event */
-  action?: string;
+  action?: 'C' | 'R' | 'U' | 'D' | 'E';
   _action?: Element;
   /** When the activity occurred */
   period?: Period;
@@ -327,7 +327,7 @@ export interface AuditEvent {
   recorded?: string;
   _recorded?: Element;
   /** Whether the event succeeded or failed */
-  outcome?: string;
+  outcome?: '0' | '4' | '8' | '12';
   _outcome?: Element;
   /** Description of the event outcome */
   outcomeDesc?: string;
@@ -376,7 +376,7 @@ export const AuditEventSchema: z.ZodType<AuditEvent> = withElementRules(
     get subtype() {
       return z.array(CodingSchema).min(1, NOT_EMPTY).optional();
     },
-    action: fhirCode.optional(),
+    action: z.enum(['C', 'R', 'U', 'D', 'E']).optional(),
     get _action() {
       return ElementSchema.optional();
     },
@@ -387,7 +387,7 @@ export const AuditEventSchema: z.ZodType<AuditEvent> = withElementRules(
     get _recorded() {
       return ElementSchema.optional();
     },
-    outcome: fhirCode.optional(),
+    outcome: z.enum(['0', '4', '8', '12']).optional(),
     get _outcome() {
       return ElementSchema.optional();
     },

@@ -185,7 +185,7 @@ export interface BiologicallyDerivedProductStorage {
   temperature?: number;
   _temperature?: Element;
   /** farenheit | celsius | kelvin */
-  scale?: string;
+  scale?: 'farenheit' | 'celsius' | 'kelvin';
   _scale?: Element;
   /** Storage timeperiod */
   duration?: Period;
@@ -208,7 +208,7 @@ export const BiologicallyDerivedProductStorageSchema: z.ZodType<BiologicallyDeri
   get _temperature() {
     return ElementSchema.optional();
   },
-  scale: fhirCode.optional(),
+  scale: z.enum(['farenheit', 'celsius', 'kelvin']).optional(),
   get _scale() {
     return ElementSchema.optional();
   },
@@ -241,12 +241,12 @@ export interface BiologicallyDerivedProduct {
   /** External ids for this item */
   identifier?: Identifier[];
   /** organ | tissue | fluid | cells | biologicalAgent */
-  productCategory?: string;
+  productCategory?: 'organ' | 'tissue' | 'fluid' | 'cells' | 'biologicalAgent';
   _productCategory?: Element;
   /** What this biologically derived product is */
   productCode?: CodeableConcept;
   /** available | unavailable */
-  status?: string;
+  status?: 'available' | 'unavailable';
   _status?: Element;
   /** Procedure request */
   request?: Reference[];
@@ -295,14 +295,14 @@ export const BiologicallyDerivedProductSchema: z.ZodType<BiologicallyDerivedProd
   get identifier() {
     return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
   },
-  productCategory: fhirCode.optional(),
+  productCategory: z.enum(['organ', 'tissue', 'fluid', 'cells', 'biologicalAgent']).optional(),
   get _productCategory() {
     return ElementSchema.optional();
   },
   get productCode() {
     return CodeableConceptSchema.optional();
   },
-  status: fhirCode.optional(),
+  status: z.enum(['available', 'unavailable']).optional(),
   get _status() {
     return ElementSchema.optional();
   },

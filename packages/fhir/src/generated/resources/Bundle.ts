@@ -54,7 +54,7 @@ export interface BundleEntrySearch {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** match | include | outcome - why this is in the result set */
-  mode?: string;
+  mode?: 'match' | 'include' | 'outcome';
   _mode?: Element;
   /** Search ranking (between 0 and 1) */
   score?: number;
@@ -70,7 +70,7 @@ export const BundleEntrySearchSchema: z.ZodType<BundleEntrySearch> = z.strictObj
   get modifierExtension() {
     return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
   },
-  mode: fhirCode.optional(),
+  mode: z.enum(['match', 'include', 'outcome']).optional(),
   get _mode() {
     return ElementSchema.optional();
   },
@@ -89,7 +89,7 @@ export interface BundleEntryRequest {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** GET | HEAD | POST | PUT | DELETE | PATCH */
-  method?: string;
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
   _method?: Element;
   /** URL for HTTP equivalent of this entry */
   url?: string;
@@ -118,7 +118,7 @@ export const BundleEntryRequestSchema: z.ZodType<BundleEntryRequest> = withEleme
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    method: fhirCode.optional(),
+    method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH']).optional(),
     get _method() {
       return ElementSchema.optional();
     },
@@ -272,7 +272,16 @@ export interface Bundle {
   /** Persistent identifier for the bundle */
   identifier?: Identifier;
   /** document | message | transaction | transaction-response | batch | batch-response | history | searchset | collection */
-  type?: string;
+  type?:
+    | 'document'
+    | 'message'
+    | 'transaction'
+    | 'transaction-response'
+    | 'batch'
+    | 'batch-response'
+    | 'history'
+    | 'searchset'
+    | 'collection';
   _type?: Element;
   /** When the bundle was assembled */
   timestamp?: string;
@@ -307,7 +316,19 @@ export const BundleSchema: z.ZodType<Bundle> = withElementRules(
     get identifier() {
       return IdentifierSchema.optional();
     },
-    type: fhirCode.optional(),
+    type: z
+      .enum([
+        'document',
+        'message',
+        'transaction',
+        'transaction-response',
+        'batch',
+        'batch-response',
+        'history',
+        'searchset',
+        'collection',
+      ])
+      .optional(),
     get _type() {
       return ElementSchema.optional();
     },

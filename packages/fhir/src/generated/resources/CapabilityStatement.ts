@@ -175,7 +175,16 @@ export interface CapabilityStatementRestResourceInteraction {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** read | vread | update | patch | delete | history-instance | history-type | create | search-type */
-  code?: string;
+  code?:
+    | 'read'
+    | 'vread'
+    | 'update'
+    | 'patch'
+    | 'delete'
+    | 'history-instance'
+    | 'history-type'
+    | 'create'
+    | 'search-type';
   _code?: Element;
   /** Anything special about operation behavior */
   documentation?: string;
@@ -193,7 +202,19 @@ export const CapabilityStatementRestResourceInteractionSchema: z.ZodType<Capabil
       get modifierExtension() {
         return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
       },
-      code: fhirCode.optional(),
+      code: z
+        .enum([
+          'read',
+          'vread',
+          'update',
+          'patch',
+          'delete',
+          'history-instance',
+          'history-type',
+          'create',
+          'search-type',
+        ])
+        .optional(),
       get _code() {
         return ElementSchema.optional();
       },
@@ -220,7 +241,7 @@ export interface CapabilityStatementRestResourceSearchParam {
   definition?: string;
   _definition?: Element;
   /** number | date | string | token | reference | composite | quantity | uri | special */
-  type?: string;
+  type?: 'number' | 'date' | 'string' | 'token' | 'reference' | 'composite' | 'quantity' | 'uri' | 'special';
   _type?: Element;
   /** Server-specific usage */
   documentation?: string;
@@ -246,7 +267,9 @@ export const CapabilityStatementRestResourceSearchParamSchema: z.ZodType<Capabil
       get _definition() {
         return ElementSchema.optional();
       },
-      type: fhirCode.optional(),
+      type: z
+        .enum(['number', 'date', 'string', 'token', 'reference', 'composite', 'quantity', 'uri', 'special'])
+        .optional(),
       get _type() {
         return ElementSchema.optional();
       },
@@ -313,7 +336,155 @@ export interface CapabilityStatementRestResource {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** A resource type that is supported */
-  type?: string;
+  type?:
+    | 'Account'
+    | 'ActivityDefinition'
+    | 'AdverseEvent'
+    | 'AllergyIntolerance'
+    | 'Appointment'
+    | 'AppointmentResponse'
+    | 'AuditEvent'
+    | 'Basic'
+    | 'Binary'
+    | 'BiologicallyDerivedProduct'
+    | 'BodyStructure'
+    | 'Bundle'
+    | 'CapabilityStatement'
+    | 'CarePlan'
+    | 'CareTeam'
+    | 'CatalogEntry'
+    | 'ChargeItem'
+    | 'ChargeItemDefinition'
+    | 'Claim'
+    | 'ClaimResponse'
+    | 'ClinicalImpression'
+    | 'CodeSystem'
+    | 'Communication'
+    | 'CommunicationRequest'
+    | 'CompartmentDefinition'
+    | 'Composition'
+    | 'ConceptMap'
+    | 'Condition'
+    | 'Consent'
+    | 'Contract'
+    | 'Coverage'
+    | 'CoverageEligibilityRequest'
+    | 'CoverageEligibilityResponse'
+    | 'DetectedIssue'
+    | 'Device'
+    | 'DeviceDefinition'
+    | 'DeviceMetric'
+    | 'DeviceRequest'
+    | 'DeviceUseStatement'
+    | 'DiagnosticReport'
+    | 'DocumentManifest'
+    | 'DocumentReference'
+    | 'DomainResource'
+    | 'EffectEvidenceSynthesis'
+    | 'Encounter'
+    | 'Endpoint'
+    | 'EnrollmentRequest'
+    | 'EnrollmentResponse'
+    | 'EpisodeOfCare'
+    | 'EventDefinition'
+    | 'Evidence'
+    | 'EvidenceVariable'
+    | 'ExampleScenario'
+    | 'ExplanationOfBenefit'
+    | 'FamilyMemberHistory'
+    | 'Flag'
+    | 'Goal'
+    | 'GraphDefinition'
+    | 'Group'
+    | 'GuidanceResponse'
+    | 'HealthcareService'
+    | 'ImagingStudy'
+    | 'Immunization'
+    | 'ImmunizationEvaluation'
+    | 'ImmunizationRecommendation'
+    | 'ImplementationGuide'
+    | 'InsurancePlan'
+    | 'Invoice'
+    | 'Library'
+    | 'Linkage'
+    | 'List'
+    | 'Location'
+    | 'Measure'
+    | 'MeasureReport'
+    | 'Media'
+    | 'Medication'
+    | 'MedicationAdministration'
+    | 'MedicationDispense'
+    | 'MedicationKnowledge'
+    | 'MedicationRequest'
+    | 'MedicationStatement'
+    | 'MedicinalProduct'
+    | 'MedicinalProductAuthorization'
+    | 'MedicinalProductContraindication'
+    | 'MedicinalProductIndication'
+    | 'MedicinalProductIngredient'
+    | 'MedicinalProductInteraction'
+    | 'MedicinalProductManufactured'
+    | 'MedicinalProductPackaged'
+    | 'MedicinalProductPharmaceutical'
+    | 'MedicinalProductUndesirableEffect'
+    | 'MessageDefinition'
+    | 'MessageHeader'
+    | 'MolecularSequence'
+    | 'NamingSystem'
+    | 'NutritionOrder'
+    | 'Observation'
+    | 'ObservationDefinition'
+    | 'OperationDefinition'
+    | 'OperationOutcome'
+    | 'Organization'
+    | 'OrganizationAffiliation'
+    | 'Parameters'
+    | 'Patient'
+    | 'PaymentNotice'
+    | 'PaymentReconciliation'
+    | 'Person'
+    | 'PlanDefinition'
+    | 'Practitioner'
+    | 'PractitionerRole'
+    | 'Procedure'
+    | 'Provenance'
+    | 'Questionnaire'
+    | 'QuestionnaireResponse'
+    | 'RelatedPerson'
+    | 'RequestGroup'
+    | 'ResearchDefinition'
+    | 'ResearchElementDefinition'
+    | 'ResearchStudy'
+    | 'ResearchSubject'
+    | 'Resource'
+    | 'RiskAssessment'
+    | 'RiskEvidenceSynthesis'
+    | 'Schedule'
+    | 'SearchParameter'
+    | 'ServiceRequest'
+    | 'Slot'
+    | 'Specimen'
+    | 'SpecimenDefinition'
+    | 'StructureDefinition'
+    | 'StructureMap'
+    | 'Subscription'
+    | 'Substance'
+    | 'SubstanceNucleicAcid'
+    | 'SubstancePolymer'
+    | 'SubstanceProtein'
+    | 'SubstanceReferenceInformation'
+    | 'SubstanceSourceMaterial'
+    | 'SubstanceSpecification'
+    | 'SupplyDelivery'
+    | 'SupplyRequest'
+    | 'Task'
+    | 'TerminologyCapabilities'
+    | 'TestReport'
+    | 'TestScript'
+    | 'ValueSet'
+    | 'VerificationResult'
+    | 'VisionPrescription';
   _type?: Element;
   /** Base System profile for all uses of resource */
   profile?: string;
@@ -327,7 +498,7 @@ export interface CapabilityStatementRestResource {
   /** What operations are supported? */
   interaction?: CapabilityStatementRestResourceInteraction[];
   /** no-version | versioned | versioned-update */
-  versioning?: string;
+  versioning?: 'no-version' | 'versioned' | 'versioned-update';
   _versioning?: Element;
   /** Whether vRead can return past versions */
   readHistory?: boolean;
@@ -339,16 +510,16 @@ export interface CapabilityStatementRestResource {
   conditionalCreate?: boolean;
   _conditionalCreate?: Element;
   /** not-supported | modified-since | not-match | full-support */
-  conditionalRead?: string;
+  conditionalRead?: 'not-supported' | 'modified-since' | 'not-match' | 'full-support';
   _conditionalRead?: Element;
   /** If allows/uses conditional update */
   conditionalUpdate?: boolean;
   _conditionalUpdate?: Element;
   /** not-supported | single | multiple - how conditional delete is supported */
-  conditionalDelete?: string;
+  conditionalDelete?: 'not-supported' | 'single' | 'multiple';
   _conditionalDelete?: Element;
   /** literal | logical | resolves | enforced | local */
-  referencePolicy?: (string | null)[];
+  referencePolicy?: (('literal' | 'logical' | 'resolves' | 'enforced' | 'local') | null)[];
   _referencePolicy?: (Element | null)[];
   /** _include values supported by the server */
   searchInclude?: (string | null)[];
@@ -372,7 +543,158 @@ export const CapabilityStatementRestResourceSchema: z.ZodType<CapabilityStatemen
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    type: fhirCode.optional(),
+    type: z
+      .enum([
+        'Account',
+        'ActivityDefinition',
+        'AdverseEvent',
+        'AllergyIntolerance',
+        'Appointment',
+        'AppointmentResponse',
+        'AuditEvent',
+        'Basic',
+        'Binary',
+        'BiologicallyDerivedProduct',
+        'BodyStructure',
+        'Bundle',
+        'CapabilityStatement',
+        'CarePlan',
+        'CareTeam',
+        'CatalogEntry',
+        'ChargeItem',
+        'ChargeItemDefinition',
+        'Claim',
+        'ClaimResponse',
+        'ClinicalImpression',
+        'CodeSystem',
+        'Communication',
+        'CommunicationRequest',
+        'CompartmentDefinition',
+        'Composition',
+        'ConceptMap',
+        'Condition',
+        'Consent',
+        'Contract',
+        'Coverage',
+        'CoverageEligibilityRequest',
+        'CoverageEligibilityResponse',
+        'DetectedIssue',
+        'Device',
+        'DeviceDefinition',
+        'DeviceMetric',
+        'DeviceRequest',
+        'DeviceUseStatement',
+        'DiagnosticReport',
+        'DocumentManifest',
+        'DocumentReference',
+        'DomainResource',
+        'EffectEvidenceSynthesis',
+        'Encounter',
+        'Endpoint',
+        'EnrollmentRequest',
+        'EnrollmentResponse',
+        'EpisodeOfCare',
+        'EventDefinition',
+        'Evidence',
+        'EvidenceVariable',
+        'ExampleScenario',
+        'ExplanationOfBenefit',
+        'FamilyMemberHistory',
+        'Flag',
+        'Goal',
+        'GraphDefinition',
+        'Group',
+        'GuidanceResponse',
+        'HealthcareService',
+        'ImagingStudy',
+        'Immunization',
+        'ImmunizationEvaluation',
+        'ImmunizationRecommendation',
+        'ImplementationGuide',
+        'InsurancePlan',
+        'Invoice',
+        'Library',
+        'Linkage',
+        'List',
+        'Location',
+        'Measure',
+        'MeasureReport',
+        'Media',
+        'Medication',
+        'MedicationAdministration',
+        'MedicationDispense',
+        'MedicationKnowledge',
+        'MedicationRequest',
+        'MedicationStatement',
+        'MedicinalProduct',
+        'MedicinalProductAuthorization',
+        'MedicinalProductContraindication',
+        'MedicinalProductIndication',
+        'MedicinalProductIngredient',
+        'MedicinalProductInteraction',
+        'MedicinalProductManufactured',
+        'MedicinalProductPackaged',
+        'MedicinalProductPharmaceutical',
+        'MedicinalProductUndesirableEffect',
+        'MessageDefinition',
+        'MessageHeader',
+        'MolecularSequence',
+        'NamingSystem',
+        'NutritionOrder',
+        'Observation',
+        'ObservationDefinition',
+        'OperationDefinition',
+        'OperationOutcome',
+        'Organization',
+        'OrganizationAffiliation',
+        'Parameters',
+        'Patient',
+        'PaymentNotice',
+        'PaymentReconciliation',
+        'Person',
+        'PlanDefinition',
+        'Practitioner',
+        'PractitionerRole',
+        'Procedure',
+        'Provenance',
+        'Questionnaire',
+        'QuestionnaireResponse',
+        'RelatedPerson',
+        'RequestGroup',
+        'ResearchDefinition',
+        'ResearchElementDefinition',
+        'ResearchStudy',
+        'ResearchSubject',
+        'Resource',
+        'RiskAssessment',
+        'RiskEvidenceSynthesis',
+        'Schedule',
+        'SearchParameter',
+        'ServiceRequest',
+        'Slot',
+        'Specimen',
+        'SpecimenDefinition',
+        'StructureDefinition',
+        'StructureMap',
+        'Subscription',
+        'Substance',
+        'SubstanceNucleicAcid',
+        'SubstancePolymer',
+        'SubstanceProtein',
+        'SubstanceReferenceInformation',
+        'SubstanceSourceMaterial',
+        'SubstanceSpecification',
+        'SupplyDelivery',
+        'SupplyRequest',
+        'Task',
+        'TerminologyCapabilities',
+        'TestReport',
+        'TestScript',
+        'ValueSet',
+        'VerificationResult',
+        'VisionPrescription',
+      ])
+      .optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -391,7 +713,7 @@ export const CapabilityStatementRestResourceSchema: z.ZodType<CapabilityStatemen
     get interaction() {
       return z.array(CapabilityStatementRestResourceInteractionSchema).min(1, NOT_EMPTY).optional();
     },
-    versioning: fhirCode.optional(),
+    versioning: z.enum(['no-version', 'versioned', 'versioned-update']).optional(),
     get _versioning() {
       return ElementSchema.optional();
     },
@@ -407,7 +729,7 @@ export const CapabilityStatementRestResourceSchema: z.ZodType<CapabilityStatemen
     get _conditionalCreate() {
       return ElementSchema.optional();
     },
-    conditionalRead: fhirCode.optional(),
+    conditionalRead: z.enum(['not-supported', 'modified-since', 'not-match', 'full-support']).optional(),
     get _conditionalRead() {
       return ElementSchema.optional();
     },
@@ -415,11 +737,14 @@ export const CapabilityStatementRestResourceSchema: z.ZodType<CapabilityStatemen
     get _conditionalUpdate() {
       return ElementSchema.optional();
     },
-    conditionalDelete: fhirCode.optional(),
+    conditionalDelete: z.enum(['not-supported', 'single', 'multiple']).optional(),
     get _conditionalDelete() {
       return ElementSchema.optional();
     },
-    referencePolicy: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+    referencePolicy: z
+      .array(z.enum(['literal', 'logical', 'resolves', 'enforced', 'local']).nullable())
+      .min(1, NOT_EMPTY)
+      .optional(),
     get _referencePolicy() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
@@ -450,7 +775,7 @@ export interface CapabilityStatementRestInteraction {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** transaction | batch | search-system | history-system */
-  code?: string;
+  code?: 'transaction' | 'batch' | 'search-system' | 'history-system';
   _code?: Element;
   /** Anything special about operation behavior */
   documentation?: string;
@@ -467,7 +792,7 @@ export const CapabilityStatementRestInteractionSchema: z.ZodType<CapabilityState
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    code: fhirCode.optional(),
+    code: z.enum(['transaction', 'batch', 'search-system', 'history-system']).optional(),
     get _code() {
       return ElementSchema.optional();
     },
@@ -488,7 +813,7 @@ export interface CapabilityStatementRest {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** client | server */
-  mode?: string;
+  mode?: 'client' | 'server';
   _mode?: Element;
   /** General description of implementation */
   documentation?: string;
@@ -518,7 +843,7 @@ export const CapabilityStatementRestSchema: z.ZodType<CapabilityStatementRest> =
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    mode: fhirCode.optional(),
+    mode: z.enum(['client', 'server']).optional(),
     get _mode() {
       return ElementSchema.optional();
     },
@@ -595,7 +920,7 @@ export interface CapabilityStatementMessagingSupportedMessage {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** sender | receiver */
-  mode?: string;
+  mode?: 'sender' | 'receiver';
   _mode?: Element;
   /** Message supported by this system */
   definition?: string;
@@ -613,7 +938,7 @@ export const CapabilityStatementMessagingSupportedMessageSchema: z.ZodType<Capab
       get modifierExtension() {
         return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
       },
-      mode: fhirCode.optional(),
+      mode: z.enum(['sender', 'receiver']).optional(),
       get _mode() {
         return ElementSchema.optional();
       },
@@ -679,7 +1004,7 @@ export interface CapabilityStatementDocument {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** producer | consumer */
-  mode?: string;
+  mode?: 'producer' | 'consumer';
   _mode?: Element;
   /** Description of document support */
   documentation?: string;
@@ -699,7 +1024,7 @@ export const CapabilityStatementDocumentSchema: z.ZodType<CapabilityStatementDoc
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    mode: fhirCode.optional(),
+    mode: z.enum(['producer', 'consumer']).optional(),
     get _mode() {
       return ElementSchema.optional();
     },
@@ -749,7 +1074,7 @@ export interface CapabilityStatement {
   title?: string;
   _title?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** For testing purposes, not real usage */
   experimental?: boolean;
@@ -776,7 +1101,7 @@ export interface CapabilityStatement {
   copyright?: string;
   _copyright?: Element;
   /** instance | capability | requirements */
-  kind?: string;
+  kind?: 'instance' | 'capability' | 'requirements';
   _kind?: Element;
   /** Canonical URL of another capability statement this implements */
   instantiates?: (string | null)[];
@@ -789,7 +1114,29 @@ export interface CapabilityStatement {
   /** If this describes a specific instance */
   implementation?: CapabilityStatementImplementation;
   /** FHIR Version the system supports */
-  fhirVersion?: string;
+  fhirVersion?:
+    | '0.01'
+    | '0.05'
+    | '0.06'
+    | '0.11'
+    | '0.0.80'
+    | '0.0.81'
+    | '0.0.82'
+    | '0.4.0'
+    | '0.5.0'
+    | '1.0.0'
+    | '1.0.1'
+    | '1.0.2'
+    | '1.1.0'
+    | '1.4.0'
+    | '1.6.0'
+    | '1.8.0'
+    | '3.0.0'
+    | '3.0.1'
+    | '3.3.0'
+    | '3.5.0'
+    | '4.0.0'
+    | '4.0.1';
   _fhirVersion?: Element;
   /** formats supported (xml | json | ttl | mime type) */
   format?: (string | null)[];
@@ -852,7 +1199,7 @@ export const CapabilityStatementSchema: z.ZodType<CapabilityStatement> = withEle
     get _title() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -889,7 +1236,7 @@ export const CapabilityStatementSchema: z.ZodType<CapabilityStatement> = withEle
     get _copyright() {
       return ElementSchema.optional();
     },
-    kind: fhirCode.optional(),
+    kind: z.enum(['instance', 'capability', 'requirements']).optional(),
     get _kind() {
       return ElementSchema.optional();
     },
@@ -907,7 +1254,32 @@ export const CapabilityStatementSchema: z.ZodType<CapabilityStatement> = withEle
     get implementation() {
       return CapabilityStatementImplementationSchema.optional();
     },
-    fhirVersion: fhirCode.optional(),
+    fhirVersion: z
+      .enum([
+        '0.01',
+        '0.05',
+        '0.06',
+        '0.11',
+        '0.0.80',
+        '0.0.81',
+        '0.0.82',
+        '0.4.0',
+        '0.5.0',
+        '1.0.0',
+        '1.0.1',
+        '1.0.2',
+        '1.1.0',
+        '1.4.0',
+        '1.6.0',
+        '1.8.0',
+        '3.0.0',
+        '3.0.1',
+        '3.3.0',
+        '3.5.0',
+        '4.0.0',
+        '4.0.1',
+      ])
+      .optional(),
     get _fhirVersion() {
       return ElementSchema.optional();
     },

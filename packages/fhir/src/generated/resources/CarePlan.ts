@@ -40,7 +40,15 @@ export interface CarePlanActivityDetail {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** Appointment | CommunicationRequest | DeviceRequest | MedicationRequest | NutritionOrder | Task | ServiceRequest | VisionPrescription */
-  kind?: string;
+  kind?:
+    | 'Appointment'
+    | 'CommunicationRequest'
+    | 'DeviceRequest'
+    | 'MedicationRequest'
+    | 'NutritionOrder'
+    | 'Task'
+    | 'ServiceRequest'
+    | 'VisionPrescription';
   _kind?: Element;
   /** Instantiates FHIR protocol or definition */
   instantiatesCanonical?: (string | null)[];
@@ -57,7 +65,16 @@ export interface CarePlanActivityDetail {
   /** Goals this activity relates to */
   goal?: Reference[];
   /** not-started | scheduled | in-progress | on-hold | completed | cancelled | stopped | unknown | entered-in-error */
-  status?: string;
+  status?:
+    | 'not-started'
+    | 'scheduled'
+    | 'in-progress'
+    | 'on-hold'
+    | 'completed'
+    | 'cancelled'
+    | 'stopped'
+    | 'unknown'
+    | 'entered-in-error';
   _status?: Element;
   /** Reason for current status */
   statusReason?: CodeableConcept;
@@ -98,7 +115,18 @@ export const CarePlanActivityDetailSchema: z.ZodType<CarePlanActivityDetail> = w
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    kind: fhirCode.optional(),
+    kind: z
+      .enum([
+        'Appointment',
+        'CommunicationRequest',
+        'DeviceRequest',
+        'MedicationRequest',
+        'NutritionOrder',
+        'Task',
+        'ServiceRequest',
+        'VisionPrescription',
+      ])
+      .optional(),
     get _kind() {
       return ElementSchema.optional();
     },
@@ -122,7 +150,19 @@ export const CarePlanActivityDetailSchema: z.ZodType<CarePlanActivityDetail> = w
     get goal() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum([
+        'not-started',
+        'scheduled',
+        'in-progress',
+        'on-hold',
+        'completed',
+        'cancelled',
+        'stopped',
+        'unknown',
+        'entered-in-error',
+      ])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -258,10 +298,10 @@ export interface CarePlan {
   /** Part of referenced CarePlan */
   partOf?: Reference[];
   /** draft | active | on-hold | revoked | completed | entered-in-error | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'on-hold' | 'revoked' | 'completed' | 'entered-in-error' | 'unknown';
   _status?: Element;
   /** proposal | plan | order | option */
-  intent?: string;
+  intent?: 'proposal' | 'plan' | 'order' | 'option';
   _intent?: Element;
   /** Type of plan */
   category?: CodeableConcept[];
@@ -346,11 +386,11 @@ export const CarePlanSchema: z.ZodType<CarePlan> = withElementRules(
     get partOf() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
-    intent: fhirCode.optional(),
+    intent: z.enum(['proposal', 'plan', 'order', 'option']).optional(),
     get _intent() {
       return ElementSchema.optional();
     },

@@ -94,7 +94,7 @@ export interface CareTeam {
   /** External Ids for this team */
   identifier?: Identifier[];
   /** proposed | active | suspended | inactive | entered-in-error */
-  status?: string;
+  status?: 'proposed' | 'active' | 'suspended' | 'inactive' | 'entered-in-error';
   _status?: Element;
   /** Type of team */
   category?: CodeableConcept[];
@@ -151,7 +151,7 @@ export const CareTeamSchema: z.ZodType<CareTeam> = z.strictObject({
   get identifier() {
     return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
   },
-  status: fhirCode.optional(),
+  status: z.enum(['proposed', 'active', 'suspended', 'inactive', 'entered-in-error']).optional(),
   get _status() {
     return ElementSchema.optional();
   },

@@ -34,7 +34,7 @@ export interface CatalogEntryRelatedEntry {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** triggers | is-replaced-by */
-  relationtype?: string;
+  relationtype?: 'triggers' | 'is-replaced-by';
   _relationtype?: Element;
   /** The reference to the related item */
   item: Reference;
@@ -50,7 +50,7 @@ export const CatalogEntryRelatedEntrySchema: z.ZodType<CatalogEntryRelatedEntry>
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    relationtype: fhirCode.optional(),
+    relationtype: z.enum(['triggers', 'is-replaced-by']).optional(),
     get _relationtype() {
       return ElementSchema.optional();
     },
@@ -96,7 +96,7 @@ export interface CatalogEntry {
   /** Classification (category or class) of the item entry */
   classification?: CodeableConcept[];
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** The time period in which this catalog entry is expected to be active */
   validityPeriod?: Period;
@@ -161,7 +161,7 @@ export const CatalogEntrySchema: z.ZodType<CatalogEntry> = withElementRules(
     get classification() {
       return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -94,7 +94,7 @@ export interface ChargeItem {
   definitionCanonical?: (string | null)[];
   _definitionCanonical?: (Element | null)[];
   /** planned | billable | not-billable | aborted | billed | entered-in-error | unknown */
-  status?: string;
+  status?: 'planned' | 'billable' | 'not-billable' | 'aborted' | 'billed' | 'entered-in-error' | 'unknown';
   _status?: Element;
   /** Part of referenced ChargeItem */
   partOf?: Reference[];
@@ -191,7 +191,9 @@ export const ChargeItemSchema: z.ZodType<ChargeItem> = withElementRules(
     get _definitionCanonical() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum(['planned', 'billable', 'not-billable', 'aborted', 'billed', 'entered-in-error', 'unknown'])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },

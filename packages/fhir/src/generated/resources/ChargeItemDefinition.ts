@@ -93,7 +93,7 @@ export interface ChargeItemDefinitionPropertyGroupPriceComponent {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** base | surcharge | deduction | discount | tax | informational */
-  type?: string;
+  type?: 'base' | 'surcharge' | 'deduction' | 'discount' | 'tax' | 'informational';
   _type?: Element;
   /** Code identifying the specific component */
   code?: CodeableConcept;
@@ -115,7 +115,7 @@ export const ChargeItemDefinitionPropertyGroupPriceComponentSchema: z.ZodType<Ch
       get modifierExtension() {
         return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
       },
-      type: fhirCode.optional(),
+      type: z.enum(['base', 'surcharge', 'deduction', 'discount', 'tax', 'informational']).optional(),
       get _type() {
         return ElementSchema.optional();
       },
@@ -206,7 +206,7 @@ export interface ChargeItemDefinition {
   replaces?: (string | null)[];
   _replaces?: (Element | null)[];
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** For testing purposes, not real usage */
   experimental?: boolean;
@@ -302,7 +302,7 @@ export const ChargeItemDefinitionSchema: z.ZodType<ChargeItemDefinition> = withE
     get _replaces() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -856,14 +856,14 @@ export interface Claim {
   /** Business Identifier for claim */
   identifier?: Identifier[];
   /** active | cancelled | draft | entered-in-error */
-  status?: string;
+  status?: 'active' | 'cancelled' | 'draft' | 'entered-in-error';
   _status?: Element;
   /** Category or discipline */
   type: CodeableConcept;
   /** More granular claim type */
   subType?: CodeableConcept;
   /** claim | preauthorization | predetermination */
-  use?: string;
+  use?: 'claim' | 'preauthorization' | 'predetermination';
   _use?: Element;
   /** The recipient of the products and services */
   patient: Reference;
@@ -943,7 +943,7 @@ export const ClaimSchema: z.ZodType<Claim> = withElementRules(
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['active', 'cancelled', 'draft', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -953,7 +953,7 @@ export const ClaimSchema: z.ZodType<Claim> = withElementRules(
     get subType() {
       return CodeableConceptSchema.optional();
     },
-    use: fhirCode.optional(),
+    use: z.enum(['claim', 'preauthorization', 'predetermination']).optional(),
     get _use() {
       return ElementSchema.optional();
     },

@@ -610,7 +610,7 @@ export interface ClaimResponseProcessNote {
   number?: number;
   _number?: Element;
   /** display | print | printoper */
-  type?: string;
+  type?: 'display' | 'print' | 'printoper';
   _type?: Element;
   /** Note explanatory text */
   text?: string;
@@ -633,7 +633,7 @@ export const ClaimResponseProcessNoteSchema: z.ZodType<ClaimResponseProcessNote>
     get _number() {
       return ElementSchema.optional();
     },
-    type: fhirCode.optional(),
+    type: z.enum(['display', 'print', 'printoper']).optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -774,14 +774,14 @@ export interface ClaimResponse {
   /** Business Identifier for a claim response */
   identifier?: Identifier[];
   /** active | cancelled | draft | entered-in-error */
-  status?: string;
+  status?: 'active' | 'cancelled' | 'draft' | 'entered-in-error';
   _status?: Element;
   /** More granular claim type */
   type: CodeableConcept;
   /** More granular claim type */
   subType?: CodeableConcept;
   /** claim | preauthorization | predetermination */
-  use?: string;
+  use?: 'claim' | 'preauthorization' | 'predetermination';
   _use?: Element;
   /** The recipient of the products and services */
   patient: Reference;
@@ -795,7 +795,7 @@ export interface ClaimResponse {
   /** Id of resource triggering adjudication */
   request?: Reference;
   /** queued | complete | error | partial */
-  outcome?: string;
+  outcome?: 'queued' | 'complete' | 'error' | 'partial';
   _outcome?: Element;
   /** Disposition Message */
   disposition?: string;
@@ -864,7 +864,7 @@ export const ClaimResponseSchema: z.ZodType<ClaimResponse> = withElementRules(
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['active', 'cancelled', 'draft', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -874,7 +874,7 @@ export const ClaimResponseSchema: z.ZodType<ClaimResponse> = withElementRules(
     get subType() {
       return CodeableConceptSchema.optional();
     },
-    use: fhirCode.optional(),
+    use: z.enum(['claim', 'preauthorization', 'predetermination']).optional(),
     get _use() {
       return ElementSchema.optional();
     },
@@ -894,7 +894,7 @@ export const ClaimResponseSchema: z.ZodType<ClaimResponse> = withElementRules(
     get request() {
       return ReferenceSchema.optional();
     },
-    outcome: fhirCode.optional(),
+    outcome: z.enum(['queued', 'complete', 'error', 'partial']).optional(),
     get _outcome() {
       return ElementSchema.optional();
     },

@@ -120,7 +120,7 @@ export interface ClinicalImpression {
   /** Business identifier */
   identifier?: Identifier[];
   /** in-progress | completed | entered-in-error */
-  status?: string;
+  status?: 'in-progress' | 'completed' | 'entered-in-error';
   _status?: Element;
   /** Reason for current status */
   statusReason?: CodeableConcept;
@@ -198,7 +198,7 @@ export const ClinicalImpressionSchema: z.ZodType<ClinicalImpression> = withEleme
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['in-progress', 'completed', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

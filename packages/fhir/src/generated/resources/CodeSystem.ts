@@ -54,7 +54,10 @@ export interface CodeSystemFilter {
   description?: string;
   _description?: Element;
   /** = | is-a | descendent-of | is-not-a | regex | in | not-in | generalizes | exists */
-  operator?: (string | null)[];
+  operator?: (
+    | ('=' | 'is-a' | 'descendent-of' | 'is-not-a' | 'regex' | 'in' | 'not-in' | 'generalizes' | 'exists')
+    | null
+  )[];
   _operator?: (Element | null)[];
   /** What to use for the value */
   value?: string;
@@ -79,7 +82,12 @@ export const CodeSystemFilterSchema: z.ZodType<CodeSystemFilter> = withElementRu
     get _description() {
       return ElementSchema.optional();
     },
-    operator: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+    operator: z
+      .array(
+        z.enum(['=', 'is-a', 'descendent-of', 'is-not-a', 'regex', 'in', 'not-in', 'generalizes', 'exists']).nullable(),
+      )
+      .min(1, NOT_EMPTY)
+      .optional(),
     get _operator() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
@@ -109,7 +117,7 @@ export interface CodeSystemProperty {
   description?: string;
   _description?: Element;
   /** code | Coding | string | integer | boolean | dateTime | decimal */
-  type?: string;
+  type?: 'code' | 'Coding' | 'string' | 'integer' | 'boolean' | 'dateTime' | 'decimal';
   _type?: Element;
 }
 
@@ -135,7 +143,7 @@ export const CodeSystemPropertySchema: z.ZodType<CodeSystemProperty> = withEleme
     get _description() {
       return ElementSchema.optional();
     },
-    type: fhirCode.optional(),
+    type: z.enum(['code', 'Coding', 'string', 'integer', 'boolean', 'dateTime', 'decimal']).optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -377,7 +385,7 @@ export interface CodeSystem {
   title?: string;
   _title?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** For testing purposes, not real usage */
   experimental?: boolean;
@@ -410,7 +418,7 @@ export interface CodeSystem {
   valueSet?: string;
   _valueSet?: Element;
   /** grouped-by | is-a | part-of | classified-with */
-  hierarchyMeaning?: string;
+  hierarchyMeaning?: 'grouped-by' | 'is-a' | 'part-of' | 'classified-with';
   _hierarchyMeaning?: Element;
   /** If code system defines a compositional grammar */
   compositional?: boolean;
@@ -419,7 +427,7 @@ export interface CodeSystem {
   versionNeeded?: boolean;
   _versionNeeded?: Element;
   /** not-present | example | fragment | complete | supplement */
-  content?: string;
+  content?: 'not-present' | 'example' | 'fragment' | 'complete' | 'supplement';
   _content?: Element;
   /** Canonical URL of Code System this adds designations and properties to */
   supplements?: string;
@@ -482,7 +490,7 @@ export const CodeSystemSchema: z.ZodType<CodeSystem> = withElementRules(
     get _title() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -527,7 +535,7 @@ export const CodeSystemSchema: z.ZodType<CodeSystem> = withElementRules(
     get _valueSet() {
       return ElementSchema.optional();
     },
-    hierarchyMeaning: fhirCode.optional(),
+    hierarchyMeaning: z.enum(['grouped-by', 'is-a', 'part-of', 'classified-with']).optional(),
     get _hierarchyMeaning() {
       return ElementSchema.optional();
     },
@@ -539,7 +547,7 @@ export const CodeSystemSchema: z.ZodType<CodeSystem> = withElementRules(
     get _versionNeeded() {
       return ElementSchema.optional();
     },
-    content: fhirCode.optional(),
+    content: z.enum(['not-present', 'example', 'fragment', 'complete', 'supplement']).optional(),
     get _content() {
       return ElementSchema.optional();
     },

@@ -104,14 +104,22 @@ export interface Communication {
   /** Reply to */
   inResponseTo?: Reference[];
   /** preparation | in-progress | not-done | on-hold | stopped | completed | entered-in-error | unknown */
-  status?: string;
+  status?:
+    | 'preparation'
+    | 'in-progress'
+    | 'not-done'
+    | 'on-hold'
+    | 'stopped'
+    | 'completed'
+    | 'entered-in-error'
+    | 'unknown';
   _status?: Element;
   /** Reason for current status */
   statusReason?: CodeableConcept;
   /** Message category */
   category?: CodeableConcept[];
   /** routine | urgent | asap | stat */
-  priority?: string;
+  priority?: 'routine' | 'urgent' | 'asap' | 'stat';
   _priority?: Element;
   /** A channel of communication */
   medium?: CodeableConcept[];
@@ -191,7 +199,18 @@ export const CommunicationSchema: z.ZodType<Communication> = withElementRules(
     get inResponseTo() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum([
+        'preparation',
+        'in-progress',
+        'not-done',
+        'on-hold',
+        'stopped',
+        'completed',
+        'entered-in-error',
+        'unknown',
+      ])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -201,7 +220,7 @@ export const CommunicationSchema: z.ZodType<Communication> = withElementRules(
     get category() {
       return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
     },
-    priority: fhirCode.optional(),
+    priority: z.enum(['routine', 'urgent', 'asap', 'stat']).optional(),
     get _priority() {
       return ElementSchema.optional();
     },

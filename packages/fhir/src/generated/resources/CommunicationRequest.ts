@@ -100,14 +100,14 @@ export interface CommunicationRequest {
   /** Composite request this is part of */
   groupIdentifier?: Identifier;
   /** draft | active | on-hold | revoked | completed | entered-in-error | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'on-hold' | 'revoked' | 'completed' | 'entered-in-error' | 'unknown';
   _status?: Element;
   /** Reason for current status */
   statusReason?: CodeableConcept;
   /** Message category */
   category?: CodeableConcept[];
   /** routine | urgent | asap | stat */
-  priority?: string;
+  priority?: 'routine' | 'urgent' | 'asap' | 'stat';
   _priority?: Element;
   /** True if request is prohibiting action */
   doNotPerform?: boolean;
@@ -184,7 +184,7 @@ export const CommunicationRequestSchema: z.ZodType<CommunicationRequest> = withE
     get groupIdentifier() {
       return IdentifierSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -194,7 +194,7 @@ export const CommunicationRequestSchema: z.ZodType<CommunicationRequest> = withE
     get category() {
       return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
     },
-    priority: fhirCode.optional(),
+    priority: z.enum(['routine', 'urgent', 'asap', 'stat']).optional(),
     get _priority() {
       return ElementSchema.optional();
     },

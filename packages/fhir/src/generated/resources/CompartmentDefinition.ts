@@ -23,7 +23,155 @@ export interface CompartmentDefinitionResource {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** Name of resource type */
-  code?: string;
+  code?:
+    | 'Account'
+    | 'ActivityDefinition'
+    | 'AdverseEvent'
+    | 'AllergyIntolerance'
+    | 'Appointment'
+    | 'AppointmentResponse'
+    | 'AuditEvent'
+    | 'Basic'
+    | 'Binary'
+    | 'BiologicallyDerivedProduct'
+    | 'BodyStructure'
+    | 'Bundle'
+    | 'CapabilityStatement'
+    | 'CarePlan'
+    | 'CareTeam'
+    | 'CatalogEntry'
+    | 'ChargeItem'
+    | 'ChargeItemDefinition'
+    | 'Claim'
+    | 'ClaimResponse'
+    | 'ClinicalImpression'
+    | 'CodeSystem'
+    | 'Communication'
+    | 'CommunicationRequest'
+    | 'CompartmentDefinition'
+    | 'Composition'
+    | 'ConceptMap'
+    | 'Condition'
+    | 'Consent'
+    | 'Contract'
+    | 'Coverage'
+    | 'CoverageEligibilityRequest'
+    | 'CoverageEligibilityResponse'
+    | 'DetectedIssue'
+    | 'Device'
+    | 'DeviceDefinition'
+    | 'DeviceMetric'
+    | 'DeviceRequest'
+    | 'DeviceUseStatement'
+    | 'DiagnosticReport'
+    | 'DocumentManifest'
+    | 'DocumentReference'
+    | 'DomainResource'
+    | 'EffectEvidenceSynthesis'
+    | 'Encounter'
+    | 'Endpoint'
+    | 'EnrollmentRequest'
+    | 'EnrollmentResponse'
+    | 'EpisodeOfCare'
+    | 'EventDefinition'
+    | 'Evidence'
+    | 'EvidenceVariable'
+    | 'ExampleScenario'
+    | 'ExplanationOfBenefit'
+    | 'FamilyMemberHistory'
+    | 'Flag'
+    | 'Goal'
+    | 'GraphDefinition'
+    | 'Group'
+    | 'GuidanceResponse'
+    | 'HealthcareService'
+    | 'ImagingStudy'
+    | 'Immunization'
+    | 'ImmunizationEvaluation'
+    | 'ImmunizationRecommendation'
+    | 'ImplementationGuide'
+    | 'InsurancePlan'
+    | 'Invoice'
+    | 'Library'
+    | 'Linkage'
+    | 'List'
+    | 'Location'
+    | 'Measure'
+    | 'MeasureReport'
+    | 'Media'
+    | 'Medication'
+    | 'MedicationAdministration'
+    | 'MedicationDispense'
+    | 'MedicationKnowledge'
+    | 'MedicationRequest'
+    | 'MedicationStatement'
+    | 'MedicinalProduct'
+    | 'MedicinalProductAuthorization'
+    | 'MedicinalProductContraindication'
+    | 'MedicinalProductIndication'
+    | 'MedicinalProductIngredient'
+    | 'MedicinalProductInteraction'
+    | 'MedicinalProductManufactured'
+    | 'MedicinalProductPackaged'
+    | 'MedicinalProductPharmaceutical'
+    | 'MedicinalProductUndesirableEffect'
+    | 'MessageDefinition'
+    | 'MessageHeader'
+    | 'MolecularSequence'
+    | 'NamingSystem'
+    | 'NutritionOrder'
+    | 'Observation'
+    | 'ObservationDefinition'
+    | 'OperationDefinition'
+    | 'OperationOutcome'
+    | 'Organization'
+    | 'OrganizationAffiliation'
+    | 'Parameters'
+    | 'Patient'
+    | 'PaymentNotice'
+    | 'PaymentReconciliation'
+    | 'Person'
+    | 'PlanDefinition'
+    | 'Practitioner'
+    | 'PractitionerRole'
+    | 'Procedure'
+    | 'Provenance'
+    | 'Questionnaire'
+    | 'QuestionnaireResponse'
+    | 'RelatedPerson'
+    | 'RequestGroup'
+    | 'ResearchDefinition'
+    | 'ResearchElementDefinition'
+    | 'ResearchStudy'
+    | 'ResearchSubject'
+    | 'Resource'
+    | 'RiskAssessment'
+    | 'RiskEvidenceSynthesis'
+    | 'Schedule'
+    | 'SearchParameter'
+    | 'ServiceRequest'
+    | 'Slot'
+    | 'Specimen'
+    | 'SpecimenDefinition'
+    | 'StructureDefinition'
+    | 'StructureMap'
+    | 'Subscription'
+    | 'Substance'
+    | 'SubstanceNucleicAcid'
+    | 'SubstancePolymer'
+    | 'SubstanceProtein'
+    | 'SubstanceReferenceInformation'
+    | 'SubstanceSourceMaterial'
+    | 'SubstanceSpecification'
+    | 'SupplyDelivery'
+    | 'SupplyRequest'
+    | 'Task'
+    | 'TerminologyCapabilities'
+    | 'TestReport'
+    | 'TestScript'
+    | 'ValueSet'
+    | 'VerificationResult'
+    | 'VisionPrescription';
   _code?: Element;
   /** Search Parameter Name, or chained parameters */
   param?: (string | null)[];
@@ -43,7 +191,158 @@ export const CompartmentDefinitionResourceSchema: z.ZodType<CompartmentDefinitio
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    code: fhirCode.optional(),
+    code: z
+      .enum([
+        'Account',
+        'ActivityDefinition',
+        'AdverseEvent',
+        'AllergyIntolerance',
+        'Appointment',
+        'AppointmentResponse',
+        'AuditEvent',
+        'Basic',
+        'Binary',
+        'BiologicallyDerivedProduct',
+        'BodyStructure',
+        'Bundle',
+        'CapabilityStatement',
+        'CarePlan',
+        'CareTeam',
+        'CatalogEntry',
+        'ChargeItem',
+        'ChargeItemDefinition',
+        'Claim',
+        'ClaimResponse',
+        'ClinicalImpression',
+        'CodeSystem',
+        'Communication',
+        'CommunicationRequest',
+        'CompartmentDefinition',
+        'Composition',
+        'ConceptMap',
+        'Condition',
+        'Consent',
+        'Contract',
+        'Coverage',
+        'CoverageEligibilityRequest',
+        'CoverageEligibilityResponse',
+        'DetectedIssue',
+        'Device',
+        'DeviceDefinition',
+        'DeviceMetric',
+        'DeviceRequest',
+        'DeviceUseStatement',
+        'DiagnosticReport',
+        'DocumentManifest',
+        'DocumentReference',
+        'DomainResource',
+        'EffectEvidenceSynthesis',
+        'Encounter',
+        'Endpoint',
+        'EnrollmentRequest',
+        'EnrollmentResponse',
+        'EpisodeOfCare',
+        'EventDefinition',
+        'Evidence',
+        'EvidenceVariable',
+        'ExampleScenario',
+        'ExplanationOfBenefit',
+        'FamilyMemberHistory',
+        'Flag',
+        'Goal',
+        'GraphDefinition',
+        'Group',
+        'GuidanceResponse',
+        'HealthcareService',
+        'ImagingStudy',
+        'Immunization',
+        'ImmunizationEvaluation',
+        'ImmunizationRecommendation',
+        'ImplementationGuide',
+        'InsurancePlan',
+        'Invoice',
+        'Library',
+        'Linkage',
+        'List',
+        'Location',
+        'Measure',
+        'MeasureReport',
+        'Media',
+        'Medication',
+        'MedicationAdministration',
+        'MedicationDispense',
+        'MedicationKnowledge',
+        'MedicationRequest',
+        'MedicationStatement',
+        'MedicinalProduct',
+        'MedicinalProductAuthorization',
+        'MedicinalProductContraindication',
+        'MedicinalProductIndication',
+        'MedicinalProductIngredient',
+        'MedicinalProductInteraction',
+        'MedicinalProductManufactured',
+        'MedicinalProductPackaged',
+        'MedicinalProductPharmaceutical',
+        'MedicinalProductUndesirableEffect',
+        'MessageDefinition',
+        'MessageHeader',
+        'MolecularSequence',
+        'NamingSystem',
+        'NutritionOrder',
+        'Observation',
+        'ObservationDefinition',
+        'OperationDefinition',
+        'OperationOutcome',
+        'Organization',
+        'OrganizationAffiliation',
+        'Parameters',
+        'Patient',
+        'PaymentNotice',
+        'PaymentReconciliation',
+        'Person',
+        'PlanDefinition',
+        'Practitioner',
+        'PractitionerRole',
+        'Procedure',
+        'Provenance',
+        'Questionnaire',
+        'QuestionnaireResponse',
+        'RelatedPerson',
+        'RequestGroup',
+        'ResearchDefinition',
+        'ResearchElementDefinition',
+        'ResearchStudy',
+        'ResearchSubject',
+        'Resource',
+        'RiskAssessment',
+        'RiskEvidenceSynthesis',
+        'Schedule',
+        'SearchParameter',
+        'ServiceRequest',
+        'Slot',
+        'Specimen',
+        'SpecimenDefinition',
+        'StructureDefinition',
+        'StructureMap',
+        'Subscription',
+        'Substance',
+        'SubstanceNucleicAcid',
+        'SubstancePolymer',
+        'SubstanceProtein',
+        'SubstanceReferenceInformation',
+        'SubstanceSourceMaterial',
+        'SubstanceSpecification',
+        'SupplyDelivery',
+        'SupplyRequest',
+        'Task',
+        'TerminologyCapabilities',
+        'TestReport',
+        'TestScript',
+        'ValueSet',
+        'VerificationResult',
+        'VisionPrescription',
+      ])
+      .optional(),
     get _code() {
       return ElementSchema.optional();
     },
@@ -90,7 +389,7 @@ export interface CompartmentDefinition {
   name?: string;
   _name?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** For testing purposes, not real usage */
   experimental?: boolean;
@@ -112,7 +411,7 @@ export interface CompartmentDefinition {
   purpose?: string;
   _purpose?: Element;
   /** Patient | Encounter | RelatedPerson | Practitioner | Device */
-  code?: string;
+  code?: 'Patient' | 'Encounter' | 'RelatedPerson' | 'Practitioner' | 'Device';
   _code?: Element;
   /** Whether the search syntax is supported */
   search?: boolean;
@@ -161,7 +460,7 @@ export const CompartmentDefinitionSchema: z.ZodType<CompartmentDefinition> = wit
     get _name() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -191,7 +490,7 @@ export const CompartmentDefinitionSchema: z.ZodType<CompartmentDefinition> = wit
     get _purpose() {
       return ElementSchema.optional();
     },
-    code: fhirCode.optional(),
+    code: z.enum(['Patient', 'Encounter', 'RelatedPerson', 'Practitioner', 'Device']).optional(),
     get _code() {
       return ElementSchema.optional();
     },

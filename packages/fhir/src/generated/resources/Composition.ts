@@ -34,7 +34,7 @@ export interface CompositionAttester {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** personal | professional | legal | official */
-  mode?: string;
+  mode?: 'personal' | 'professional' | 'legal' | 'official';
   _mode?: Element;
   /** When the composition was attested */
   time?: string;
@@ -53,7 +53,7 @@ export const CompositionAttesterSchema: z.ZodType<CompositionAttester> = withEle
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    mode: fhirCode.optional(),
+    mode: z.enum(['personal', 'professional', 'legal', 'official']).optional(),
     get _mode() {
       return ElementSchema.optional();
     },
@@ -77,7 +77,7 @@ export interface CompositionRelatesTo {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** replaces | transforms | signs | appends */
-  code?: string;
+  code?: 'replaces' | 'transforms' | 'signs' | 'appends';
   _code?: Element;
   /** Target of the relationship */
   targetIdentifier?: Identifier;
@@ -95,7 +95,7 @@ export const CompositionRelatesToSchema: z.ZodType<CompositionRelatesTo> = withE
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    code: fhirCode.optional(),
+    code: z.enum(['replaces', 'transforms', 'signs', 'appends']).optional(),
     get _code() {
       return ElementSchema.optional();
     },
@@ -165,7 +165,7 @@ export interface CompositionSection {
   /** Text summary of the section, for human interpretation */
   text?: Narrative;
   /** working | snapshot | changes */
-  mode?: string;
+  mode?: 'working' | 'snapshot' | 'changes';
   _mode?: Element;
   /** Order of section entries */
   orderedBy?: CodeableConcept;
@@ -202,7 +202,7 @@ export const CompositionSectionSchema: z.ZodType<CompositionSection> = z.strictO
   get text() {
     return NarrativeSchema.optional();
   },
-  mode: fhirCode.optional(),
+  mode: z.enum(['working', 'snapshot', 'changes']).optional(),
   get _mode() {
     return ElementSchema.optional();
   },
@@ -244,7 +244,7 @@ export interface Composition {
   /** Version-independent identifier for the Composition */
   identifier?: Identifier;
   /** preliminary | final | amended | entered-in-error */
-  status?: string;
+  status?: 'preliminary' | 'final' | 'amended' | 'entered-in-error';
   _status?: Element;
   /** Kind of composition (LOINC if possible) */
   type: CodeableConcept;
@@ -263,7 +263,7 @@ export interface Composition {
   title?: string;
   _title?: Element;
   /** As defined by affinity domain */
-  confidentiality?: string;
+  confidentiality?: 'U' | 'L' | 'M' | 'N' | 'R' | 'V';
   _confidentiality?: Element;
   /** Attests to accuracy of composition */
   attester?: CompositionAttester[];
@@ -308,7 +308,7 @@ export const CompositionSchema: z.ZodType<Composition> = withElementRules(
     get identifier() {
       return IdentifierSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['preliminary', 'final', 'amended', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -335,7 +335,7 @@ export const CompositionSchema: z.ZodType<Composition> = withElementRules(
     get _title() {
       return ElementSchema.optional();
     },
-    confidentiality: fhirCode.optional(),
+    confidentiality: z.enum(['U', 'L', 'M', 'N', 'R', 'V']).optional(),
     get _confidentiality() {
       return ElementSchema.optional();
     },

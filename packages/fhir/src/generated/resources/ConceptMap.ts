@@ -102,7 +102,17 @@ export interface ConceptMapGroupElementTarget {
   display?: string;
   _display?: Element;
   /** relatedto | equivalent | equal | wider | subsumes | narrower | specializes | inexact | unmatched | disjoint */
-  equivalence?: string;
+  equivalence?:
+    | 'relatedto'
+    | 'equivalent'
+    | 'equal'
+    | 'wider'
+    | 'subsumes'
+    | 'narrower'
+    | 'specializes'
+    | 'inexact'
+    | 'unmatched'
+    | 'disjoint';
   _equivalence?: Element;
   /** Description of status/issues in mapping */
   comment?: string;
@@ -131,7 +141,20 @@ export const ConceptMapGroupElementTargetSchema: z.ZodType<ConceptMapGroupElemen
     get _display() {
       return ElementSchema.optional();
     },
-    equivalence: fhirCode.optional(),
+    equivalence: z
+      .enum([
+        'relatedto',
+        'equivalent',
+        'equal',
+        'wider',
+        'subsumes',
+        'narrower',
+        'specializes',
+        'inexact',
+        'unmatched',
+        'disjoint',
+      ])
+      .optional(),
     get _equivalence() {
       return ElementSchema.optional();
     },
@@ -198,7 +221,7 @@ export interface ConceptMapGroupUnmapped {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** provided | fixed | other-map */
-  mode?: string;
+  mode?: 'provided' | 'fixed' | 'other-map';
   _mode?: Element;
   /** Fixed code when mode = fixed */
   code?: string;
@@ -221,7 +244,7 @@ export const ConceptMapGroupUnmappedSchema: z.ZodType<ConceptMapGroupUnmapped> =
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    mode: fhirCode.optional(),
+    mode: z.enum(['provided', 'fixed', 'other-map']).optional(),
     get _mode() {
       return ElementSchema.optional();
     },
@@ -336,7 +359,7 @@ export interface ConceptMap {
   title?: string;
   _title?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** For testing purposes, not real usage */
   experimental?: boolean;
@@ -425,7 +448,7 @@ export const ConceptMapSchema: z.ZodType<ConceptMap> = withElementRules(
     get _title() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

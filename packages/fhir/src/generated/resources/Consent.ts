@@ -147,7 +147,7 @@ export interface ConsentProvisionData {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** instance | related | dependents | authoredby */
-  meaning?: string;
+  meaning?: 'instance' | 'related' | 'dependents' | 'authoredby';
   _meaning?: Element;
   /** The actual data reference */
   reference: Reference;
@@ -163,7 +163,7 @@ export const ConsentProvisionDataSchema: z.ZodType<ConsentProvisionData> = withE
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    meaning: fhirCode.optional(),
+    meaning: z.enum(['instance', 'related', 'dependents', 'authoredby']).optional(),
     get _meaning() {
       return ElementSchema.optional();
     },
@@ -183,7 +183,7 @@ export interface ConsentProvision {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** deny | permit */
-  type?: string;
+  type?: 'deny' | 'permit';
   _type?: Element;
   /** Timeframe for this rule */
   period?: Period;
@@ -216,7 +216,7 @@ export const ConsentProvisionSchema: z.ZodType<ConsentProvision> = z.strictObjec
   get modifierExtension() {
     return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
   },
-  type: fhirCode.optional(),
+  type: z.enum(['deny', 'permit']).optional(),
   get _type() {
     return ElementSchema.optional();
   },
@@ -276,7 +276,7 @@ export interface Consent {
   /** Identifier for this record (external references) */
   identifier?: Identifier[];
   /** draft | proposed | active | rejected | inactive | entered-in-error */
-  status?: string;
+  status?: 'draft' | 'proposed' | 'active' | 'rejected' | 'inactive' | 'entered-in-error';
   _status?: Element;
   /** Which of the four areas this resource covers (extensible) */
   scope: CodeableConcept;
@@ -336,7 +336,7 @@ export const ConsentSchema: z.ZodType<Consent> = withElementRules(
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'proposed', 'active', 'rejected', 'inactive', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

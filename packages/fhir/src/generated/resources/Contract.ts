@@ -70,7 +70,22 @@ export interface ContractContentDefinition {
   publicationDate?: string;
   _publicationDate?: Element;
   /** amended | appended | cancelled | disputed | entered-in-error | executable | executed | negotiable | offered | policy | rejected | renewed | revoked | resolved | terminated */
-  publicationStatus?: string;
+  publicationStatus?:
+    | 'amended'
+    | 'appended'
+    | 'cancelled'
+    | 'disputed'
+    | 'entered-in-error'
+    | 'executable'
+    | 'executed'
+    | 'negotiable'
+    | 'offered'
+    | 'policy'
+    | 'rejected'
+    | 'renewed'
+    | 'revoked'
+    | 'resolved'
+    | 'terminated';
   _publicationStatus?: Element;
   /** Publication Ownership */
   copyright?: string;
@@ -100,7 +115,25 @@ export const ContractContentDefinitionSchema: z.ZodType<ContractContentDefinitio
     get _publicationDate() {
       return ElementSchema.optional();
     },
-    publicationStatus: fhirCode.optional(),
+    publicationStatus: z
+      .enum([
+        'amended',
+        'appended',
+        'cancelled',
+        'disputed',
+        'entered-in-error',
+        'executable',
+        'executed',
+        'negotiable',
+        'offered',
+        'policy',
+        'rejected',
+        'renewed',
+        'revoked',
+        'resolved',
+        'terminated',
+      ])
+      .optional(),
     get _publicationStatus() {
       return ElementSchema.optional();
     },
@@ -1113,7 +1146,22 @@ export interface Contract {
   version?: string;
   _version?: Element;
   /** amended | appended | cancelled | disputed | entered-in-error | executable | executed | negotiable | offered | policy | rejected | renewed | revoked | resolved | terminated */
-  status?: string;
+  status?:
+    | 'amended'
+    | 'appended'
+    | 'cancelled'
+    | 'disputed'
+    | 'entered-in-error'
+    | 'executable'
+    | 'executed'
+    | 'negotiable'
+    | 'offered'
+    | 'policy'
+    | 'rejected'
+    | 'renewed'
+    | 'revoked'
+    | 'resolved'
+    | 'terminated';
   _status?: Element;
   /** Negotiation status */
   legalState?: CodeableConcept;
@@ -1224,7 +1272,25 @@ export const ContractSchema: z.ZodType<Contract> = withElementRules(
     get _version() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum([
+        'amended',
+        'appended',
+        'cancelled',
+        'disputed',
+        'entered-in-error',
+        'executable',
+        'executed',
+        'negotiable',
+        'offered',
+        'policy',
+        'rejected',
+        'renewed',
+        'revoked',
+        'resolved',
+        'terminated',
+      ])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -171,7 +171,7 @@ export interface Coverage {
   /** Business Identifier for the coverage */
   identifier?: Identifier[];
   /** active | cancelled | draft | entered-in-error */
-  status?: string;
+  status?: 'active' | 'cancelled' | 'draft' | 'entered-in-error';
   _status?: Element;
   /** Coverage category such as medical or accident */
   type?: CodeableConcept;
@@ -241,7 +241,7 @@ export const CoverageSchema: z.ZodType<Coverage> = withElementRules(
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['active', 'cancelled', 'draft', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -259,12 +259,12 @@ export interface CoverageEligibilityRequest {
   /** Business Identifier for coverage eligiblity request */
   identifier?: Identifier[];
   /** active | cancelled | draft | entered-in-error */
-  status?: string;
+  status?: 'active' | 'cancelled' | 'draft' | 'entered-in-error';
   _status?: Element;
   /** Desired processing priority */
   priority?: CodeableConcept;
   /** auth-requirements | benefits | discovery | validation */
-  purpose?: (string | null)[];
+  purpose?: (('auth-requirements' | 'benefits' | 'discovery' | 'validation') | null)[];
   _purpose?: (Element | null)[];
   /** Intended recipient of products and services */
   patient: Reference;
@@ -323,14 +323,17 @@ export const CoverageEligibilityRequestSchema: z.ZodType<CoverageEligibilityRequ
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['active', 'cancelled', 'draft', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
     get priority() {
       return CodeableConceptSchema.optional();
     },
-    purpose: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+    purpose: z
+      .array(z.enum(['auth-requirements', 'benefits', 'discovery', 'validation']).nullable())
+      .min(1, NOT_EMPTY)
+      .optional(),
     get _purpose() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },

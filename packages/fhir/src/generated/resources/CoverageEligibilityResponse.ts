@@ -305,10 +305,10 @@ export interface CoverageEligibilityResponse {
   /** Business Identifier for coverage eligiblity request */
   identifier?: Identifier[];
   /** active | cancelled | draft | entered-in-error */
-  status?: string;
+  status?: 'active' | 'cancelled' | 'draft' | 'entered-in-error';
   _status?: Element;
   /** auth-requirements | benefits | discovery | validation */
-  purpose?: (string | null)[];
+  purpose?: (('auth-requirements' | 'benefits' | 'discovery' | 'validation') | null)[];
   _purpose?: (Element | null)[];
   /** Intended recipient of products and services */
   patient: Reference;
@@ -325,7 +325,7 @@ export interface CoverageEligibilityResponse {
   /** Eligibility request reference */
   request: Reference;
   /** queued | complete | error | partial */
-  outcome?: string;
+  outcome?: 'queued' | 'complete' | 'error' | 'partial';
   _outcome?: Element;
   /** Disposition Message */
   disposition?: string;
@@ -374,11 +374,14 @@ export const CoverageEligibilityResponseSchema: z.ZodType<CoverageEligibilityRes
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['active', 'cancelled', 'draft', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
-    purpose: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+    purpose: z
+      .array(z.enum(['auth-requirements', 'benefits', 'discovery', 'validation']).nullable())
+      .min(1, NOT_EMPTY)
+      .optional(),
     get _purpose() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
@@ -402,7 +405,7 @@ export const CoverageEligibilityResponseSchema: z.ZodType<CoverageEligibilityRes
     get request() {
       return ReferenceSchema;
     },
-    outcome: fhirCode.optional(),
+    outcome: z.enum(['queued', 'complete', 'error', 'partial']).optional(),
     get _outcome() {
       return ElementSchema.optional();
     },

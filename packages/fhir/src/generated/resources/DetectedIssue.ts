@@ -118,12 +118,20 @@ export interface DetectedIssue {
   /** Unique id for the detected issue */
   identifier?: Identifier[];
   /** registered | preliminary | final | amended + */
-  status?: string;
+  status?:
+    | 'registered'
+    | 'preliminary'
+    | 'final'
+    | 'amended'
+    | 'corrected'
+    | 'cancelled'
+    | 'entered-in-error'
+    | 'unknown';
   _status?: Element;
   /** Issue Category, e.g. drug-drug, duplicate therapy, etc. */
   code?: CodeableConcept;
   /** high | moderate | low */
-  severity?: string;
+  severity?: 'high' | 'moderate' | 'low';
   _severity?: Element;
   /** Associated patient */
   patient?: Reference;
@@ -179,14 +187,16 @@ export const DetectedIssueSchema: z.ZodType<DetectedIssue> = withElementRules(
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum(['registered', 'preliminary', 'final', 'amended', 'corrected', 'cancelled', 'entered-in-error', 'unknown'])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },
     get code() {
       return CodeableConceptSchema.optional();
     },
-    severity: fhirCode.optional(),
+    severity: z.enum(['high', 'moderate', 'low']).optional(),
     get _severity() {
       return ElementSchema.optional();
     },

@@ -53,7 +53,7 @@ export interface DeviceUdiCarrier {
   carrierHRF?: string;
   _carrierHRF?: Element;
   /** barcode | rfid | manual + */
-  entryType?: string;
+  entryType?: 'barcode' | 'rfid' | 'manual' | 'card' | 'self-reported' | 'unknown';
   _entryType?: Element;
 }
 
@@ -86,7 +86,7 @@ export const DeviceUdiCarrierSchema: z.ZodType<DeviceUdiCarrier> = z.strictObjec
   get _carrierHRF() {
     return ElementSchema.optional();
   },
-  entryType: fhirCode.optional(),
+  entryType: z.enum(['barcode', 'rfid', 'manual', 'card', 'self-reported', 'unknown']).optional(),
   get _entryType() {
     return ElementSchema.optional();
   },
@@ -104,7 +104,13 @@ export interface DeviceDeviceName {
   name?: string;
   _name?: Element;
   /** udi-label-name | user-friendly-name | patient-reported-name | manufacturer-name | model-name | other */
-  type?: string;
+  type?:
+    | 'udi-label-name'
+    | 'user-friendly-name'
+    | 'patient-reported-name'
+    | 'manufacturer-name'
+    | 'model-name'
+    | 'other';
   _type?: Element;
 }
 
@@ -122,7 +128,16 @@ export const DeviceDeviceNameSchema: z.ZodType<DeviceDeviceName> = withElementRu
     get _name() {
       return ElementSchema.optional();
     },
-    type: fhirCode.optional(),
+    type: z
+      .enum([
+        'udi-label-name',
+        'user-friendly-name',
+        'patient-reported-name',
+        'manufacturer-name',
+        'model-name',
+        'other',
+      ])
+      .optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -268,7 +283,7 @@ export interface Device {
   /** Unique Device Identifier (UDI) Barcode string */
   udiCarrier?: DeviceUdiCarrier[];
   /** active | inactive | entered-in-error | unknown */
-  status?: string;
+  status?: 'active' | 'inactive' | 'entered-in-error' | 'unknown';
   _status?: Element;
   /** online | paused | standby | offline | not-ready | transduc-discon | hw-discon | off */
   statusReason?: CodeableConcept[];
@@ -361,7 +376,7 @@ export const DeviceSchema: z.ZodType<Device> = z.strictObject({
   get udiCarrier() {
     return z.array(DeviceUdiCarrierSchema).min(1, NOT_EMPTY).optional();
   },
-  status: fhirCode.optional(),
+  status: z.enum(['active', 'inactive', 'entered-in-error', 'unknown']).optional(),
   get _status() {
     return ElementSchema.optional();
   },

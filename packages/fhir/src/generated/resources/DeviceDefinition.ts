@@ -91,7 +91,13 @@ export interface DeviceDefinitionDeviceName {
   name?: string;
   _name?: Element;
   /** udi-label-name | user-friendly-name | patient-reported-name | manufacturer-name | model-name | other */
-  type?: string;
+  type?:
+    | 'udi-label-name'
+    | 'user-friendly-name'
+    | 'patient-reported-name'
+    | 'manufacturer-name'
+    | 'model-name'
+    | 'other';
   _type?: Element;
 }
 
@@ -109,7 +115,16 @@ export const DeviceDefinitionDeviceNameSchema: z.ZodType<DeviceDefinitionDeviceN
     get _name() {
       return ElementSchema.optional();
     },
-    type: fhirCode.optional(),
+    type: z
+      .enum([
+        'udi-label-name',
+        'user-friendly-name',
+        'patient-reported-name',
+        'manufacturer-name',
+        'model-name',
+        'other',
+      ])
+      .optional(),
     get _type() {
       return ElementSchema.optional();
     },

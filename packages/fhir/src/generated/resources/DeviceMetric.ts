@@ -34,10 +34,10 @@ export interface DeviceMetricCalibration {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** unspecified | offset | gain | two-point */
-  type?: string;
+  type?: 'unspecified' | 'offset' | 'gain' | 'two-point';
   _type?: Element;
   /** not-calibrated | calibration-required | calibrated | unspecified */
-  state?: string;
+  state?: 'not-calibrated' | 'calibration-required' | 'calibrated' | 'unspecified';
   _state?: Element;
   /** Describes the time last calibration has been performed */
   time?: string;
@@ -53,11 +53,11 @@ export const DeviceMetricCalibrationSchema: z.ZodType<DeviceMetricCalibration> =
   get modifierExtension() {
     return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
   },
-  type: fhirCode.optional(),
+  type: z.enum(['unspecified', 'offset', 'gain', 'two-point']).optional(),
   get _type() {
     return ElementSchema.optional();
   },
-  state: fhirCode.optional(),
+  state: z.enum(['not-calibrated', 'calibration-required', 'calibrated', 'unspecified']).optional(),
   get _state() {
     return ElementSchema.optional();
   },
@@ -99,13 +99,13 @@ export interface DeviceMetric {
   /** Describes the link to the parent Device */
   parent?: Reference;
   /** on | off | standby | entered-in-error */
-  operationalStatus?: string;
+  operationalStatus?: 'on' | 'off' | 'standby' | 'entered-in-error';
   _operationalStatus?: Element;
   /** black | red | green | yellow | blue | magenta | cyan | white */
-  color?: string;
+  color?: 'black' | 'red' | 'green' | 'yellow' | 'blue' | 'magenta' | 'cyan' | 'white';
   _color?: Element;
   /** measurement | setting | calculation | unspecified */
-  category?: string;
+  category?: 'measurement' | 'setting' | 'calculation' | 'unspecified';
   _category?: Element;
   /** Describes the measurement repetition time */
   measurementPeriod?: Timing;
@@ -156,15 +156,15 @@ export const DeviceMetricSchema: z.ZodType<DeviceMetric> = withElementRules(
     get parent() {
       return ReferenceSchema.optional();
     },
-    operationalStatus: fhirCode.optional(),
+    operationalStatus: z.enum(['on', 'off', 'standby', 'entered-in-error']).optional(),
     get _operationalStatus() {
       return ElementSchema.optional();
     },
-    color: fhirCode.optional(),
+    color: z.enum(['black', 'red', 'green', 'yellow', 'blue', 'magenta', 'cyan', 'white']).optional(),
     get _color() {
       return ElementSchema.optional();
     },
-    category: fhirCode.optional(),
+    category: z.enum(['measurement', 'setting', 'calculation', 'unspecified']).optional(),
     get _category() {
       return ElementSchema.optional();
     },

@@ -128,13 +128,22 @@ export interface DeviceRequest {
   /** Identifier of composite request */
   groupIdentifier?: Identifier;
   /** draft | active | on-hold | revoked | completed | entered-in-error | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'on-hold' | 'revoked' | 'completed' | 'entered-in-error' | 'unknown';
   _status?: Element;
   /** proposal | plan | directive | order | original-order | reflex-order | filler-order | instance-order | option */
-  intent?: string;
+  intent?:
+    | 'proposal'
+    | 'plan'
+    | 'directive'
+    | 'order'
+    | 'original-order'
+    | 'reflex-order'
+    | 'filler-order'
+    | 'instance-order'
+    | 'option';
   _intent?: Element;
   /** routine | urgent | asap | stat */
-  priority?: string;
+  priority?: 'routine' | 'urgent' | 'asap' | 'stat';
   _priority?: Element;
   /** Device requested */
   codeReference?: Reference;
@@ -224,15 +233,27 @@ export const DeviceRequestSchema: z.ZodType<DeviceRequest> = withElementRules(
     get groupIdentifier() {
       return IdentifierSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
-    intent: fhirCode.optional(),
+    intent: z
+      .enum([
+        'proposal',
+        'plan',
+        'directive',
+        'order',
+        'original-order',
+        'reflex-order',
+        'filler-order',
+        'instance-order',
+        'option',
+      ])
+      .optional(),
     get _intent() {
       return ElementSchema.optional();
     },
-    priority: fhirCode.optional(),
+    priority: z.enum(['routine', 'urgent', 'asap', 'stat']).optional(),
     get _priority() {
       return ElementSchema.optional();
     },

@@ -55,7 +55,7 @@ export interface DeviceUseStatement {
   /** Fulfills plan, proposal or order */
   basedOn?: Reference[];
   /** active | completed | entered-in-error + */
-  status?: string;
+  status?: 'active' | 'completed' | 'entered-in-error' | 'intended' | 'stopped' | 'on-hold';
   _status?: Element;
   /** Patient using device */
   subject: Reference;
@@ -119,7 +119,7 @@ export const DeviceUseStatementSchema: z.ZodType<DeviceUseStatement> = withEleme
     get basedOn() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['active', 'completed', 'entered-in-error', 'intended', 'stopped', 'on-hold']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

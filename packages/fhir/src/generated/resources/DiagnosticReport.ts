@@ -86,7 +86,17 @@ export interface DiagnosticReport {
   /** What was requested */
   basedOn?: Reference[];
   /** registered | partial | preliminary | final + */
-  status?: string;
+  status?:
+    | 'registered'
+    | 'partial'
+    | 'preliminary'
+    | 'final'
+    | 'amended'
+    | 'corrected'
+    | 'appended'
+    | 'cancelled'
+    | 'entered-in-error'
+    | 'unknown';
   _status?: Element;
   /** Service category */
   category?: CodeableConcept[];
@@ -159,7 +169,20 @@ export const DiagnosticReportSchema: z.ZodType<DiagnosticReport> = withElementRu
     get basedOn() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum([
+        'registered',
+        'partial',
+        'preliminary',
+        'final',
+        'amended',
+        'corrected',
+        'appended',
+        'cancelled',
+        'entered-in-error',
+        'unknown',
+      ])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -72,7 +72,7 @@ export interface DocumentManifest {
   /** Other identifiers for the manifest */
   identifier?: Identifier[];
   /** current | superseded | entered-in-error */
-  status?: string;
+  status?: 'current' | 'superseded' | 'entered-in-error';
   _status?: Element;
   /** Kind of document set */
   type?: CodeableConcept;
@@ -131,7 +131,7 @@ export const DocumentManifestSchema: z.ZodType<DocumentManifest> = withElementRu
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['current', 'superseded', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

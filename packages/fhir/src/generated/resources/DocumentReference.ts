@@ -38,7 +38,7 @@ export interface DocumentReferenceRelatesTo {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** replaces | transforms | signs | appends */
-  code?: string;
+  code?: 'replaces' | 'transforms' | 'signs' | 'appends';
   _code?: Element;
   /** Target of the relationship */
   target: Reference;
@@ -54,7 +54,7 @@ export const DocumentReferenceRelatesToSchema: z.ZodType<DocumentReferenceRelate
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    code: fhirCode.optional(),
+    code: z.enum(['replaces', 'transforms', 'signs', 'appends']).optional(),
     get _code() {
       return ElementSchema.optional();
     },
@@ -178,10 +178,10 @@ export interface DocumentReference {
   /** Other identifiers for the document */
   identifier?: Identifier[];
   /** current | superseded | entered-in-error */
-  status?: string;
+  status?: 'current' | 'superseded' | 'entered-in-error';
   _status?: Element;
   /** preliminary | final | amended | entered-in-error */
-  docStatus?: string;
+  docStatus?: 'preliminary' | 'final' | 'amended' | 'entered-in-error';
   _docStatus?: Element;
   /** Kind of document (LOINC if possible) */
   type?: CodeableConcept;
@@ -245,11 +245,11 @@ export const DocumentReferenceSchema: z.ZodType<DocumentReference> = withElement
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['current', 'superseded', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
-    docStatus: fhirCode.optional(),
+    docStatus: z.enum(['preliminary', 'final', 'amended', 'entered-in-error']).optional(),
     get _docStatus() {
       return ElementSchema.optional();
     },

@@ -97,7 +97,7 @@ export interface EffectEvidenceSynthesisResultsByExposure {
   description?: string;
   _description?: Element;
   /** exposure | exposure-alternative */
-  exposureState?: string;
+  exposureState?: 'exposure' | 'exposure-alternative';
   _exposureState?: Element;
   /** Variant exposure states */
   variantState?: CodeableConcept;
@@ -119,7 +119,7 @@ export const EffectEvidenceSynthesisResultsByExposureSchema: z.ZodType<EffectEvi
     get _description() {
       return ElementSchema.optional();
     },
-    exposureState: fhirCode.optional(),
+    exposureState: z.enum(['exposure', 'exposure-alternative']).optional(),
     get _exposureState() {
       return ElementSchema.optional();
     },
@@ -344,7 +344,7 @@ export interface EffectEvidenceSynthesis {
   title?: string;
   _title?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** Date last changed */
   date?: string;
@@ -455,7 +455,7 @@ export const EffectEvidenceSynthesisSchema: z.ZodType<EffectEvidenceSynthesis> =
     get _title() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

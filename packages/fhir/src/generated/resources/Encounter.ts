@@ -38,7 +38,16 @@ export interface EncounterStatusHistory {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** planned | arrived | triaged | in-progress | onleave | finished | cancelled + */
-  status?: string;
+  status?:
+    | 'planned'
+    | 'arrived'
+    | 'triaged'
+    | 'in-progress'
+    | 'onleave'
+    | 'finished'
+    | 'cancelled'
+    | 'entered-in-error'
+    | 'unknown';
   _status?: Element;
   /** The time that the episode was in the specified status */
   period: Period;
@@ -54,7 +63,19 @@ export const EncounterStatusHistorySchema: z.ZodType<EncounterStatusHistory> = w
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum([
+        'planned',
+        'arrived',
+        'triaged',
+        'in-progress',
+        'onleave',
+        'finished',
+        'cancelled',
+        'entered-in-error',
+        'unknown',
+      ])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -247,7 +268,7 @@ export interface EncounterLocation {
   /** Location the encounter takes place */
   location: Reference;
   /** planned | active | reserved | completed */
-  status?: string;
+  status?: 'planned' | 'active' | 'reserved' | 'completed';
   _status?: Element;
   /** The physical type of the location (usually the level in the location hierachy - bed room ward etc.) */
   physicalType?: CodeableConcept;
@@ -267,7 +288,7 @@ export const EncounterLocationSchema: z.ZodType<EncounterLocation> = z.strictObj
   get location() {
     return ReferenceSchema;
   },
-  status: fhirCode.optional(),
+  status: z.enum(['planned', 'active', 'reserved', 'completed']).optional(),
   get _status() {
     return ElementSchema.optional();
   },
@@ -303,7 +324,16 @@ export interface Encounter {
   /** Identifier(s) by which this encounter is known */
   identifier?: Identifier[];
   /** planned | arrived | triaged | in-progress | onleave | finished | cancelled + */
-  status?: string;
+  status?:
+    | 'planned'
+    | 'arrived'
+    | 'triaged'
+    | 'in-progress'
+    | 'onleave'
+    | 'finished'
+    | 'cancelled'
+    | 'entered-in-error'
+    | 'unknown';
   _status?: Element;
   /** List of past encounter statuses */
   statusHistory?: EncounterStatusHistory[];
@@ -380,7 +410,19 @@ export const EncounterSchema: z.ZodType<Encounter> = withElementRules(
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum([
+        'planned',
+        'arrived',
+        'triaged',
+        'in-progress',
+        'onleave',
+        'finished',
+        'cancelled',
+        'entered-in-error',
+        'unknown',
+      ])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },

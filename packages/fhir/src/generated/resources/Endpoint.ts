@@ -53,7 +53,7 @@ export interface Endpoint {
   /** Identifies this endpoint across multiple systems */
   identifier?: Identifier[];
   /** active | suspended | error | off | entered-in-error | test */
-  status?: string;
+  status?: 'active' | 'suspended' | 'error' | 'off' | 'entered-in-error' | 'test';
   _status?: Element;
   /** Protocol/Profile/Standard to be used with this endpoint connection */
   connectionType: Coding;
@@ -110,7 +110,7 @@ export const EndpointSchema: z.ZodType<Endpoint> = withElementRules(
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['active', 'suspended', 'error', 'off', 'entered-in-error', 'test']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

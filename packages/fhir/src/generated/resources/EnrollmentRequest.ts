@@ -38,7 +38,7 @@ export interface EnrollmentRequest {
   /** Business Identifier */
   identifier?: Identifier[];
   /** active | cancelled | draft | entered-in-error */
-  status?: string;
+  status?: 'active' | 'cancelled' | 'draft' | 'entered-in-error';
   _status?: Element;
   /** Creation date */
   created?: string;
@@ -83,7 +83,7 @@ export const EnrollmentRequestSchema: z.ZodType<EnrollmentRequest> = z.strictObj
   get identifier() {
     return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
   },
-  status: fhirCode.optional(),
+  status: z.enum(['active', 'cancelled', 'draft', 'entered-in-error']).optional(),
   get _status() {
     return ElementSchema.optional();
   },

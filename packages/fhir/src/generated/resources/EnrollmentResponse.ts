@@ -38,12 +38,12 @@ export interface EnrollmentResponse {
   /** Business Identifier */
   identifier?: Identifier[];
   /** active | cancelled | draft | entered-in-error */
-  status?: string;
+  status?: 'active' | 'cancelled' | 'draft' | 'entered-in-error';
   _status?: Element;
   /** Claim reference */
   request?: Reference;
   /** queued | complete | error | partial */
-  outcome?: string;
+  outcome?: 'queued' | 'complete' | 'error' | 'partial';
   _outcome?: Element;
   /** Disposition Message */
   disposition?: string;
@@ -87,14 +87,14 @@ export const EnrollmentResponseSchema: z.ZodType<EnrollmentResponse> = z.strictO
   get identifier() {
     return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
   },
-  status: fhirCode.optional(),
+  status: z.enum(['active', 'cancelled', 'draft', 'entered-in-error']).optional(),
   get _status() {
     return ElementSchema.optional();
   },
   get request() {
     return ReferenceSchema.optional();
   },
-  outcome: fhirCode.optional(),
+  outcome: z.enum(['queued', 'complete', 'error', 'partial']).optional(),
   get _outcome() {
     return ElementSchema.optional();
   },

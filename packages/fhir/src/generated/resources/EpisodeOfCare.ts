@@ -34,7 +34,7 @@ export interface EpisodeOfCareStatusHistory {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** planned | waitlist | active | onhold | finished | cancelled | entered-in-error */
-  status?: string;
+  status?: 'planned' | 'waitlist' | 'active' | 'onhold' | 'finished' | 'cancelled' | 'entered-in-error';
   _status?: Element;
   /** Duration the EpisodeOfCare was in the specified status */
   period: Period;
@@ -50,7 +50,7 @@ export const EpisodeOfCareStatusHistorySchema: z.ZodType<EpisodeOfCareStatusHist
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['planned', 'waitlist', 'active', 'onhold', 'finished', 'cancelled', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -123,7 +123,7 @@ export interface EpisodeOfCare {
   /** Business Identifier(s) relevant for this EpisodeOfCare */
   identifier?: Identifier[];
   /** planned | waitlist | active | onhold | finished | cancelled | entered-in-error */
-  status?: string;
+  status?: 'planned' | 'waitlist' | 'active' | 'onhold' | 'finished' | 'cancelled' | 'entered-in-error';
   _status?: Element;
   /** Past list of status codes (the current status may be included to cover the start date of the status) */
   statusHistory?: EpisodeOfCareStatusHistory[];
@@ -178,7 +178,7 @@ export const EpisodeOfCareSchema: z.ZodType<EpisodeOfCare> = withElementRules(
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['planned', 'waitlist', 'active', 'onhold', 'finished', 'cancelled', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -81,7 +81,7 @@ export interface EventDefinition {
   subtitle?: string;
   _subtitle?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** For testing purposes, not real usage */
   experimental?: boolean;
@@ -189,7 +189,7 @@ export const EventDefinitionSchema: z.ZodType<EventDefinition> = withElementRule
     get _subtitle() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -75,7 +75,7 @@ export interface Evidence {
   subtitle?: string;
   _subtitle?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** Date last changed */
   date?: string;
@@ -180,7 +180,7 @@ export const EvidenceSchema: z.ZodType<Evidence> = withElementRules(
     get _subtitle() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -94,7 +94,7 @@ export interface EvidenceVariableCharacteristic {
   /** Observation time from study start */
   timeFromStart?: Duration;
   /** mean | median | mean-of-mean | mean-of-median | median-of-mean | median-of-median */
-  groupMeasure?: string;
+  groupMeasure?: 'mean' | 'median' | 'mean-of-mean' | 'mean-of-median' | 'median-of-mean' | 'median-of-median';
   _groupMeasure?: Element;
 }
 
@@ -154,7 +154,9 @@ export const EvidenceVariableCharacteristicSchema: z.ZodType<EvidenceVariableCha
     get timeFromStart() {
       return DurationSchema.optional();
     },
-    groupMeasure: fhirCode.optional(),
+    groupMeasure: z
+      .enum(['mean', 'median', 'mean-of-mean', 'mean-of-median', 'median-of-mean', 'median-of-median'])
+      .optional(),
     get _groupMeasure() {
       return ElementSchema.optional();
     },
@@ -229,7 +231,7 @@ export interface EvidenceVariable {
   subtitle?: string;
   _subtitle?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** Date last changed */
   date?: string;
@@ -272,7 +274,7 @@ export interface EvidenceVariable {
   /** Additional documentation, citations, etc. */
   relatedArtifact?: RelatedArtifact[];
   /** dichotomous | continuous | descriptive */
-  type?: string;
+  type?: 'dichotomous' | 'continuous' | 'descriptive';
   _type?: Element;
   /** What defines the members of the evidence element */
   characteristic: EvidenceVariableCharacteristic[];
@@ -333,7 +335,7 @@ export const EvidenceVariableSchema: z.ZodType<EvidenceVariable> = withElementRu
     get _subtitle() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -394,7 +396,7 @@ export const EvidenceVariableSchema: z.ZodType<EvidenceVariable> = withElementRu
     get relatedArtifact() {
       return z.array(RelatedArtifactSchema).min(1, NOT_EMPTY).optional();
     },
-    type: fhirCode.optional(),
+    type: z.enum(['dichotomous', 'continuous', 'descriptive']).optional(),
     get _type() {
       return ElementSchema.optional();
     },

@@ -1280,7 +1280,7 @@ export interface ExplanationOfBenefitProcessNote {
   number?: number;
   _number?: Element;
   /** display | print | printoper */
-  type?: string;
+  type?: 'display' | 'print' | 'printoper';
   _type?: Element;
   /** Note explanatory text */
   text?: string;
@@ -1302,7 +1302,7 @@ export const ExplanationOfBenefitProcessNoteSchema: z.ZodType<ExplanationOfBenef
   get _number() {
     return ElementSchema.optional();
   },
-  type: fhirCode.optional(),
+  type: z.enum(['display', 'print', 'printoper']).optional(),
   get _type() {
     return ElementSchema.optional();
   },
@@ -1472,14 +1472,14 @@ export interface ExplanationOfBenefit {
   /** Business Identifier for the resource */
   identifier?: Identifier[];
   /** active | cancelled | draft | entered-in-error */
-  status?: string;
+  status?: 'active' | 'cancelled' | 'draft' | 'entered-in-error';
   _status?: Element;
   /** Category or discipline */
   type: CodeableConcept;
   /** More granular claim type */
   subType?: CodeableConcept;
   /** claim | preauthorization | predetermination */
-  use?: string;
+  use?: 'claim' | 'preauthorization' | 'predetermination';
   _use?: Element;
   /** The recipient of the products and services */
   patient: Reference;
@@ -1517,7 +1517,7 @@ export interface ExplanationOfBenefit {
   /** Claim response reference */
   claimResponse?: Reference;
   /** queued | complete | error | partial */
-  outcome?: string;
+  outcome?: 'queued' | 'complete' | 'error' | 'partial';
   _outcome?: Element;
   /** Disposition Message */
   disposition?: string;
@@ -1595,7 +1595,7 @@ export const ExplanationOfBenefitSchema: z.ZodType<ExplanationOfBenefit> = withE
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['active', 'cancelled', 'draft', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -1605,7 +1605,7 @@ export const ExplanationOfBenefitSchema: z.ZodType<ExplanationOfBenefit> = withE
     get subType() {
       return CodeableConceptSchema.optional();
     },
-    use: fhirCode.optional(),
+    use: z.enum(['claim', 'preauthorization', 'predetermination']).optional(),
     get _use() {
       return ElementSchema.optional();
     },
@@ -1661,7 +1661,7 @@ export const ExplanationOfBenefitSchema: z.ZodType<ExplanationOfBenefit> = withE
     get claimResponse() {
       return ReferenceSchema.optional();
     },
-    outcome: fhirCode.optional(),
+    outcome: z.enum(['queued', 'complete', 'error', 'partial']).optional(),
     get _outcome() {
       return ElementSchema.optional();
     },

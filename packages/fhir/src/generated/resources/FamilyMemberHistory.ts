@@ -138,7 +138,7 @@ export interface FamilyMemberHistory {
   instantiatesUri?: (string | null)[];
   _instantiatesUri?: (Element | null)[];
   /** partial | completed | entered-in-error | health-unknown */
-  status?: string;
+  status?: 'partial' | 'completed' | 'entered-in-error' | 'health-unknown';
   _status?: Element;
   /** subject-unknown | withheld | unable-to-obtain | deferred */
   dataAbsentReason?: CodeableConcept;
@@ -234,7 +234,7 @@ export const FamilyMemberHistorySchema: z.ZodType<FamilyMemberHistory> = withEle
     get _instantiatesUri() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['partial', 'completed', 'entered-in-error', 'health-unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -49,7 +49,7 @@ export interface Flag {
   /** Business identifier */
   identifier?: Identifier[];
   /** active | inactive | entered-in-error */
-  status?: string;
+  status?: 'active' | 'inactive' | 'entered-in-error';
   _status?: Element;
   /** Clinical, administrative, etc. */
   category?: CodeableConcept[];
@@ -96,7 +96,7 @@ export const FlagSchema: z.ZodType<Flag> = withElementRules(
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['active', 'inactive', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -156,7 +156,16 @@ export interface Goal {
   /** External Ids for this goal */
   identifier?: Identifier[];
   /** proposed | planned | accepted | active | on-hold | completed | cancelled | entered-in-error | rejected */
-  lifecycleStatus?: string;
+  lifecycleStatus?:
+    | 'proposed'
+    | 'planned'
+    | 'accepted'
+    | 'active'
+    | 'on-hold'
+    | 'completed'
+    | 'cancelled'
+    | 'entered-in-error'
+    | 'rejected';
   _lifecycleStatus?: Element;
   /** in-progress | improving | worsening | no-change | achieved | sustaining | not-achieved | no-progress | not-attainable */
   achievementStatus?: CodeableConcept;
@@ -224,7 +233,19 @@ export const GoalSchema: z.ZodType<Goal> = withElementRules(
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    lifecycleStatus: fhirCode.optional(),
+    lifecycleStatus: z
+      .enum([
+        'proposed',
+        'planned',
+        'accepted',
+        'active',
+        'on-hold',
+        'completed',
+        'cancelled',
+        'entered-in-error',
+        'rejected',
+      ])
+      .optional(),
     get _lifecycleStatus() {
       return ElementSchema.optional();
     },

@@ -42,13 +42,13 @@ export interface GraphDefinitionLinkTargetCompartment {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** condition | requirement */
-  use?: string;
+  use?: 'condition' | 'requirement';
   _use?: Element;
   /** Patient | Encounter | RelatedPerson | Practitioner | Device */
-  code?: string;
+  code?: 'Patient' | 'Encounter' | 'RelatedPerson' | 'Practitioner' | 'Device';
   _code?: Element;
   /** identical | matching | different | custom */
-  rule?: string;
+  rule?: 'identical' | 'matching' | 'different' | 'custom';
   _rule?: Element;
   /** Custom rule, as a FHIRPath expression */
   expression?: string;
@@ -69,15 +69,15 @@ export const GraphDefinitionLinkTargetCompartmentSchema: z.ZodType<GraphDefiniti
       get modifierExtension() {
         return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
       },
-      use: fhirCode.optional(),
+      use: z.enum(['condition', 'requirement']).optional(),
       get _use() {
         return ElementSchema.optional();
       },
-      code: fhirCode.optional(),
+      code: z.enum(['Patient', 'Encounter', 'RelatedPerson', 'Practitioner', 'Device']).optional(),
       get _code() {
         return ElementSchema.optional();
       },
-      rule: fhirCode.optional(),
+      rule: z.enum(['identical', 'matching', 'different', 'custom']).optional(),
       get _rule() {
         return ElementSchema.optional();
       },
@@ -102,7 +102,155 @@ export interface GraphDefinitionLinkTarget {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** Type of resource this link refers to */
-  type?: string;
+  type?:
+    | 'Account'
+    | 'ActivityDefinition'
+    | 'AdverseEvent'
+    | 'AllergyIntolerance'
+    | 'Appointment'
+    | 'AppointmentResponse'
+    | 'AuditEvent'
+    | 'Basic'
+    | 'Binary'
+    | 'BiologicallyDerivedProduct'
+    | 'BodyStructure'
+    | 'Bundle'
+    | 'CapabilityStatement'
+    | 'CarePlan'
+    | 'CareTeam'
+    | 'CatalogEntry'
+    | 'ChargeItem'
+    | 'ChargeItemDefinition'
+    | 'Claim'
+    | 'ClaimResponse'
+    | 'ClinicalImpression'
+    | 'CodeSystem'
+    | 'Communication'
+    | 'CommunicationRequest'
+    | 'CompartmentDefinition'
+    | 'Composition'
+    | 'ConceptMap'
+    | 'Condition'
+    | 'Consent'
+    | 'Contract'
+    | 'Coverage'
+    | 'CoverageEligibilityRequest'
+    | 'CoverageEligibilityResponse'
+    | 'DetectedIssue'
+    | 'Device'
+    | 'DeviceDefinition'
+    | 'DeviceMetric'
+    | 'DeviceRequest'
+    | 'DeviceUseStatement'
+    | 'DiagnosticReport'
+    | 'DocumentManifest'
+    | 'DocumentReference'
+    | 'DomainResource'
+    | 'EffectEvidenceSynthesis'
+    | 'Encounter'
+    | 'Endpoint'
+    | 'EnrollmentRequest'
+    | 'EnrollmentResponse'
+    | 'EpisodeOfCare'
+    | 'EventDefinition'
+    | 'Evidence'
+    | 'EvidenceVariable'
+    | 'ExampleScenario'
+    | 'ExplanationOfBenefit'
+    | 'FamilyMemberHistory'
+    | 'Flag'
+    | 'Goal'
+    | 'GraphDefinition'
+    | 'Group'
+    | 'GuidanceResponse'
+    | 'HealthcareService'
+    | 'ImagingStudy'
+    | 'Immunization'
+    | 'ImmunizationEvaluation'
+    | 'ImmunizationRecommendation'
+    | 'ImplementationGuide'
+    | 'InsurancePlan'
+    | 'Invoice'
+    | 'Library'
+    | 'Linkage'
+    | 'List'
+    | 'Location'
+    | 'Measure'
+    | 'MeasureReport'
+    | 'Media'
+    | 'Medication'
+    | 'MedicationAdministration'
+    | 'MedicationDispense'
+    | 'MedicationKnowledge'
+    | 'MedicationRequest'
+    | 'MedicationStatement'
+    | 'MedicinalProduct'
+    | 'MedicinalProductAuthorization'
+    | 'MedicinalProductContraindication'
+    | 'MedicinalProductIndication'
+    | 'MedicinalProductIngredient'
+    | 'MedicinalProductInteraction'
+    | 'MedicinalProductManufactured'
+    | 'MedicinalProductPackaged'
+    | 'MedicinalProductPharmaceutical'
+    | 'MedicinalProductUndesirableEffect'
+    | 'MessageDefinition'
+    | 'MessageHeader'
+    | 'MolecularSequence'
+    | 'NamingSystem'
+    | 'NutritionOrder'
+    | 'Observation'
+    | 'ObservationDefinition'
+    | 'OperationDefinition'
+    | 'OperationOutcome'
+    | 'Organization'
+    | 'OrganizationAffiliation'
+    | 'Parameters'
+    | 'Patient'
+    | 'PaymentNotice'
+    | 'PaymentReconciliation'
+    | 'Person'
+    | 'PlanDefinition'
+    | 'Practitioner'
+    | 'PractitionerRole'
+    | 'Procedure'
+    | 'Provenance'
+    | 'Questionnaire'
+    | 'QuestionnaireResponse'
+    | 'RelatedPerson'
+    | 'RequestGroup'
+    | 'ResearchDefinition'
+    | 'ResearchElementDefinition'
+    | 'ResearchStudy'
+    | 'ResearchSubject'
+    | 'Resource'
+    | 'RiskAssessment'
+    | 'RiskEvidenceSynthesis'
+    | 'Schedule'
+    | 'SearchParameter'
+    | 'ServiceRequest'
+    | 'Slot'
+    | 'Specimen'
+    | 'SpecimenDefinition'
+    | 'StructureDefinition'
+    | 'StructureMap'
+    | 'Subscription'
+    | 'Substance'
+    | 'SubstanceNucleicAcid'
+    | 'SubstancePolymer'
+    | 'SubstanceProtein'
+    | 'SubstanceReferenceInformation'
+    | 'SubstanceSourceMaterial'
+    | 'SubstanceSpecification'
+    | 'SupplyDelivery'
+    | 'SupplyRequest'
+    | 'Task'
+    | 'TerminologyCapabilities'
+    | 'TestReport'
+    | 'TestScript'
+    | 'ValueSet'
+    | 'VerificationResult'
+    | 'VisionPrescription';
   _type?: Element;
   /** Criteria for reverse lookup */
   params?: string;
@@ -126,7 +274,158 @@ export const GraphDefinitionLinkTargetSchema: z.ZodType<GraphDefinitionLinkTarge
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    type: fhirCode.optional(),
+    type: z
+      .enum([
+        'Account',
+        'ActivityDefinition',
+        'AdverseEvent',
+        'AllergyIntolerance',
+        'Appointment',
+        'AppointmentResponse',
+        'AuditEvent',
+        'Basic',
+        'Binary',
+        'BiologicallyDerivedProduct',
+        'BodyStructure',
+        'Bundle',
+        'CapabilityStatement',
+        'CarePlan',
+        'CareTeam',
+        'CatalogEntry',
+        'ChargeItem',
+        'ChargeItemDefinition',
+        'Claim',
+        'ClaimResponse',
+        'ClinicalImpression',
+        'CodeSystem',
+        'Communication',
+        'CommunicationRequest',
+        'CompartmentDefinition',
+        'Composition',
+        'ConceptMap',
+        'Condition',
+        'Consent',
+        'Contract',
+        'Coverage',
+        'CoverageEligibilityRequest',
+        'CoverageEligibilityResponse',
+        'DetectedIssue',
+        'Device',
+        'DeviceDefinition',
+        'DeviceMetric',
+        'DeviceRequest',
+        'DeviceUseStatement',
+        'DiagnosticReport',
+        'DocumentManifest',
+        'DocumentReference',
+        'DomainResource',
+        'EffectEvidenceSynthesis',
+        'Encounter',
+        'Endpoint',
+        'EnrollmentRequest',
+        'EnrollmentResponse',
+        'EpisodeOfCare',
+        'EventDefinition',
+        'Evidence',
+        'EvidenceVariable',
+        'ExampleScenario',
+        'ExplanationOfBenefit',
+        'FamilyMemberHistory',
+        'Flag',
+        'Goal',
+        'GraphDefinition',
+        'Group',
+        'GuidanceResponse',
+        'HealthcareService',
+        'ImagingStudy',
+        'Immunization',
+        'ImmunizationEvaluation',
+        'ImmunizationRecommendation',
+        'ImplementationGuide',
+        'InsurancePlan',
+        'Invoice',
+        'Library',
+        'Linkage',
+        'List',
+        'Location',
+        'Measure',
+        'MeasureReport',
+        'Media',
+        'Medication',
+        'MedicationAdministration',
+        'MedicationDispense',
+        'MedicationKnowledge',
+        'MedicationRequest',
+        'MedicationStatement',
+        'MedicinalProduct',
+        'MedicinalProductAuthorization',
+        'MedicinalProductContraindication',
+        'MedicinalProductIndication',
+        'MedicinalProductIngredient',
+        'MedicinalProductInteraction',
+        'MedicinalProductManufactured',
+        'MedicinalProductPackaged',
+        'MedicinalProductPharmaceutical',
+        'MedicinalProductUndesirableEffect',
+        'MessageDefinition',
+        'MessageHeader',
+        'MolecularSequence',
+        'NamingSystem',
+        'NutritionOrder',
+        'Observation',
+        'ObservationDefinition',
+        'OperationDefinition',
+        'OperationOutcome',
+        'Organization',
+        'OrganizationAffiliation',
+        'Parameters',
+        'Patient',
+        'PaymentNotice',
+        'PaymentReconciliation',
+        'Person',
+        'PlanDefinition',
+        'Practitioner',
+        'PractitionerRole',
+        'Procedure',
+        'Provenance',
+        'Questionnaire',
+        'QuestionnaireResponse',
+        'RelatedPerson',
+        'RequestGroup',
+        'ResearchDefinition',
+        'ResearchElementDefinition',
+        'ResearchStudy',
+        'ResearchSubject',
+        'Resource',
+        'RiskAssessment',
+        'RiskEvidenceSynthesis',
+        'Schedule',
+        'SearchParameter',
+        'ServiceRequest',
+        'Slot',
+        'Specimen',
+        'SpecimenDefinition',
+        'StructureDefinition',
+        'StructureMap',
+        'Subscription',
+        'Substance',
+        'SubstanceNucleicAcid',
+        'SubstancePolymer',
+        'SubstanceProtein',
+        'SubstanceReferenceInformation',
+        'SubstanceSourceMaterial',
+        'SubstanceSpecification',
+        'SupplyDelivery',
+        'SupplyRequest',
+        'Task',
+        'TerminologyCapabilities',
+        'TestReport',
+        'TestScript',
+        'ValueSet',
+        'VerificationResult',
+        'VisionPrescription',
+      ])
+      .optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -240,7 +539,7 @@ export interface GraphDefinition {
   name?: string;
   _name?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** For testing purposes, not real usage */
   experimental?: boolean;
@@ -264,7 +563,155 @@ export interface GraphDefinition {
   purpose?: string;
   _purpose?: Element;
   /** Type of resource at which the graph starts */
-  start?: string;
+  start?:
+    | 'Account'
+    | 'ActivityDefinition'
+    | 'AdverseEvent'
+    | 'AllergyIntolerance'
+    | 'Appointment'
+    | 'AppointmentResponse'
+    | 'AuditEvent'
+    | 'Basic'
+    | 'Binary'
+    | 'BiologicallyDerivedProduct'
+    | 'BodyStructure'
+    | 'Bundle'
+    | 'CapabilityStatement'
+    | 'CarePlan'
+    | 'CareTeam'
+    | 'CatalogEntry'
+    | 'ChargeItem'
+    | 'ChargeItemDefinition'
+    | 'Claim'
+    | 'ClaimResponse'
+    | 'ClinicalImpression'
+    | 'CodeSystem'
+    | 'Communication'
+    | 'CommunicationRequest'
+    | 'CompartmentDefinition'
+    | 'Composition'
+    | 'ConceptMap'
+    | 'Condition'
+    | 'Consent'
+    | 'Contract'
+    | 'Coverage'
+    | 'CoverageEligibilityRequest'
+    | 'CoverageEligibilityResponse'
+    | 'DetectedIssue'
+    | 'Device'
+    | 'DeviceDefinition'
+    | 'DeviceMetric'
+    | 'DeviceRequest'
+    | 'DeviceUseStatement'
+    | 'DiagnosticReport'
+    | 'DocumentManifest'
+    | 'DocumentReference'
+    | 'DomainResource'
+    | 'EffectEvidenceSynthesis'
+    | 'Encounter'
+    | 'Endpoint'
+    | 'EnrollmentRequest'
+    | 'EnrollmentResponse'
+    | 'EpisodeOfCare'
+    | 'EventDefinition'
+    | 'Evidence'
+    | 'EvidenceVariable'
+    | 'ExampleScenario'
+    | 'ExplanationOfBenefit'
+    | 'FamilyMemberHistory'
+    | 'Flag'
+    | 'Goal'
+    | 'GraphDefinition'
+    | 'Group'
+    | 'GuidanceResponse'
+    | 'HealthcareService'
+    | 'ImagingStudy'
+    | 'Immunization'
+    | 'ImmunizationEvaluation'
+    | 'ImmunizationRecommendation'
+    | 'ImplementationGuide'
+    | 'InsurancePlan'
+    | 'Invoice'
+    | 'Library'
+    | 'Linkage'
+    | 'List'
+    | 'Location'
+    | 'Measure'
+    | 'MeasureReport'
+    | 'Media'
+    | 'Medication'
+    | 'MedicationAdministration'
+    | 'MedicationDispense'
+    | 'MedicationKnowledge'
+    | 'MedicationRequest'
+    | 'MedicationStatement'
+    | 'MedicinalProduct'
+    | 'MedicinalProductAuthorization'
+    | 'MedicinalProductContraindication'
+    | 'MedicinalProductIndication'
+    | 'MedicinalProductIngredient'
+    | 'MedicinalProductInteraction'
+    | 'MedicinalProductManufactured'
+    | 'MedicinalProductPackaged'
+    | 'MedicinalProductPharmaceutical'
+    | 'MedicinalProductUndesirableEffect'
+    | 'MessageDefinition'
+    | 'MessageHeader'
+    | 'MolecularSequence'
+    | 'NamingSystem'
+    | 'NutritionOrder'
+    | 'Observation'
+    | 'ObservationDefinition'
+    | 'OperationDefinition'
+    | 'OperationOutcome'
+    | 'Organization'
+    | 'OrganizationAffiliation'
+    | 'Parameters'
+    | 'Patient'
+    | 'PaymentNotice'
+    | 'PaymentReconciliation'
+    | 'Person'
+    | 'PlanDefinition'
+    | 'Practitioner'
+    | 'PractitionerRole'
+    | 'Procedure'
+    | 'Provenance'
+    | 'Questionnaire'
+    | 'QuestionnaireResponse'
+    | 'RelatedPerson'
+    | 'RequestGroup'
+    | 'ResearchDefinition'
+    | 'ResearchElementDefinition'
+    | 'ResearchStudy'
+    | 'ResearchSubject'
+    | 'Resource'
+    | 'RiskAssessment'
+    | 'RiskEvidenceSynthesis'
+    | 'Schedule'
+    | 'SearchParameter'
+    | 'ServiceRequest'
+    | 'Slot'
+    | 'Specimen'
+    | 'SpecimenDefinition'
+    | 'StructureDefinition'
+    | 'StructureMap'
+    | 'Subscription'
+    | 'Substance'
+    | 'SubstanceNucleicAcid'
+    | 'SubstancePolymer'
+    | 'SubstanceProtein'
+    | 'SubstanceReferenceInformation'
+    | 'SubstanceSourceMaterial'
+    | 'SubstanceSpecification'
+    | 'SupplyDelivery'
+    | 'SupplyRequest'
+    | 'Task'
+    | 'TerminologyCapabilities'
+    | 'TestReport'
+    | 'TestScript'
+    | 'ValueSet'
+    | 'VerificationResult'
+    | 'VisionPrescription';
   _start?: Element;
   /** Profile on base resource */
   profile?: string;
@@ -313,7 +760,7 @@ export const GraphDefinitionSchema: z.ZodType<GraphDefinition> = withElementRule
     get _name() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -346,7 +793,158 @@ export const GraphDefinitionSchema: z.ZodType<GraphDefinition> = withElementRule
     get _purpose() {
       return ElementSchema.optional();
     },
-    start: fhirCode.optional(),
+    start: z
+      .enum([
+        'Account',
+        'ActivityDefinition',
+        'AdverseEvent',
+        'AllergyIntolerance',
+        'Appointment',
+        'AppointmentResponse',
+        'AuditEvent',
+        'Basic',
+        'Binary',
+        'BiologicallyDerivedProduct',
+        'BodyStructure',
+        'Bundle',
+        'CapabilityStatement',
+        'CarePlan',
+        'CareTeam',
+        'CatalogEntry',
+        'ChargeItem',
+        'ChargeItemDefinition',
+        'Claim',
+        'ClaimResponse',
+        'ClinicalImpression',
+        'CodeSystem',
+        'Communication',
+        'CommunicationRequest',
+        'CompartmentDefinition',
+        'Composition',
+        'ConceptMap',
+        'Condition',
+        'Consent',
+        'Contract',
+        'Coverage',
+        'CoverageEligibilityRequest',
+        'CoverageEligibilityResponse',
+        'DetectedIssue',
+        'Device',
+        'DeviceDefinition',
+        'DeviceMetric',
+        'DeviceRequest',
+        'DeviceUseStatement',
+        'DiagnosticReport',
+        'DocumentManifest',
+        'DocumentReference',
+        'DomainResource',
+        'EffectEvidenceSynthesis',
+        'Encounter',
+        'Endpoint',
+        'EnrollmentRequest',
+        'EnrollmentResponse',
+        'EpisodeOfCare',
+        'EventDefinition',
+        'Evidence',
+        'EvidenceVariable',
+        'ExampleScenario',
+        'ExplanationOfBenefit',
+        'FamilyMemberHistory',
+        'Flag',
+        'Goal',
+        'GraphDefinition',
+        'Group',
+        'GuidanceResponse',
+        'HealthcareService',
+        'ImagingStudy',
+        'Immunization',
+        'ImmunizationEvaluation',
+        'ImmunizationRecommendation',
+        'ImplementationGuide',
+        'InsurancePlan',
+        'Invoice',
+        'Library',
+        'Linkage',
+        'List',
+        'Location',
+        'Measure',
+        'MeasureReport',
+        'Media',
+        'Medication',
+        'MedicationAdministration',
+        'MedicationDispense',
+        'MedicationKnowledge',
+        'MedicationRequest',
+        'MedicationStatement',
+        'MedicinalProduct',
+        'MedicinalProductAuthorization',
+        'MedicinalProductContraindication',
+        'MedicinalProductIndication',
+        'MedicinalProductIngredient',
+        'MedicinalProductInteraction',
+        'MedicinalProductManufactured',
+        'MedicinalProductPackaged',
+        'MedicinalProductPharmaceutical',
+        'MedicinalProductUndesirableEffect',
+        'MessageDefinition',
+        'MessageHeader',
+        'MolecularSequence',
+        'NamingSystem',
+        'NutritionOrder',
+        'Observation',
+        'ObservationDefinition',
+        'OperationDefinition',
+        'OperationOutcome',
+        'Organization',
+        'OrganizationAffiliation',
+        'Parameters',
+        'Patient',
+        'PaymentNotice',
+        'PaymentReconciliation',
+        'Person',
+        'PlanDefinition',
+        'Practitioner',
+        'PractitionerRole',
+        'Procedure',
+        'Provenance',
+        'Questionnaire',
+        'QuestionnaireResponse',
+        'RelatedPerson',
+        'RequestGroup',
+        'ResearchDefinition',
+        'ResearchElementDefinition',
+        'ResearchStudy',
+        'ResearchSubject',
+        'Resource',
+        'RiskAssessment',
+        'RiskEvidenceSynthesis',
+        'Schedule',
+        'SearchParameter',
+        'ServiceRequest',
+        'Slot',
+        'Specimen',
+        'SpecimenDefinition',
+        'StructureDefinition',
+        'StructureMap',
+        'Subscription',
+        'Substance',
+        'SubstanceNucleicAcid',
+        'SubstancePolymer',
+        'SubstanceProtein',
+        'SubstanceReferenceInformation',
+        'SubstanceSourceMaterial',
+        'SubstanceSpecification',
+        'SupplyDelivery',
+        'SupplyRequest',
+        'Task',
+        'TerminologyCapabilities',
+        'TestReport',
+        'TestScript',
+        'ValueSet',
+        'VerificationResult',
+        'VisionPrescription',
+      ])
+      .optional(),
     get _start() {
       return ElementSchema.optional();
     },

@@ -171,7 +171,7 @@ export interface Group {
   active?: boolean;
   _active?: Element;
   /** person | animal | practitioner | device | medication | substance */
-  type?: string;
+  type?: 'person' | 'animal' | 'practitioner' | 'device' | 'medication' | 'substance';
   _type?: Element;
   /** Descriptive or actual */
   actual?: boolean;
@@ -227,7 +227,7 @@ export const GroupSchema: z.ZodType<Group> = withElementRules(
     get _active() {
       return ElementSchema.optional();
     },
-    type: fhirCode.optional(),
+    type: z.enum(['person', 'animal', 'practitioner', 'device', 'medication', 'substance']).optional(),
     get _type() {
       return ElementSchema.optional();
     },

@@ -61,7 +61,7 @@ export interface GuidanceResponse {
   /** What guidance was requested */
   moduleCodeableConcept?: CodeableConcept;
   /** success | data-requested | data-required | in-progress | failure | entered-in-error */
-  status?: string;
+  status?: 'success' | 'data-requested' | 'data-required' | 'in-progress' | 'failure' | 'entered-in-error';
   _status?: Element;
   /** Patient the request was performed for */
   subject?: Reference;
@@ -133,7 +133,9 @@ export const GuidanceResponseSchema: z.ZodType<GuidanceResponse> = withElementRu
     get moduleCodeableConcept() {
       return CodeableConceptSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum(['success', 'data-requested', 'data-required', 'in-progress', 'failure', 'entered-in-error'])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },

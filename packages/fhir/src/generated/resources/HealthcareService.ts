@@ -71,7 +71,7 @@ export interface HealthcareServiceAvailableTime {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** mon | tue | wed | thu | fri | sat | sun */
-  daysOfWeek?: (string | null)[];
+  daysOfWeek?: (('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun') | null)[];
   _daysOfWeek?: (Element | null)[];
   /** Always available? e.g. 24 hour service */
   allDay?: boolean;
@@ -94,7 +94,10 @@ export const HealthcareServiceAvailableTimeSchema: z.ZodType<HealthcareServiceAv
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    daysOfWeek: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+    daysOfWeek: z
+      .array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']).nullable())
+      .min(1, NOT_EMPTY)
+      .optional(),
     get _daysOfWeek() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },

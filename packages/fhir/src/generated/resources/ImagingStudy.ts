@@ -226,7 +226,7 @@ export interface ImagingStudy {
   /** Identifiers for the whole study */
   identifier?: Identifier[];
   /** registered | available | cancelled | entered-in-error | unknown */
-  status?: string;
+  status?: 'registered' | 'available' | 'cancelled' | 'entered-in-error' | 'unknown';
   _status?: Element;
   /** All series modality if actual acquisition modalities */
   modality?: Coding[];
@@ -301,7 +301,7 @@ export const ImagingStudySchema: z.ZodType<ImagingStudy> = withElementRules(
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['registered', 'available', 'cancelled', 'entered-in-error', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -254,7 +254,7 @@ export interface Immunization {
   /** Business identifier */
   identifier?: Identifier[];
   /** completed | entered-in-error | not-done */
-  status?: string;
+  status?: 'completed' | 'entered-in-error' | 'not-done';
   _status?: Element;
   /** Reason not done */
   statusReason?: CodeableConcept;
@@ -350,7 +350,7 @@ export const ImmunizationSchema: z.ZodType<Immunization> = withElementRules(
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['completed', 'entered-in-error', 'not-done']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -39,7 +39,7 @@ export interface ImmunizationEvaluation {
   /** Business identifier */
   identifier?: Identifier[];
   /** completed | entered-in-error */
-  status?: string;
+  status?: 'completed' | 'entered-in-error';
   _status?: Element;
   /** Who this evaluation is for */
   patient: Reference;
@@ -107,7 +107,7 @@ export const ImmunizationEvaluationSchema: z.ZodType<ImmunizationEvaluation> = w
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['completed', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -89,7 +89,155 @@ export interface ImplementationGuideGlobal {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** Type this profile applies to */
-  type?: string;
+  type?:
+    | 'Account'
+    | 'ActivityDefinition'
+    | 'AdverseEvent'
+    | 'AllergyIntolerance'
+    | 'Appointment'
+    | 'AppointmentResponse'
+    | 'AuditEvent'
+    | 'Basic'
+    | 'Binary'
+    | 'BiologicallyDerivedProduct'
+    | 'BodyStructure'
+    | 'Bundle'
+    | 'CapabilityStatement'
+    | 'CarePlan'
+    | 'CareTeam'
+    | 'CatalogEntry'
+    | 'ChargeItem'
+    | 'ChargeItemDefinition'
+    | 'Claim'
+    | 'ClaimResponse'
+    | 'ClinicalImpression'
+    | 'CodeSystem'
+    | 'Communication'
+    | 'CommunicationRequest'
+    | 'CompartmentDefinition'
+    | 'Composition'
+    | 'ConceptMap'
+    | 'Condition'
+    | 'Consent'
+    | 'Contract'
+    | 'Coverage'
+    | 'CoverageEligibilityRequest'
+    | 'CoverageEligibilityResponse'
+    | 'DetectedIssue'
+    | 'Device'
+    | 'DeviceDefinition'
+    | 'DeviceMetric'
+    | 'DeviceRequest'
+    | 'DeviceUseStatement'
+    | 'DiagnosticReport'
+    | 'DocumentManifest'
+    | 'DocumentReference'
+    | 'DomainResource'
+    | 'EffectEvidenceSynthesis'
+    | 'Encounter'
+    | 'Endpoint'
+    | 'EnrollmentRequest'
+    | 'EnrollmentResponse'
+    | 'EpisodeOfCare'
+    | 'EventDefinition'
+    | 'Evidence'
+    | 'EvidenceVariable'
+    | 'ExampleScenario'
+    | 'ExplanationOfBenefit'
+    | 'FamilyMemberHistory'
+    | 'Flag'
+    | 'Goal'
+    | 'GraphDefinition'
+    | 'Group'
+    | 'GuidanceResponse'
+    | 'HealthcareService'
+    | 'ImagingStudy'
+    | 'Immunization'
+    | 'ImmunizationEvaluation'
+    | 'ImmunizationRecommendation'
+    | 'ImplementationGuide'
+    | 'InsurancePlan'
+    | 'Invoice'
+    | 'Library'
+    | 'Linkage'
+    | 'List'
+    | 'Location'
+    | 'Measure'
+    | 'MeasureReport'
+    | 'Media'
+    | 'Medication'
+    | 'MedicationAdministration'
+    | 'MedicationDispense'
+    | 'MedicationKnowledge'
+    | 'MedicationRequest'
+    | 'MedicationStatement'
+    | 'MedicinalProduct'
+    | 'MedicinalProductAuthorization'
+    | 'MedicinalProductContraindication'
+    | 'MedicinalProductIndication'
+    | 'MedicinalProductIngredient'
+    | 'MedicinalProductInteraction'
+    | 'MedicinalProductManufactured'
+    | 'MedicinalProductPackaged'
+    | 'MedicinalProductPharmaceutical'
+    | 'MedicinalProductUndesirableEffect'
+    | 'MessageDefinition'
+    | 'MessageHeader'
+    | 'MolecularSequence'
+    | 'NamingSystem'
+    | 'NutritionOrder'
+    | 'Observation'
+    | 'ObservationDefinition'
+    | 'OperationDefinition'
+    | 'OperationOutcome'
+    | 'Organization'
+    | 'OrganizationAffiliation'
+    | 'Parameters'
+    | 'Patient'
+    | 'PaymentNotice'
+    | 'PaymentReconciliation'
+    | 'Person'
+    | 'PlanDefinition'
+    | 'Practitioner'
+    | 'PractitionerRole'
+    | 'Procedure'
+    | 'Provenance'
+    | 'Questionnaire'
+    | 'QuestionnaireResponse'
+    | 'RelatedPerson'
+    | 'RequestGroup'
+    | 'ResearchDefinition'
+    | 'ResearchElementDefinition'
+    | 'ResearchStudy'
+    | 'ResearchSubject'
+    | 'Resource'
+    | 'RiskAssessment'
+    | 'RiskEvidenceSynthesis'
+    | 'Schedule'
+    | 'SearchParameter'
+    | 'ServiceRequest'
+    | 'Slot'
+    | 'Specimen'
+    | 'SpecimenDefinition'
+    | 'StructureDefinition'
+    | 'StructureMap'
+    | 'Subscription'
+    | 'Substance'
+    | 'SubstanceNucleicAcid'
+    | 'SubstancePolymer'
+    | 'SubstanceProtein'
+    | 'SubstanceReferenceInformation'
+    | 'SubstanceSourceMaterial'
+    | 'SubstanceSpecification'
+    | 'SupplyDelivery'
+    | 'SupplyRequest'
+    | 'Task'
+    | 'TerminologyCapabilities'
+    | 'TestReport'
+    | 'TestScript'
+    | 'ValueSet'
+    | 'VerificationResult'
+    | 'VisionPrescription';
   _type?: Element;
   /** Profile that all resources must conform to */
   profile?: string;
@@ -106,7 +254,158 @@ export const ImplementationGuideGlobalSchema: z.ZodType<ImplementationGuideGloba
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    type: fhirCode.optional(),
+    type: z
+      .enum([
+        'Account',
+        'ActivityDefinition',
+        'AdverseEvent',
+        'AllergyIntolerance',
+        'Appointment',
+        'AppointmentResponse',
+        'AuditEvent',
+        'Basic',
+        'Binary',
+        'BiologicallyDerivedProduct',
+        'BodyStructure',
+        'Bundle',
+        'CapabilityStatement',
+        'CarePlan',
+        'CareTeam',
+        'CatalogEntry',
+        'ChargeItem',
+        'ChargeItemDefinition',
+        'Claim',
+        'ClaimResponse',
+        'ClinicalImpression',
+        'CodeSystem',
+        'Communication',
+        'CommunicationRequest',
+        'CompartmentDefinition',
+        'Composition',
+        'ConceptMap',
+        'Condition',
+        'Consent',
+        'Contract',
+        'Coverage',
+        'CoverageEligibilityRequest',
+        'CoverageEligibilityResponse',
+        'DetectedIssue',
+        'Device',
+        'DeviceDefinition',
+        'DeviceMetric',
+        'DeviceRequest',
+        'DeviceUseStatement',
+        'DiagnosticReport',
+        'DocumentManifest',
+        'DocumentReference',
+        'DomainResource',
+        'EffectEvidenceSynthesis',
+        'Encounter',
+        'Endpoint',
+        'EnrollmentRequest',
+        'EnrollmentResponse',
+        'EpisodeOfCare',
+        'EventDefinition',
+        'Evidence',
+        'EvidenceVariable',
+        'ExampleScenario',
+        'ExplanationOfBenefit',
+        'FamilyMemberHistory',
+        'Flag',
+        'Goal',
+        'GraphDefinition',
+        'Group',
+        'GuidanceResponse',
+        'HealthcareService',
+        'ImagingStudy',
+        'Immunization',
+        'ImmunizationEvaluation',
+        'ImmunizationRecommendation',
+        'ImplementationGuide',
+        'InsurancePlan',
+        'Invoice',
+        'Library',
+        'Linkage',
+        'List',
+        'Location',
+        'Measure',
+        'MeasureReport',
+        'Media',
+        'Medication',
+        'MedicationAdministration',
+        'MedicationDispense',
+        'MedicationKnowledge',
+        'MedicationRequest',
+        'MedicationStatement',
+        'MedicinalProduct',
+        'MedicinalProductAuthorization',
+        'MedicinalProductContraindication',
+        'MedicinalProductIndication',
+        'MedicinalProductIngredient',
+        'MedicinalProductInteraction',
+        'MedicinalProductManufactured',
+        'MedicinalProductPackaged',
+        'MedicinalProductPharmaceutical',
+        'MedicinalProductUndesirableEffect',
+        'MessageDefinition',
+        'MessageHeader',
+        'MolecularSequence',
+        'NamingSystem',
+        'NutritionOrder',
+        'Observation',
+        'ObservationDefinition',
+        'OperationDefinition',
+        'OperationOutcome',
+        'Organization',
+        'OrganizationAffiliation',
+        'Parameters',
+        'Patient',
+        'PaymentNotice',
+        'PaymentReconciliation',
+        'Person',
+        'PlanDefinition',
+        'Practitioner',
+        'PractitionerRole',
+        'Procedure',
+        'Provenance',
+        'Questionnaire',
+        'QuestionnaireResponse',
+        'RelatedPerson',
+        'RequestGroup',
+        'ResearchDefinition',
+        'ResearchElementDefinition',
+        'ResearchStudy',
+        'ResearchSubject',
+        'Resource',
+        'RiskAssessment',
+        'RiskEvidenceSynthesis',
+        'Schedule',
+        'SearchParameter',
+        'ServiceRequest',
+        'Slot',
+        'Specimen',
+        'SpecimenDefinition',
+        'StructureDefinition',
+        'StructureMap',
+        'Subscription',
+        'Substance',
+        'SubstanceNucleicAcid',
+        'SubstancePolymer',
+        'SubstanceProtein',
+        'SubstanceReferenceInformation',
+        'SubstanceSourceMaterial',
+        'SubstanceSpecification',
+        'SupplyDelivery',
+        'SupplyRequest',
+        'Task',
+        'TerminologyCapabilities',
+        'TestReport',
+        'TestScript',
+        'ValueSet',
+        'VerificationResult',
+        'VisionPrescription',
+      ])
+      .optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -168,7 +467,33 @@ export interface ImplementationGuideDefinitionResource {
   /** Location of the resource */
   reference: Reference;
   /** Versions this applies to (if different to IG) */
-  fhirVersion?: (string | null)[];
+  fhirVersion?: (
+    | (
+        | '0.01'
+        | '0.05'
+        | '0.06'
+        | '0.11'
+        | '0.0.80'
+        | '0.0.81'
+        | '0.0.82'
+        | '0.4.0'
+        | '0.5.0'
+        | '1.0.0'
+        | '1.0.1'
+        | '1.0.2'
+        | '1.1.0'
+        | '1.4.0'
+        | '1.6.0'
+        | '1.8.0'
+        | '3.0.0'
+        | '3.0.1'
+        | '3.3.0'
+        | '3.5.0'
+        | '4.0.0'
+        | '4.0.1'
+      )
+    | null
+  )[];
   _fhirVersion?: (Element | null)[];
   /** Human Name for the resource */
   name?: string;
@@ -201,7 +526,37 @@ export const ImplementationGuideDefinitionResourceSchema: z.ZodType<Implementati
       get reference() {
         return ReferenceSchema;
       },
-      fhirVersion: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+      fhirVersion: z
+        .array(
+          z
+            .enum([
+              '0.01',
+              '0.05',
+              '0.06',
+              '0.11',
+              '0.0.80',
+              '0.0.81',
+              '0.0.82',
+              '0.4.0',
+              '0.5.0',
+              '1.0.0',
+              '1.0.1',
+              '1.0.2',
+              '1.1.0',
+              '1.4.0',
+              '1.6.0',
+              '1.8.0',
+              '3.0.0',
+              '3.0.1',
+              '3.3.0',
+              '3.5.0',
+              '4.0.0',
+              '4.0.1',
+            ])
+            .nullable(),
+        )
+        .min(1, NOT_EMPTY)
+        .optional(),
       get _fhirVersion() {
         return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
       },
@@ -249,7 +604,7 @@ export interface ImplementationGuideDefinitionPage {
   title?: string;
   _title?: Element;
   /** html | markdown | xml | generated */
-  generation?: string;
+  generation?: 'html' | 'markdown' | 'xml' | 'generated';
   _generation?: Element;
   /** Nested Pages / Sections */
   page?: ImplementationGuideDefinitionPage[];
@@ -276,7 +631,7 @@ export const ImplementationGuideDefinitionPageSchema: z.ZodType<ImplementationGu
     get _title() {
       return ElementSchema.optional();
     },
-    generation: fhirCode.optional(),
+    generation: z.enum(['html', 'markdown', 'xml', 'generated']).optional(),
     get _generation() {
       return ElementSchema.optional();
     },
@@ -299,7 +654,17 @@ export interface ImplementationGuideDefinitionParameter {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** apply | path-resource | path-pages | path-tx-cache | expansion-parameter | rule-broken-links | generate-xml | generate-json | generate-turtle | html-template */
-  code?: string;
+  code?:
+    | 'apply'
+    | 'path-resource'
+    | 'path-pages'
+    | 'path-tx-cache'
+    | 'expansion-parameter'
+    | 'rule-broken-links'
+    | 'generate-xml'
+    | 'generate-json'
+    | 'generate-turtle'
+    | 'html-template';
   _code?: Element;
   /** Value for named type */
   value?: string;
@@ -317,7 +682,20 @@ export const ImplementationGuideDefinitionParameterSchema: z.ZodType<Implementat
       get modifierExtension() {
         return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
       },
-      code: fhirCode.optional(),
+      code: z
+        .enum([
+          'apply',
+          'path-resource',
+          'path-pages',
+          'path-tx-cache',
+          'expansion-parameter',
+          'rule-broken-links',
+          'generate-xml',
+          'generate-json',
+          'generate-turtle',
+          'html-template',
+        ])
+        .optional(),
       get _code() {
         return ElementSchema.optional();
       },
@@ -606,7 +984,7 @@ export interface ImplementationGuide {
   title?: string;
   _title?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** For testing purposes, not real usage */
   experimental?: boolean;
@@ -633,10 +1011,382 @@ export interface ImplementationGuide {
   packageId?: string;
   _packageId?: Element;
   /** SPDX license code for this IG (or not-open-source) */
-  license?: string;
+  license?:
+    | 'not-open-source'
+    | '0BSD'
+    | 'AAL'
+    | 'Abstyles'
+    | 'Adobe-2006'
+    | 'Adobe-Glyph'
+    | 'ADSL'
+    | 'AFL-1.1'
+    | 'AFL-1.2'
+    | 'AFL-2.0'
+    | 'AFL-2.1'
+    | 'AFL-3.0'
+    | 'Afmparse'
+    | 'AGPL-1.0-only'
+    | 'AGPL-1.0-or-later'
+    | 'AGPL-3.0-only'
+    | 'AGPL-3.0-or-later'
+    | 'Aladdin'
+    | 'AMDPLPA'
+    | 'AML'
+    | 'AMPAS'
+    | 'ANTLR-PD'
+    | 'Apache-1.0'
+    | 'Apache-1.1'
+    | 'Apache-2.0'
+    | 'APAFML'
+    | 'APL-1.0'
+    | 'APSL-1.0'
+    | 'APSL-1.1'
+    | 'APSL-1.2'
+    | 'APSL-2.0'
+    | 'Artistic-1.0-cl8'
+    | 'Artistic-1.0-Perl'
+    | 'Artistic-1.0'
+    | 'Artistic-2.0'
+    | 'Bahyph'
+    | 'Barr'
+    | 'Beerware'
+    | 'BitTorrent-1.0'
+    | 'BitTorrent-1.1'
+    | 'Borceux'
+    | 'BSD-1-Clause'
+    | 'BSD-2-Clause-FreeBSD'
+    | 'BSD-2-Clause-NetBSD'
+    | 'BSD-2-Clause-Patent'
+    | 'BSD-2-Clause'
+    | 'BSD-3-Clause-Attribution'
+    | 'BSD-3-Clause-Clear'
+    | 'BSD-3-Clause-LBNL'
+    | 'BSD-3-Clause-No-Nuclear-License-2014'
+    | 'BSD-3-Clause-No-Nuclear-License'
+    | 'BSD-3-Clause-No-Nuclear-Warranty'
+    | 'BSD-3-Clause'
+    | 'BSD-4-Clause-UC'
+    | 'BSD-4-Clause'
+    | 'BSD-Protection'
+    | 'BSD-Source-Code'
+    | 'BSL-1.0'
+    | 'bzip2-1.0.5'
+    | 'bzip2-1.0.6'
+    | 'Caldera'
+    | 'CATOSL-1.1'
+    | 'CC-BY-1.0'
+    | 'CC-BY-2.0'
+    | 'CC-BY-2.5'
+    | 'CC-BY-3.0'
+    | 'CC-BY-4.0'
+    | 'CC-BY-NC-1.0'
+    | 'CC-BY-NC-2.0'
+    | 'CC-BY-NC-2.5'
+    | 'CC-BY-NC-3.0'
+    | 'CC-BY-NC-4.0'
+    | 'CC-BY-NC-ND-1.0'
+    | 'CC-BY-NC-ND-2.0'
+    | 'CC-BY-NC-ND-2.5'
+    | 'CC-BY-NC-ND-3.0'
+    | 'CC-BY-NC-ND-4.0'
+    | 'CC-BY-NC-SA-1.0'
+    | 'CC-BY-NC-SA-2.0'
+    | 'CC-BY-NC-SA-2.5'
+    | 'CC-BY-NC-SA-3.0'
+    | 'CC-BY-NC-SA-4.0'
+    | 'CC-BY-ND-1.0'
+    | 'CC-BY-ND-2.0'
+    | 'CC-BY-ND-2.5'
+    | 'CC-BY-ND-3.0'
+    | 'CC-BY-ND-4.0'
+    | 'CC-BY-SA-1.0'
+    | 'CC-BY-SA-2.0'
+    | 'CC-BY-SA-2.5'
+    | 'CC-BY-SA-3.0'
+    | 'CC-BY-SA-4.0'
+    | 'CC0-1.0'
+    | 'CDDL-1.0'
+    | 'CDDL-1.1'
+    | 'CDLA-Permissive-1.0'
+    | 'CDLA-Sharing-1.0'
+    | 'CECILL-1.0'
+    | 'CECILL-1.1'
+    | 'CECILL-2.0'
+    | 'CECILL-2.1'
+    | 'CECILL-B'
+    | 'CECILL-C'
+    | 'ClArtistic'
+    | 'CNRI-Jython'
+    | 'CNRI-Python-GPL-Compatible'
+    | 'CNRI-Python'
+    | 'Condor-1.1'
+    | 'CPAL-1.0'
+    | 'CPL-1.0'
+    | 'CPOL-1.02'
+    | 'Crossword'
+    | 'CrystalStacker'
+    | 'CUA-OPL-1.0'
+    | 'Cube'
+    | 'curl'
+    | 'D-FSL-1.0'
+    | 'diffmark'
+    | 'DOC'
+    | 'Dotseqn'
+    | 'DSDP'
+    | 'dvipdfm'
+    | 'ECL-1.0'
+    | 'ECL-2.0'
+    | 'EFL-1.0'
+    | 'EFL-2.0'
+    | 'eGenix'
+    | 'Entessa'
+    | 'EPL-1.0'
+    | 'EPL-2.0'
+    | 'ErlPL-1.1'
+    | 'EUDatagrid'
+    | 'EUPL-1.0'
+    | 'EUPL-1.1'
+    | 'EUPL-1.2'
+    | 'Eurosym'
+    | 'Fair'
+    | 'Frameworx-1.0'
+    | 'FreeImage'
+    | 'FSFAP'
+    | 'FSFUL'
+    | 'FSFULLR'
+    | 'FTL'
+    | 'GFDL-1.1-only'
+    | 'GFDL-1.1-or-later'
+    | 'GFDL-1.2-only'
+    | 'GFDL-1.2-or-later'
+    | 'GFDL-1.3-only'
+    | 'GFDL-1.3-or-later'
+    | 'Giftware'
+    | 'GL2PS'
+    | 'Glide'
+    | 'Glulxe'
+    | 'gnuplot'
+    | 'GPL-1.0-only'
+    | 'GPL-1.0-or-later'
+    | 'GPL-2.0-only'
+    | 'GPL-2.0-or-later'
+    | 'GPL-3.0-only'
+    | 'GPL-3.0-or-later'
+    | 'gSOAP-1.3b'
+    | 'HaskellReport'
+    | 'HPND'
+    | 'IBM-pibs'
+    | 'ICU'
+    | 'IJG'
+    | 'ImageMagick'
+    | 'iMatix'
+    | 'Imlib2'
+    | 'Info-ZIP'
+    | 'Intel-ACPI'
+    | 'Intel'
+    | 'Interbase-1.0'
+    | 'IPA'
+    | 'IPL-1.0'
+    | 'ISC'
+    | 'JasPer-2.0'
+    | 'JSON'
+    | 'LAL-1.2'
+    | 'LAL-1.3'
+    | 'Latex2e'
+    | 'Leptonica'
+    | 'LGPL-2.0-only'
+    | 'LGPL-2.0-or-later'
+    | 'LGPL-2.1-only'
+    | 'LGPL-2.1-or-later'
+    | 'LGPL-3.0-only'
+    | 'LGPL-3.0-or-later'
+    | 'LGPLLR'
+    | 'Libpng'
+    | 'libtiff'
+    | 'LiLiQ-P-1.1'
+    | 'LiLiQ-R-1.1'
+    | 'LiLiQ-Rplus-1.1'
+    | 'Linux-OpenIB'
+    | 'LPL-1.0'
+    | 'LPL-1.02'
+    | 'LPPL-1.0'
+    | 'LPPL-1.1'
+    | 'LPPL-1.2'
+    | 'LPPL-1.3a'
+    | 'LPPL-1.3c'
+    | 'MakeIndex'
+    | 'MirOS'
+    | 'MIT-0'
+    | 'MIT-advertising'
+    | 'MIT-CMU'
+    | 'MIT-enna'
+    | 'MIT-feh'
+    | 'MIT'
+    | 'MITNFA'
+    | 'Motosoto'
+    | 'mpich2'
+    | 'MPL-1.0'
+    | 'MPL-1.1'
+    | 'MPL-2.0-no-copyleft-exception'
+    | 'MPL-2.0'
+    | 'MS-PL'
+    | 'MS-RL'
+    | 'MTLL'
+    | 'Multics'
+    | 'Mup'
+    | 'NASA-1.3'
+    | 'Naumen'
+    | 'NBPL-1.0'
+    | 'NCSA'
+    | 'Net-SNMP'
+    | 'NetCDF'
+    | 'Newsletr'
+    | 'NGPL'
+    | 'NLOD-1.0'
+    | 'NLPL'
+    | 'Nokia'
+    | 'NOSL'
+    | 'Noweb'
+    | 'NPL-1.0'
+    | 'NPL-1.1'
+    | 'NPOSL-3.0'
+    | 'NRL'
+    | 'NTP'
+    | 'OCCT-PL'
+    | 'OCLC-2.0'
+    | 'ODbL-1.0'
+    | 'OFL-1.0'
+    | 'OFL-1.1'
+    | 'OGTSL'
+    | 'OLDAP-1.1'
+    | 'OLDAP-1.2'
+    | 'OLDAP-1.3'
+    | 'OLDAP-1.4'
+    | 'OLDAP-2.0.1'
+    | 'OLDAP-2.0'
+    | 'OLDAP-2.1'
+    | 'OLDAP-2.2.1'
+    | 'OLDAP-2.2.2'
+    | 'OLDAP-2.2'
+    | 'OLDAP-2.3'
+    | 'OLDAP-2.4'
+    | 'OLDAP-2.5'
+    | 'OLDAP-2.6'
+    | 'OLDAP-2.7'
+    | 'OLDAP-2.8'
+    | 'OML'
+    | 'OpenSSL'
+    | 'OPL-1.0'
+    | 'OSET-PL-2.1'
+    | 'OSL-1.0'
+    | 'OSL-1.1'
+    | 'OSL-2.0'
+    | 'OSL-2.1'
+    | 'OSL-3.0'
+    | 'PDDL-1.0'
+    | 'PHP-3.0'
+    | 'PHP-3.01'
+    | 'Plexus'
+    | 'PostgreSQL'
+    | 'psfrag'
+    | 'psutils'
+    | 'Python-2.0'
+    | 'Qhull'
+    | 'QPL-1.0'
+    | 'Rdisc'
+    | 'RHeCos-1.1'
+    | 'RPL-1.1'
+    | 'RPL-1.5'
+    | 'RPSL-1.0'
+    | 'RSA-MD'
+    | 'RSCPL'
+    | 'Ruby'
+    | 'SAX-PD'
+    | 'Saxpath'
+    | 'SCEA'
+    | 'Sendmail'
+    | 'SGI-B-1.0'
+    | 'SGI-B-1.1'
+    | 'SGI-B-2.0'
+    | 'SimPL-2.0'
+    | 'SISSL-1.2'
+    | 'SISSL'
+    | 'Sleepycat'
+    | 'SMLNJ'
+    | 'SMPPL'
+    | 'SNIA'
+    | 'Spencer-86'
+    | 'Spencer-94'
+    | 'Spencer-99'
+    | 'SPL-1.0'
+    | 'SugarCRM-1.1.3'
+    | 'SWL'
+    | 'TCL'
+    | 'TCP-wrappers'
+    | 'TMate'
+    | 'TORQUE-1.1'
+    | 'TOSL'
+    | 'Unicode-DFS-2015'
+    | 'Unicode-DFS-2016'
+    | 'Unicode-TOU'
+    | 'Unlicense'
+    | 'UPL-1.0'
+    | 'Vim'
+    | 'VOSTROM'
+    | 'VSL-1.0'
+    | 'W3C-19980720'
+    | 'W3C-20150513'
+    | 'W3C'
+    | 'Watcom-1.0'
+    | 'Wsuipa'
+    | 'WTFPL'
+    | 'X11'
+    | 'Xerox'
+    | 'XFree86-1.1'
+    | 'xinetd'
+    | 'Xnet'
+    | 'xpp'
+    | 'XSkat'
+    | 'YPL-1.0'
+    | 'YPL-1.1'
+    | 'Zed'
+    | 'Zend-2.0'
+    | 'Zimbra-1.3'
+    | 'Zimbra-1.4'
+    | 'zlib-acknowledgement'
+    | 'Zlib'
+    | 'ZPL-1.1'
+    | 'ZPL-2.0'
+    | 'ZPL-2.1';
   _license?: Element;
   /** FHIR Version(s) this Implementation Guide targets */
-  fhirVersion?: (string | null)[];
+  fhirVersion?: (
+    | (
+        | '0.01'
+        | '0.05'
+        | '0.06'
+        | '0.11'
+        | '0.0.80'
+        | '0.0.81'
+        | '0.0.82'
+        | '0.4.0'
+        | '0.5.0'
+        | '1.0.0'
+        | '1.0.1'
+        | '1.0.2'
+        | '1.1.0'
+        | '1.4.0'
+        | '1.6.0'
+        | '1.8.0'
+        | '3.0.0'
+        | '3.0.1'
+        | '3.3.0'
+        | '3.5.0'
+        | '4.0.0'
+        | '4.0.1'
+      )
+    | null
+  )[];
   _fhirVersion?: (Element | null)[];
   /** Another Implementation guide this depends on */
   dependsOn?: ImplementationGuideDependsOn[];
@@ -692,7 +1442,7 @@ export const ImplementationGuideSchema: z.ZodType<ImplementationGuide> = withEle
     get _title() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -729,11 +1479,390 @@ export const ImplementationGuideSchema: z.ZodType<ImplementationGuide> = withEle
     get _packageId() {
       return ElementSchema.optional();
     },
-    license: fhirCode.optional(),
+    license: z
+      .enum([
+        'not-open-source',
+        '0BSD',
+        'AAL',
+        'Abstyles',
+        'Adobe-2006',
+        'Adobe-Glyph',
+        'ADSL',
+        'AFL-1.1',
+        'AFL-1.2',
+        'AFL-2.0',
+        'AFL-2.1',
+        'AFL-3.0',
+        'Afmparse',
+        'AGPL-1.0-only',
+        'AGPL-1.0-or-later',
+        'AGPL-3.0-only',
+        'AGPL-3.0-or-later',
+        'Aladdin',
+        'AMDPLPA',
+        'AML',
+        'AMPAS',
+        'ANTLR-PD',
+        'Apache-1.0',
+        'Apache-1.1',
+        'Apache-2.0',
+        'APAFML',
+        'APL-1.0',
+        'APSL-1.0',
+        'APSL-1.1',
+        'APSL-1.2',
+        'APSL-2.0',
+        'Artistic-1.0-cl8',
+        'Artistic-1.0-Perl',
+        'Artistic-1.0',
+        'Artistic-2.0',
+        'Bahyph',
+        'Barr',
+        'Beerware',
+        'BitTorrent-1.0',
+        'BitTorrent-1.1',
+        'Borceux',
+        'BSD-1-Clause',
+        'BSD-2-Clause-FreeBSD',
+        'BSD-2-Clause-NetBSD',
+        'BSD-2-Clause-Patent',
+        'BSD-2-Clause',
+        'BSD-3-Clause-Attribution',
+        'BSD-3-Clause-Clear',
+        'BSD-3-Clause-LBNL',
+        'BSD-3-Clause-No-Nuclear-License-2014',
+        'BSD-3-Clause-No-Nuclear-License',
+        'BSD-3-Clause-No-Nuclear-Warranty',
+        'BSD-3-Clause',
+        'BSD-4-Clause-UC',
+        'BSD-4-Clause',
+        'BSD-Protection',
+        'BSD-Source-Code',
+        'BSL-1.0',
+        'bzip2-1.0.5',
+        'bzip2-1.0.6',
+        'Caldera',
+        'CATOSL-1.1',
+        'CC-BY-1.0',
+        'CC-BY-2.0',
+        'CC-BY-2.5',
+        'CC-BY-3.0',
+        'CC-BY-4.0',
+        'CC-BY-NC-1.0',
+        'CC-BY-NC-2.0',
+        'CC-BY-NC-2.5',
+        'CC-BY-NC-3.0',
+        'CC-BY-NC-4.0',
+        'CC-BY-NC-ND-1.0',
+        'CC-BY-NC-ND-2.0',
+        'CC-BY-NC-ND-2.5',
+        'CC-BY-NC-ND-3.0',
+        'CC-BY-NC-ND-4.0',
+        'CC-BY-NC-SA-1.0',
+        'CC-BY-NC-SA-2.0',
+        'CC-BY-NC-SA-2.5',
+        'CC-BY-NC-SA-3.0',
+        'CC-BY-NC-SA-4.0',
+        'CC-BY-ND-1.0',
+        'CC-BY-ND-2.0',
+        'CC-BY-ND-2.5',
+        'CC-BY-ND-3.0',
+        'CC-BY-ND-4.0',
+        'CC-BY-SA-1.0',
+        'CC-BY-SA-2.0',
+        'CC-BY-SA-2.5',
+        'CC-BY-SA-3.0',
+        'CC-BY-SA-4.0',
+        'CC0-1.0',
+        'CDDL-1.0',
+        'CDDL-1.1',
+        'CDLA-Permissive-1.0',
+        'CDLA-Sharing-1.0',
+        'CECILL-1.0',
+        'CECILL-1.1',
+        'CECILL-2.0',
+        'CECILL-2.1',
+        'CECILL-B',
+        'CECILL-C',
+        'ClArtistic',
+        'CNRI-Jython',
+        'CNRI-Python-GPL-Compatible',
+        'CNRI-Python',
+        'Condor-1.1',
+        'CPAL-1.0',
+        'CPL-1.0',
+        'CPOL-1.02',
+        'Crossword',
+        'CrystalStacker',
+        'CUA-OPL-1.0',
+        'Cube',
+        'curl',
+        'D-FSL-1.0',
+        'diffmark',
+        'DOC',
+        'Dotseqn',
+        'DSDP',
+        'dvipdfm',
+        'ECL-1.0',
+        'ECL-2.0',
+        'EFL-1.0',
+        'EFL-2.0',
+        'eGenix',
+        'Entessa',
+        'EPL-1.0',
+        'EPL-2.0',
+        'ErlPL-1.1',
+        'EUDatagrid',
+        'EUPL-1.0',
+        'EUPL-1.1',
+        'EUPL-1.2',
+        'Eurosym',
+        'Fair',
+        'Frameworx-1.0',
+        'FreeImage',
+        'FSFAP',
+        'FSFUL',
+        'FSFULLR',
+        'FTL',
+        'GFDL-1.1-only',
+        'GFDL-1.1-or-later',
+        'GFDL-1.2-only',
+        'GFDL-1.2-or-later',
+        'GFDL-1.3-only',
+        'GFDL-1.3-or-later',
+        'Giftware',
+        'GL2PS',
+        'Glide',
+        'Glulxe',
+        'gnuplot',
+        'GPL-1.0-only',
+        'GPL-1.0-or-later',
+        'GPL-2.0-only',
+        'GPL-2.0-or-later',
+        'GPL-3.0-only',
+        'GPL-3.0-or-later',
+        'gSOAP-1.3b',
+        'HaskellReport',
+        'HPND',
+        'IBM-pibs',
+        'ICU',
+        'IJG',
+        'ImageMagick',
+        'iMatix',
+        'Imlib2',
+        'Info-ZIP',
+        'Intel-ACPI',
+        'Intel',
+        'Interbase-1.0',
+        'IPA',
+        'IPL-1.0',
+        'ISC',
+        'JasPer-2.0',
+        'JSON',
+        'LAL-1.2',
+        'LAL-1.3',
+        'Latex2e',
+        'Leptonica',
+        'LGPL-2.0-only',
+        'LGPL-2.0-or-later',
+        'LGPL-2.1-only',
+        'LGPL-2.1-or-later',
+        'LGPL-3.0-only',
+        'LGPL-3.0-or-later',
+        'LGPLLR',
+        'Libpng',
+        'libtiff',
+        'LiLiQ-P-1.1',
+        'LiLiQ-R-1.1',
+        'LiLiQ-Rplus-1.1',
+        'Linux-OpenIB',
+        'LPL-1.0',
+        'LPL-1.02',
+        'LPPL-1.0',
+        'LPPL-1.1',
+        'LPPL-1.2',
+        'LPPL-1.3a',
+        'LPPL-1.3c',
+        'MakeIndex',
+        'MirOS',
+        'MIT-0',
+        'MIT-advertising',
+        'MIT-CMU',
+        'MIT-enna',
+        'MIT-feh',
+        'MIT',
+        'MITNFA',
+        'Motosoto',
+        'mpich2',
+        'MPL-1.0',
+        'MPL-1.1',
+        'MPL-2.0-no-copyleft-exception',
+        'MPL-2.0',
+        'MS-PL',
+        'MS-RL',
+        'MTLL',
+        'Multics',
+        'Mup',
+        'NASA-1.3',
+        'Naumen',
+        'NBPL-1.0',
+        'NCSA',
+        'Net-SNMP',
+        'NetCDF',
+        'Newsletr',
+        'NGPL',
+        'NLOD-1.0',
+        'NLPL',
+        'Nokia',
+        'NOSL',
+        'Noweb',
+        'NPL-1.0',
+        'NPL-1.1',
+        'NPOSL-3.0',
+        'NRL',
+        'NTP',
+        'OCCT-PL',
+        'OCLC-2.0',
+        'ODbL-1.0',
+        'OFL-1.0',
+        'OFL-1.1',
+        'OGTSL',
+        'OLDAP-1.1',
+        'OLDAP-1.2',
+        'OLDAP-1.3',
+        'OLDAP-1.4',
+        'OLDAP-2.0.1',
+        'OLDAP-2.0',
+        'OLDAP-2.1',
+        'OLDAP-2.2.1',
+        'OLDAP-2.2.2',
+        'OLDAP-2.2',
+        'OLDAP-2.3',
+        'OLDAP-2.4',
+        'OLDAP-2.5',
+        'OLDAP-2.6',
+        'OLDAP-2.7',
+        'OLDAP-2.8',
+        'OML',
+        'OpenSSL',
+        'OPL-1.0',
+        'OSET-PL-2.1',
+        'OSL-1.0',
+        'OSL-1.1',
+        'OSL-2.0',
+        'OSL-2.1',
+        'OSL-3.0',
+        'PDDL-1.0',
+        'PHP-3.0',
+        'PHP-3.01',
+        'Plexus',
+        'PostgreSQL',
+        'psfrag',
+        'psutils',
+        'Python-2.0',
+        'Qhull',
+        'QPL-1.0',
+        'Rdisc',
+        'RHeCos-1.1',
+        'RPL-1.1',
+        'RPL-1.5',
+        'RPSL-1.0',
+        'RSA-MD',
+        'RSCPL',
+        'Ruby',
+        'SAX-PD',
+        'Saxpath',
+        'SCEA',
+        'Sendmail',
+        'SGI-B-1.0',
+        'SGI-B-1.1',
+        'SGI-B-2.0',
+        'SimPL-2.0',
+        'SISSL-1.2',
+        'SISSL',
+        'Sleepycat',
+        'SMLNJ',
+        'SMPPL',
+        'SNIA',
+        'Spencer-86',
+        'Spencer-94',
+        'Spencer-99',
+        'SPL-1.0',
+        'SugarCRM-1.1.3',
+        'SWL',
+        'TCL',
+        'TCP-wrappers',
+        'TMate',
+        'TORQUE-1.1',
+        'TOSL',
+        'Unicode-DFS-2015',
+        'Unicode-DFS-2016',
+        'Unicode-TOU',
+        'Unlicense',
+        'UPL-1.0',
+        'Vim',
+        'VOSTROM',
+        'VSL-1.0',
+        'W3C-19980720',
+        'W3C-20150513',
+        'W3C',
+        'Watcom-1.0',
+        'Wsuipa',
+        'WTFPL',
+        'X11',
+        'Xerox',
+        'XFree86-1.1',
+        'xinetd',
+        'Xnet',
+        'xpp',
+        'XSkat',
+        'YPL-1.0',
+        'YPL-1.1',
+        'Zed',
+        'Zend-2.0',
+        'Zimbra-1.3',
+        'Zimbra-1.4',
+        'zlib-acknowledgement',
+        'Zlib',
+        'ZPL-1.1',
+        'ZPL-2.0',
+        'ZPL-2.1',
+      ])
+      .optional(),
     get _license() {
       return ElementSchema.optional();
     },
-    fhirVersion: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+    fhirVersion: z
+      .array(
+        z
+          .enum([
+            '0.01',
+            '0.05',
+            '0.06',
+            '0.11',
+            '0.0.80',
+            '0.0.81',
+            '0.0.82',
+            '0.4.0',
+            '0.5.0',
+            '1.0.0',
+            '1.0.1',
+            '1.0.2',
+            '1.1.0',
+            '1.4.0',
+            '1.6.0',
+            '1.8.0',
+            '3.0.0',
+            '3.0.1',
+            '3.3.0',
+            '3.5.0',
+            '4.0.0',
+            '4.0.1',
+          ])
+          .nullable(),
+      )
+      .min(1, NOT_EMPTY)
+      .optional(),
     get _fhirVersion() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },

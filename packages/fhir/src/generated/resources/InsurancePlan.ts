@@ -406,7 +406,7 @@ export interface InsurancePlan {
   /** Business Identifier for Product */
   identifier?: Identifier[];
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** Kind of product */
   type?: CodeableConcept[];
@@ -467,7 +467,7 @@ export const InsurancePlanSchema: z.ZodType<InsurancePlan> = withElementRules(
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -76,7 +76,7 @@ export interface InvoiceLineItemPriceComponent {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** base | surcharge | deduction | discount | tax | informational */
-  type?: string;
+  type?: 'base' | 'surcharge' | 'deduction' | 'discount' | 'tax' | 'informational';
   _type?: Element;
   /** Code identifying the specific component */
   code?: CodeableConcept;
@@ -97,7 +97,7 @@ export const InvoiceLineItemPriceComponentSchema: z.ZodType<InvoiceLineItemPrice
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    type: fhirCode.optional(),
+    type: z.enum(['base', 'surcharge', 'deduction', 'discount', 'tax', 'informational']).optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -185,7 +185,7 @@ export interface Invoice {
   /** Business Identifier for item */
   identifier?: Identifier[];
   /** draft | issued | balanced | cancelled | entered-in-error */
-  status?: string;
+  status?: 'draft' | 'issued' | 'balanced' | 'cancelled' | 'entered-in-error';
   _status?: Element;
   /** Reason for cancellation of this Invoice */
   cancelledReason?: string;
@@ -251,7 +251,7 @@ export const InvoiceSchema: z.ZodType<Invoice> = withElementRules(
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'issued', 'balanced', 'cancelled', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

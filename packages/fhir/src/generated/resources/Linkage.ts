@@ -16,7 +16,7 @@ export interface LinkageItem {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** source | alternate | historical */
-  type?: string;
+  type?: 'source' | 'alternate' | 'historical';
   _type?: Element;
   /** Resource being linked */
   resource: Reference;
@@ -32,7 +32,7 @@ export const LinkageItemSchema: z.ZodType<LinkageItem> = withElementRules(
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    type: fhirCode.optional(),
+    type: z.enum(['source', 'alternate', 'historical']).optional(),
     get _type() {
       return ElementSchema.optional();
     },

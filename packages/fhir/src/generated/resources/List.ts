@@ -94,10 +94,10 @@ export interface List {
   /** Business identifier */
   identifier?: Identifier[];
   /** current | retired | entered-in-error */
-  status?: string;
+  status?: 'current' | 'retired' | 'entered-in-error';
   _status?: Element;
   /** working | snapshot | changes */
-  mode?: string;
+  mode?: 'working' | 'snapshot' | 'changes';
   _mode?: Element;
   /** Descriptive name for the list */
   title?: string;
@@ -154,11 +154,11 @@ export const ListSchema: z.ZodType<List> = withElementRules(
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['current', 'retired', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
-    mode: fhirCode.optional(),
+    mode: z.enum(['working', 'snapshot', 'changes']).optional(),
     get _mode() {
       return ElementSchema.optional();
     },

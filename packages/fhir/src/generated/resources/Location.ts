@@ -83,7 +83,7 @@ export interface LocationHoursOfOperation {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** mon | tue | wed | thu | fri | sat | sun */
-  daysOfWeek?: (string | null)[];
+  daysOfWeek?: (('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun') | null)[];
   _daysOfWeek?: (Element | null)[];
   /** The Location is open all day */
   allDay?: boolean;
@@ -106,7 +106,10 @@ export const LocationHoursOfOperationSchema: z.ZodType<LocationHoursOfOperation>
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    daysOfWeek: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+    daysOfWeek: z
+      .array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']).nullable())
+      .min(1, NOT_EMPTY)
+      .optional(),
     get _daysOfWeek() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
@@ -150,7 +153,7 @@ export interface Location {
   /** Unique code or number identifying the location to its users */
   identifier?: Identifier[];
   /** active | suspended | inactive */
-  status?: string;
+  status?: 'active' | 'suspended' | 'inactive';
   _status?: Element;
   /** The operational status of the location (typically only for a bed/room) */
   operationalStatus?: Coding;
@@ -164,7 +167,7 @@ export interface Location {
   description?: string;
   _description?: Element;
   /** instance | kind */
-  mode?: string;
+  mode?: 'instance' | 'kind';
   _mode?: Element;
   /** Type of function performed */
   type?: CodeableConcept[];
@@ -220,7 +223,7 @@ export const LocationSchema: z.ZodType<Location> = withElementRules(
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['active', 'suspended', 'inactive']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -239,7 +242,7 @@ export const LocationSchema: z.ZodType<Location> = withElementRules(
     get _description() {
       return ElementSchema.optional();
     },
-    mode: fhirCode.optional(),
+    mode: z.enum(['instance', 'kind']).optional(),
     get _mode() {
       return ElementSchema.optional();
     },

@@ -287,7 +287,7 @@ export interface Measure {
   subtitle?: string;
   _subtitle?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** For testing purposes, not real usage */
   experimental?: boolean;
@@ -429,7 +429,7 @@ export const MeasureSchema: z.ZodType<Measure> = withElementRules(
     get _subtitle() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -275,10 +275,10 @@ export interface MeasureReport {
   /** Additional identifier for the MeasureReport */
   identifier?: Identifier[];
   /** complete | pending | error */
-  status?: string;
+  status?: 'complete' | 'pending' | 'error';
   _status?: Element;
   /** individual | subject-list | summary | data-collection */
-  type?: string;
+  type?: 'individual' | 'subject-list' | 'summary' | 'data-collection';
   _type?: Element;
   /** What measure was calculated */
   measure?: string;
@@ -331,11 +331,11 @@ export const MeasureReportSchema: z.ZodType<MeasureReport> = withElementRules(
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['complete', 'pending', 'error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
-    type: fhirCode.optional(),
+    type: z.enum(['individual', 'subject-list', 'summary', 'data-collection']).optional(),
     get _type() {
       return ElementSchema.optional();
     },

@@ -66,7 +66,15 @@ export interface Media {
   /** Part of referenced event */
   partOf?: Reference[];
   /** preparation | in-progress | not-done | on-hold | stopped | completed | entered-in-error | unknown */
-  status?: string;
+  status?:
+    | 'preparation'
+    | 'in-progress'
+    | 'not-done'
+    | 'on-hold'
+    | 'stopped'
+    | 'completed'
+    | 'entered-in-error'
+    | 'unknown';
   _status?: Element;
   /** Classification of media as image, video, or audio */
   type?: CodeableConcept;
@@ -152,7 +160,18 @@ export const MediaSchema: z.ZodType<Media> = withElementRules(
     get partOf() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum([
+        'preparation',
+        'in-progress',
+        'not-done',
+        'on-hold',
+        'stopped',
+        'completed',
+        'entered-in-error',
+        'unknown',
+      ])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -132,7 +132,7 @@ export interface Medication {
   /** Codes that identify this medication */
   code?: CodeableConcept;
   /** active | inactive | entered-in-error */
-  status?: string;
+  status?: 'active' | 'inactive' | 'entered-in-error';
   _status?: Element;
   /** Manufacturer of the item */
   manufacturer?: Reference;
@@ -179,7 +179,7 @@ export const MedicationSchema: z.ZodType<Medication> = z.strictObject({
   get code() {
     return CodeableConceptSchema.optional();
   },
-  status: fhirCode.optional(),
+  status: z.enum(['active', 'inactive', 'entered-in-error']).optional(),
   get _status() {
     return ElementSchema.optional();
   },

@@ -152,7 +152,7 @@ export interface MedicationAdministration {
   /** Part of referenced event */
   partOf?: Reference[];
   /** in-progress | not-done | on-hold | completed | entered-in-error | stopped | unknown */
-  status?: string;
+  status?: 'in-progress' | 'not-done' | 'on-hold' | 'completed' | 'entered-in-error' | 'stopped' | 'unknown';
   _status?: Element;
   /** Reason administration not performed */
   statusReason?: CodeableConcept[];
@@ -229,7 +229,9 @@ export const MedicationAdministrationSchema: z.ZodType<MedicationAdministration>
     get partOf() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum(['in-progress', 'not-done', 'on-hold', 'completed', 'entered-in-error', 'stopped', 'unknown'])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -132,7 +132,16 @@ export interface MedicationDispense {
   /** Event that dispense is part of */
   partOf?: Reference[];
   /** preparation | in-progress | cancelled | on-hold | completed | entered-in-error | stopped | declined | unknown */
-  status?: string;
+  status?:
+    | 'preparation'
+    | 'in-progress'
+    | 'cancelled'
+    | 'on-hold'
+    | 'completed'
+    | 'entered-in-error'
+    | 'stopped'
+    | 'declined'
+    | 'unknown';
   _status?: Element;
   /** Why a dispense was not performed */
   statusReasonCodeableConcept?: CodeableConcept;
@@ -218,7 +227,19 @@ export const MedicationDispenseSchema: z.ZodType<MedicationDispense> = withEleme
     get partOf() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum([
+        'preparation',
+        'in-progress',
+        'cancelled',
+        'on-hold',
+        'completed',
+        'entered-in-error',
+        'stopped',
+        'declined',
+        'unknown',
+      ])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },

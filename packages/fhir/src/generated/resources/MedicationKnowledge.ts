@@ -661,7 +661,7 @@ export interface MedicationKnowledge {
   /** Code that identifies this medication */
   code?: CodeableConcept;
   /** active | inactive | entered-in-error */
-  status?: string;
+  status?: 'active' | 'inactive' | 'entered-in-error';
   _status?: Element;
   /** Manufacturer of the item */
   manufacturer?: Reference;
@@ -738,7 +738,7 @@ export const MedicationKnowledgeSchema: z.ZodType<MedicationKnowledge> = withEle
     get code() {
       return CodeableConceptSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['active', 'inactive', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -197,17 +197,25 @@ export interface MedicationRequest {
   /** External ids for this request */
   identifier?: Identifier[];
   /** active | on-hold | cancelled | completed | entered-in-error | stopped | draft | unknown */
-  status?: string;
+  status?: 'active' | 'on-hold' | 'cancelled' | 'completed' | 'entered-in-error' | 'stopped' | 'draft' | 'unknown';
   _status?: Element;
   /** Reason for current status */
   statusReason?: CodeableConcept;
   /** proposal | plan | order | original-order | reflex-order | filler-order | instance-order | option */
-  intent?: string;
+  intent?:
+    | 'proposal'
+    | 'plan'
+    | 'order'
+    | 'original-order'
+    | 'reflex-order'
+    | 'filler-order'
+    | 'instance-order'
+    | 'option';
   _intent?: Element;
   /** Type of medication usage */
   category?: CodeableConcept[];
   /** routine | urgent | asap | stat */
-  priority?: string;
+  priority?: 'routine' | 'urgent' | 'asap' | 'stat';
   _priority?: Element;
   /** True if request is prohibiting action */
   doNotPerform?: boolean;
@@ -303,21 +311,25 @@ export const MedicationRequestSchema: z.ZodType<MedicationRequest> = withElement
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum(['active', 'on-hold', 'cancelled', 'completed', 'entered-in-error', 'stopped', 'draft', 'unknown'])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },
     get statusReason() {
       return CodeableConceptSchema.optional();
     },
-    intent: fhirCode.optional(),
+    intent: z
+      .enum(['proposal', 'plan', 'order', 'original-order', 'reflex-order', 'filler-order', 'instance-order', 'option'])
+      .optional(),
     get _intent() {
       return ElementSchema.optional();
     },
     get category() {
       return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
     },
-    priority: fhirCode.optional(),
+    priority: z.enum(['routine', 'urgent', 'asap', 'stat']).optional(),
     get _priority() {
       return ElementSchema.optional();
     },

@@ -57,7 +57,7 @@ export interface MedicationStatement {
   /** Part of referenced event */
   partOf?: Reference[];
   /** active | completed | entered-in-error | intended | stopped | on-hold | unknown | not-taken */
-  status?: string;
+  status?: 'active' | 'completed' | 'entered-in-error' | 'intended' | 'stopped' | 'on-hold' | 'unknown' | 'not-taken';
   _status?: Element;
   /** Reason for current status */
   statusReason?: CodeableConcept[];
@@ -130,7 +130,9 @@ export const MedicationStatementSchema: z.ZodType<MedicationStatement> = withEle
     get partOf() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum(['active', 'completed', 'entered-in-error', 'intended', 'stopped', 'on-hold', 'unknown', 'not-taken'])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },

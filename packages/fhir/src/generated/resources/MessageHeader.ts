@@ -142,7 +142,7 @@ export interface MessageHeaderResponse {
   identifier?: string;
   _identifier?: Element;
   /** ok | transient-error | fatal-error */
-  code?: string;
+  code?: 'ok' | 'transient-error' | 'fatal-error';
   _code?: Element;
   /** Specific list of hints/warnings/errors */
   details?: Reference;
@@ -162,7 +162,7 @@ export const MessageHeaderResponseSchema: z.ZodType<MessageHeaderResponse> = wit
     get _identifier() {
       return ElementSchema.optional();
     },
-    code: fhirCode.optional(),
+    code: z.enum(['ok', 'transient-error', 'fatal-error']).optional(),
     get _code() {
       return ElementSchema.optional();
     },

@@ -39,7 +39,7 @@ export interface MolecularSequenceReferenceSeq {
   genomeBuild?: string;
   _genomeBuild?: Element;
   /** sense | antisense */
-  orientation?: string;
+  orientation?: 'sense' | 'antisense';
   _orientation?: Element;
   /** Reference identifier */
   referenceSeqId?: CodeableConcept;
@@ -49,7 +49,7 @@ export interface MolecularSequenceReferenceSeq {
   referenceSeqString?: string;
   _referenceSeqString?: Element;
   /** watson | crick */
-  strand?: string;
+  strand?: 'watson' | 'crick';
   _strand?: Element;
   /** Start position of the window on the  reference sequence */
   windowStart?: number;
@@ -75,7 +75,7 @@ export const MolecularSequenceReferenceSeqSchema: z.ZodType<MolecularSequenceRef
   get _genomeBuild() {
     return ElementSchema.optional();
   },
-  orientation: fhirCode.optional(),
+  orientation: z.enum(['sense', 'antisense']).optional(),
   get _orientation() {
     return ElementSchema.optional();
   },
@@ -89,7 +89,7 @@ export const MolecularSequenceReferenceSeqSchema: z.ZodType<MolecularSequenceRef
   get _referenceSeqString() {
     return ElementSchema.optional();
   },
-  strand: fhirCode.optional(),
+  strand: z.enum(['watson', 'crick']).optional(),
   get _strand() {
     return ElementSchema.optional();
   },
@@ -246,7 +246,7 @@ export interface MolecularSequenceQuality {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** indel | snp | unknown */
-  type?: string;
+  type?: 'indel' | 'snp' | 'unknown';
   _type?: Element;
   /** Standard sequence for comparison */
   standardSequence?: CodeableConcept;
@@ -298,7 +298,7 @@ export const MolecularSequenceQualitySchema: z.ZodType<MolecularSequenceQuality>
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    type: fhirCode.optional(),
+    type: z.enum(['indel', 'snp', 'unknown']).optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -367,7 +367,7 @@ export interface MolecularSequenceRepository {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** directlink | openapi | login | oauth | other */
-  type?: string;
+  type?: 'directlink' | 'openapi' | 'login' | 'oauth' | 'other';
   _type?: Element;
   /** URI of the repository */
   url?: string;
@@ -396,7 +396,7 @@ export const MolecularSequenceRepositorySchema: z.ZodType<MolecularSequenceRepos
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    type: fhirCode.optional(),
+    type: z.enum(['directlink', 'openapi', 'login', 'oauth', 'other']).optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -570,7 +570,7 @@ export interface MolecularSequence {
   /** Unique ID for this particular sequence. This is a FHIR-defined id */
   identifier?: Identifier[];
   /** aa | dna | rna */
-  type?: string;
+  type?: 'aa' | 'dna' | 'rna';
   _type?: Element;
   /** Base number of coordinate system (0 for 0-based numbering or coordinates, inclusive start, exclusive end, 1 for 1-based numbering, inclusive start, inclusive end) */
   coordinateSystem?: number;
@@ -636,7 +636,7 @@ export const MolecularSequenceSchema: z.ZodType<MolecularSequence> = withElement
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    type: fhirCode.optional(),
+    type: z.enum(['aa', 'dna', 'rna']).optional(),
     get _type() {
       return ElementSchema.optional();
     },

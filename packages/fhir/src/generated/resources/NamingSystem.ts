@@ -34,7 +34,7 @@ export interface NamingSystemUniqueId {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** oid | uuid | uri | other */
-  type?: string;
+  type?: 'oid' | 'uuid' | 'uri' | 'other';
   _type?: Element;
   /** The unique identifier */
   value?: string;
@@ -59,7 +59,7 @@ export const NamingSystemUniqueIdSchema: z.ZodType<NamingSystemUniqueId> = withE
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    type: fhirCode.optional(),
+    type: z.enum(['oid', 'uuid', 'uri', 'other']).optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -107,10 +107,10 @@ export interface NamingSystem {
   name?: string;
   _name?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** codesystem | identifier | root */
-  kind?: string;
+  kind?: 'codesystem' | 'identifier' | 'root';
   _kind?: Element;
   /** Date last changed */
   date?: string;
@@ -171,11 +171,11 @@ export const NamingSystemSchema: z.ZodType<NamingSystem> = withElementRules(
     get _name() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
-    kind: fhirCode.optional(),
+    kind: z.enum(['codesystem', 'identifier', 'root']).optional(),
     get _kind() {
       return ElementSchema.optional();
     },

@@ -346,10 +346,19 @@ export interface NutritionOrder {
   instantiates?: (string | null)[];
   _instantiates?: (Element | null)[];
   /** draft | active | on-hold | revoked | completed | entered-in-error | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'on-hold' | 'revoked' | 'completed' | 'entered-in-error' | 'unknown';
   _status?: Element;
   /** proposal | plan | directive | order | original-order | reflex-order | filler-order | instance-order | option */
-  intent?: string;
+  intent?:
+    | 'proposal'
+    | 'plan'
+    | 'directive'
+    | 'order'
+    | 'original-order'
+    | 'reflex-order'
+    | 'filler-order'
+    | 'instance-order'
+    | 'option';
   _intent?: Element;
   /** The person who requires the diet, formula or nutritional supplement */
   patient: Reference;
@@ -419,11 +428,23 @@ export const NutritionOrderSchema: z.ZodType<NutritionOrder> = withElementRules(
     get _instantiates() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
-    intent: fhirCode.optional(),
+    intent: z
+      .enum([
+        'proposal',
+        'plan',
+        'directive',
+        'order',
+        'original-order',
+        'reflex-order',
+        'filler-order',
+        'instance-order',
+        'option',
+      ])
+      .optional(),
     get _intent() {
       return ElementSchema.optional();
     },

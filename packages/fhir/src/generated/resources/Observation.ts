@@ -257,7 +257,15 @@ export interface Observation {
   /** Part of referenced event */
   partOf?: Reference[];
   /** registered | preliminary | final | amended + */
-  status?: string;
+  status?:
+    | 'registered'
+    | 'preliminary'
+    | 'final'
+    | 'amended'
+    | 'corrected'
+    | 'cancelled'
+    | 'entered-in-error'
+    | 'unknown';
   _status?: Element;
   /** Classification of  type of observation */
   category?: CodeableConcept[];
@@ -372,7 +380,9 @@ export const ObservationSchema: z.ZodType<Observation> = withElementRules(
     get partOf() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum(['registered', 'preliminary', 'final', 'amended', 'corrected', 'cancelled', 'entered-in-error', 'unknown'])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -80,7 +80,7 @@ export interface ObservationDefinitionQualifiedInterval {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** reference | critical | absolute */
-  category?: string;
+  category?: 'reference' | 'critical' | 'absolute';
   _category?: Element;
   /** The interval itself, for continuous or ordinal observations */
   range?: Range;
@@ -89,7 +89,7 @@ export interface ObservationDefinitionQualifiedInterval {
   /** Targetted population of the range */
   appliesTo?: CodeableConcept[];
   /** male | female | other | unknown */
-  gender?: string;
+  gender?: 'male' | 'female' | 'other' | 'unknown';
   _gender?: Element;
   /** Applicable age range, if relevant */
   age?: Range;
@@ -110,7 +110,7 @@ export const ObservationDefinitionQualifiedIntervalSchema: z.ZodType<Observation
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    category: fhirCode.optional(),
+    category: z.enum(['reference', 'critical', 'absolute']).optional(),
     get _category() {
       return ElementSchema.optional();
     },
@@ -123,7 +123,7 @@ export const ObservationDefinitionQualifiedIntervalSchema: z.ZodType<Observation
     get appliesTo() {
       return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
     },
-    gender: fhirCode.optional(),
+    gender: z.enum(['male', 'female', 'other', 'unknown']).optional(),
     get _gender() {
       return ElementSchema.optional();
     },
@@ -167,7 +167,22 @@ export interface ObservationDefinition {
   /** Business identifier for this ObservationDefinition instance */
   identifier?: Identifier[];
   /** Quantity | CodeableConcept | string | boolean | integer | Range | Ratio | SampledData | time | dateTime | Period */
-  permittedDataType?: (string | null)[];
+  permittedDataType?: (
+    | (
+        | 'Quantity'
+        | 'CodeableConcept'
+        | 'string'
+        | 'boolean'
+        | 'integer'
+        | 'Range'
+        | 'Ratio'
+        | 'SampledData'
+        | 'time'
+        | 'dateTime'
+        | 'Period'
+      )
+    | null
+  )[];
   _permittedDataType?: (Element | null)[];
   /** Multiple results allowed */
   multipleResultsAllowed?: boolean;
@@ -228,7 +243,26 @@ export const ObservationDefinitionSchema: z.ZodType<ObservationDefinition> = wit
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    permittedDataType: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+    permittedDataType: z
+      .array(
+        z
+          .enum([
+            'Quantity',
+            'CodeableConcept',
+            'string',
+            'boolean',
+            'integer',
+            'Range',
+            'Ratio',
+            'SampledData',
+            'time',
+            'dateTime',
+            'Period',
+          ])
+          .nullable(),
+      )
+      .min(1, NOT_EMPTY)
+      .optional(),
     get _permittedDataType() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },

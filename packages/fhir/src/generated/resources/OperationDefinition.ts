@@ -42,7 +42,7 @@ export interface OperationDefinitionParameterBinding {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** required | extensible | preferred | example */
-  strength?: string;
+  strength?: 'required' | 'extensible' | 'preferred' | 'example';
   _strength?: Element;
   /** Source of value set */
   valueSet?: string;
@@ -60,7 +60,7 @@ export const OperationDefinitionParameterBindingSchema: z.ZodType<OperationDefin
       get modifierExtension() {
         return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
       },
-      strength: fhirCode.optional(),
+      strength: z.enum(['required', 'extensible', 'preferred', 'example']).optional(),
       get _strength() {
         return ElementSchema.optional();
       },
@@ -123,7 +123,7 @@ export interface OperationDefinitionParameter {
   name?: string;
   _name?: Element;
   /** in | out */
-  use?: string;
+  use?: 'in' | 'out';
   _use?: Element;
   /** Minimum Cardinality */
   min?: number;
@@ -135,13 +135,226 @@ export interface OperationDefinitionParameter {
   documentation?: string;
   _documentation?: Element;
   /** What type this parameter has */
-  type?: string;
+  type?:
+    | 'Address'
+    | 'Age'
+    | 'Annotation'
+    | 'Attachment'
+    | 'BackboneElement'
+    | 'CodeableConcept'
+    | 'Coding'
+    | 'ContactDetail'
+    | 'ContactPoint'
+    | 'Contributor'
+    | 'Count'
+    | 'DataRequirement'
+    | 'Distance'
+    | 'Dosage'
+    | 'Duration'
+    | 'Element'
+    | 'ElementDefinition'
+    | 'Expression'
+    | 'Extension'
+    | 'HumanName'
+    | 'Identifier'
+    | 'MarketingStatus'
+    | 'Meta'
+    | 'Money'
+    | 'MoneyQuantity'
+    | 'Narrative'
+    | 'ParameterDefinition'
+    | 'Period'
+    | 'Population'
+    | 'ProdCharacteristic'
+    | 'ProductShelfLife'
+    | 'Quantity'
+    | 'Range'
+    | 'Ratio'
+    | 'Reference'
+    | 'RelatedArtifact'
+    | 'SampledData'
+    | 'Signature'
+    | 'SimpleQuantity'
+    | 'SubstanceAmount'
+    | 'Timing'
+    | 'TriggerDefinition'
+    | 'UsageContext'
+    | 'base64Binary'
+    | 'boolean'
+    | 'canonical'
+    | 'code'
+    | 'date'
+    | 'dateTime'
+    | 'decimal'
+    | 'id'
+    | 'instant'
+    | 'integer'
+    | 'markdown'
+    | 'oid'
+    | 'positiveInt'
+    | 'string'
+    | 'time'
+    | 'unsignedInt'
+    | 'uri'
+    | 'url'
+    | 'uuid'
+    | 'xhtml'
+    | 'Account'
+    | 'ActivityDefinition'
+    | 'AdverseEvent'
+    | 'AllergyIntolerance'
+    | 'Appointment'
+    | 'AppointmentResponse'
+    | 'AuditEvent'
+    | 'Basic'
+    | 'Binary'
+    | 'BiologicallyDerivedProduct'
+    | 'BodyStructure'
+    | 'Bundle'
+    | 'CapabilityStatement'
+    | 'CarePlan'
+    | 'CareTeam'
+    | 'CatalogEntry'
+    | 'ChargeItem'
+    | 'ChargeItemDefinition'
+    | 'Claim'
+    | 'ClaimResponse'
+    | 'ClinicalImpression'
+    | 'CodeSystem'
+    | 'Communication'
+    | 'CommunicationRequest'
+    | 'CompartmentDefinition'
+    | 'Composition'
+    | 'ConceptMap'
+    | 'Condition'
+    | 'Consent'
+    | 'Contract'
+    | 'Coverage'
+    | 'CoverageEligibilityRequest'
+    | 'CoverageEligibilityResponse'
+    | 'DetectedIssue'
+    | 'Device'
+    | 'DeviceDefinition'
+    | 'DeviceMetric'
+    | 'DeviceRequest'
+    | 'DeviceUseStatement'
+    | 'DiagnosticReport'
+    | 'DocumentManifest'
+    | 'DocumentReference'
+    | 'DomainResource'
+    | 'EffectEvidenceSynthesis'
+    | 'Encounter'
+    | 'Endpoint'
+    | 'EnrollmentRequest'
+    | 'EnrollmentResponse'
+    | 'EpisodeOfCare'
+    | 'EventDefinition'
+    | 'Evidence'
+    | 'EvidenceVariable'
+    | 'ExampleScenario'
+    | 'ExplanationOfBenefit'
+    | 'FamilyMemberHistory'
+    | 'Flag'
+    | 'Goal'
+    | 'GraphDefinition'
+    | 'Group'
+    | 'GuidanceResponse'
+    | 'HealthcareService'
+    | 'ImagingStudy'
+    | 'Immunization'
+    | 'ImmunizationEvaluation'
+    | 'ImmunizationRecommendation'
+    | 'ImplementationGuide'
+    | 'InsurancePlan'
+    | 'Invoice'
+    | 'Library'
+    | 'Linkage'
+    | 'List'
+    | 'Location'
+    | 'Measure'
+    | 'MeasureReport'
+    | 'Media'
+    | 'Medication'
+    | 'MedicationAdministration'
+    | 'MedicationDispense'
+    | 'MedicationKnowledge'
+    | 'MedicationRequest'
+    | 'MedicationStatement'
+    | 'MedicinalProduct'
+    | 'MedicinalProductAuthorization'
+    | 'MedicinalProductContraindication'
+    | 'MedicinalProductIndication'
+    | 'MedicinalProductIngredient'
+    | 'MedicinalProductInteraction'
+    | 'MedicinalProductManufactured'
+    | 'MedicinalProductPackaged'
+    | 'MedicinalProductPharmaceutical'
+    | 'MedicinalProductUndesirableEffect'
+    | 'MessageDefinition'
+    | 'MessageHeader'
+    | 'MolecularSequence'
+    | 'NamingSystem'
+    | 'NutritionOrder'
+    | 'Observation'
+    | 'ObservationDefinition'
+    | 'OperationDefinition'
+    | 'OperationOutcome'
+    | 'Organization'
+    | 'OrganizationAffiliation'
+    | 'Parameters'
+    | 'Patient'
+    | 'PaymentNotice'
+    | 'PaymentReconciliation'
+    | 'Person'
+    | 'PlanDefinition'
+    | 'Practitioner'
+    | 'PractitionerRole'
+    | 'Procedure'
+    | 'Provenance'
+    | 'Questionnaire'
+    | 'QuestionnaireResponse'
+    | 'RelatedPerson'
+    | 'RequestGroup'
+    | 'ResearchDefinition'
+    | 'ResearchElementDefinition'
+    | 'ResearchStudy'
+    | 'ResearchSubject'
+    | 'Resource'
+    | 'RiskAssessment'
+    | 'RiskEvidenceSynthesis'
+    | 'Schedule'
+    | 'SearchParameter'
+    | 'ServiceRequest'
+    | 'Slot'
+    | 'Specimen'
+    | 'SpecimenDefinition'
+    | 'StructureDefinition'
+    | 'StructureMap'
+    | 'Subscription'
+    | 'Substance'
+    | 'SubstanceNucleicAcid'
+    | 'SubstancePolymer'
+    | 'SubstanceProtein'
+    | 'SubstanceReferenceInformation'
+    | 'SubstanceSourceMaterial'
+    | 'SubstanceSpecification'
+    | 'SupplyDelivery'
+    | 'SupplyRequest'
+    | 'Task'
+    | 'TerminologyCapabilities'
+    | 'TestReport'
+    | 'TestScript'
+    | 'ValueSet'
+    | 'VerificationResult'
+    | 'VisionPrescription'
+    | 'Type'
+    | 'Any';
   _type?: Element;
   /** If type is Reference | canonical, allowed targets */
   targetProfile?: (string | null)[];
   _targetProfile?: (Element | null)[];
   /** number | date | string | token | reference | composite | quantity | uri | special */
-  searchType?: string;
+  searchType?: 'number' | 'date' | 'string' | 'token' | 'reference' | 'composite' | 'quantity' | 'uri' | 'special';
   _searchType?: Element;
   /** ValueSet details if this is coded */
   binding?: OperationDefinitionParameterBinding;
@@ -165,7 +378,7 @@ export const OperationDefinitionParameterSchema: z.ZodType<OperationDefinitionPa
     get _name() {
       return ElementSchema.optional();
     },
-    use: fhirCode.optional(),
+    use: z.enum(['in', 'out']).optional(),
     get _use() {
       return ElementSchema.optional();
     },
@@ -181,7 +394,223 @@ export const OperationDefinitionParameterSchema: z.ZodType<OperationDefinitionPa
     get _documentation() {
       return ElementSchema.optional();
     },
-    type: fhirCode.optional(),
+    type: z
+      .enum([
+        'Address',
+        'Age',
+        'Annotation',
+        'Attachment',
+        'BackboneElement',
+        'CodeableConcept',
+        'Coding',
+        'ContactDetail',
+        'ContactPoint',
+        'Contributor',
+        'Count',
+        'DataRequirement',
+        'Distance',
+        'Dosage',
+        'Duration',
+        'Element',
+        'ElementDefinition',
+        'Expression',
+        'Extension',
+        'HumanName',
+        'Identifier',
+        'MarketingStatus',
+        'Meta',
+        'Money',
+        'MoneyQuantity',
+        'Narrative',
+        'ParameterDefinition',
+        'Period',
+        'Population',
+        'ProdCharacteristic',
+        'ProductShelfLife',
+        'Quantity',
+        'Range',
+        'Ratio',
+        'Reference',
+        'RelatedArtifact',
+        'SampledData',
+        'Signature',
+        'SimpleQuantity',
+        'SubstanceAmount',
+        'Timing',
+        'TriggerDefinition',
+        'UsageContext',
+        'base64Binary',
+        'boolean',
+        'canonical',
+        'code',
+        'date',
+        'dateTime',
+        'decimal',
+        'id',
+        'instant',
+        'integer',
+        'markdown',
+        'oid',
+        'positiveInt',
+        'string',
+        'time',
+        'unsignedInt',
+        'uri',
+        'url',
+        'uuid',
+        'xhtml',
+        'Account',
+        'ActivityDefinition',
+        'AdverseEvent',
+        'AllergyIntolerance',
+        'Appointment',
+        'AppointmentResponse',
+        'AuditEvent',
+        'Basic',
+        'Binary',
+        'BiologicallyDerivedProduct',
+        'BodyStructure',
+        'Bundle',
+        'CapabilityStatement',
+        'CarePlan',
+        'CareTeam',
+        'CatalogEntry',
+        'ChargeItem',
+        'ChargeItemDefinition',
+        'Claim',
+        'ClaimResponse',
+        'ClinicalImpression',
+        'CodeSystem',
+        'Communication',
+        'CommunicationRequest',
+        'CompartmentDefinition',
+        'Composition',
+        'ConceptMap',
+        'Condition',
+        'Consent',
+        'Contract',
+        'Coverage',
+        'CoverageEligibilityRequest',
+        'CoverageEligibilityResponse',
+        'DetectedIssue',
+        'Device',
+        'DeviceDefinition',
+        'DeviceMetric',
+        'DeviceRequest',
+        'DeviceUseStatement',
+        'DiagnosticReport',
+        'DocumentManifest',
+        'DocumentReference',
+        'DomainResource',
+        'EffectEvidenceSynthesis',
+        'Encounter',
+        'Endpoint',
+        'EnrollmentRequest',
+        'EnrollmentResponse',
+        'EpisodeOfCare',
+        'EventDefinition',
+        'Evidence',
+        'EvidenceVariable',
+        'ExampleScenario',
+        'ExplanationOfBenefit',
+        'FamilyMemberHistory',
+        'Flag',
+        'Goal',
+        'GraphDefinition',
+        'Group',
+        'GuidanceResponse',
+        'HealthcareService',
+        'ImagingStudy',
+        'Immunization',
+        'ImmunizationEvaluation',
+        'ImmunizationRecommendation',
+        'ImplementationGuide',
+        'InsurancePlan',
+        'Invoice',
+        'Library',
+        'Linkage',
+        'List',
+        'Location',
+        'Measure',
+        'MeasureReport',
+        'Media',
+        'Medication',
+        'MedicationAdministration',
+        'MedicationDispense',
+        'MedicationKnowledge',
+        'MedicationRequest',
+        'MedicationStatement',
+        'MedicinalProduct',
+        'MedicinalProductAuthorization',
+        'MedicinalProductContraindication',
+        'MedicinalProductIndication',
+        'MedicinalProductIngredient',
+        'MedicinalProductInteraction',
+        'MedicinalProductManufactured',
+        'MedicinalProductPackaged',
+        'MedicinalProductPharmaceutical',
+        'MedicinalProductUndesirableEffect',
+        'MessageDefinition',
+        'MessageHeader',
+        'MolecularSequence',
+        'NamingSystem',
+        'NutritionOrder',
+        'Observation',
+        'ObservationDefinition',
+        'OperationDefinition',
+        'OperationOutcome',
+        'Organization',
+        'OrganizationAffiliation',
+        'Parameters',
+        'Patient',
+        'PaymentNotice',
+        'PaymentReconciliation',
+        'Person',
+        'PlanDefinition',
+        'Practitioner',
+        'PractitionerRole',
+        'Procedure',
+        'Provenance',
+        'Questionnaire',
+        'QuestionnaireResponse',
+        'RelatedPerson',
+        'RequestGroup',
+        'ResearchDefinition',
+        'ResearchElementDefinition',
+        'ResearchStudy',
+        'ResearchSubject',
+        'Resource',
+        'RiskAssessment',
+        'RiskEvidenceSynthesis',
+        'Schedule',
+        'SearchParameter',
+        'ServiceRequest',
+        'Slot',
+        'Specimen',
+        'SpecimenDefinition',
+        'StructureDefinition',
+        'StructureMap',
+        'Subscription',
+        'Substance',
+        'SubstanceNucleicAcid',
+        'SubstancePolymer',
+        'SubstanceProtein',
+        'SubstanceReferenceInformation',
+        'SubstanceSourceMaterial',
+        'SubstanceSpecification',
+        'SupplyDelivery',
+        'SupplyRequest',
+        'Task',
+        'TerminologyCapabilities',
+        'TestReport',
+        'TestScript',
+        'ValueSet',
+        'VerificationResult',
+        'VisionPrescription',
+        'Type',
+        'Any',
+      ])
+      .optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -189,7 +618,9 @@ export const OperationDefinitionParameterSchema: z.ZodType<OperationDefinitionPa
     get _targetProfile() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-    searchType: fhirCode.optional(),
+    searchType: z
+      .enum(['number', 'date', 'string', 'token', 'reference', 'composite', 'quantity', 'uri', 'special'])
+      .optional(),
     get _searchType() {
       return ElementSchema.optional();
     },
@@ -278,10 +709,10 @@ export interface OperationDefinition {
   title?: string;
   _title?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** operation | query */
-  kind?: string;
+  kind?: 'operation' | 'query';
   _kind?: Element;
   /** For testing purposes, not real usage */
   experimental?: boolean;
@@ -317,7 +748,159 @@ export interface OperationDefinition {
   base?: string;
   _base?: Element;
   /** Types this operation applies to */
-  resource?: (string | null)[];
+  resource?: (
+    | (
+        | 'Account'
+        | 'ActivityDefinition'
+        | 'AdverseEvent'
+        | 'AllergyIntolerance'
+        | 'Appointment'
+        | 'AppointmentResponse'
+        | 'AuditEvent'
+        | 'Basic'
+        | 'Binary'
+        | 'BiologicallyDerivedProduct'
+        | 'BodyStructure'
+        | 'Bundle'
+        | 'CapabilityStatement'
+        | 'CarePlan'
+        | 'CareTeam'
+        | 'CatalogEntry'
+        | 'ChargeItem'
+        | 'ChargeItemDefinition'
+        | 'Claim'
+        | 'ClaimResponse'
+        | 'ClinicalImpression'
+        | 'CodeSystem'
+        | 'Communication'
+        | 'CommunicationRequest'
+        | 'CompartmentDefinition'
+        | 'Composition'
+        | 'ConceptMap'
+        | 'Condition'
+        | 'Consent'
+        | 'Contract'
+        | 'Coverage'
+        | 'CoverageEligibilityRequest'
+        | 'CoverageEligibilityResponse'
+        | 'DetectedIssue'
+        | 'Device'
+        | 'DeviceDefinition'
+        | 'DeviceMetric'
+        | 'DeviceRequest'
+        | 'DeviceUseStatement'
+        | 'DiagnosticReport'
+        | 'DocumentManifest'
+        | 'DocumentReference'
+        | 'DomainResource'
+        | 'EffectEvidenceSynthesis'
+        | 'Encounter'
+        | 'Endpoint'
+        | 'EnrollmentRequest'
+        | 'EnrollmentResponse'
+        | 'EpisodeOfCare'
+        | 'EventDefinition'
+        | 'Evidence'
+        | 'EvidenceVariable'
+        | 'ExampleScenario'
+        | 'ExplanationOfBenefit'
+        | 'FamilyMemberHistory'
+        | 'Flag'
+        | 'Goal'
+        | 'GraphDefinition'
+        | 'Group'
+        | 'GuidanceResponse'
+        | 'HealthcareService'
+        | 'ImagingStudy'
+        | 'Immunization'
+        | 'ImmunizationEvaluation'
+        | 'ImmunizationRecommendation'
+        | 'ImplementationGuide'
+        | 'InsurancePlan'
+        | 'Invoice'
+        | 'Library'
+        | 'Linkage'
+        | 'List'
+        | 'Location'
+        | 'Measure'
+        | 'MeasureReport'
+        | 'Media'
+        | 'Medication'
+        | 'MedicationAdministration'
+        | 'MedicationDispense'
+        | 'MedicationKnowledge'
+        | 'MedicationRequest'
+        | 'MedicationStatement'
+        | 'MedicinalProduct'
+        | 'MedicinalProductAuthorization'
+        | 'MedicinalProductContraindication'
+        | 'MedicinalProductIndication'
+        | 'MedicinalProductIngredient'
+        | 'MedicinalProductInteraction'
+        | 'MedicinalProductManufactured'
+        | 'MedicinalProductPackaged'
+        | 'MedicinalProductPharmaceutical'
+        | 'MedicinalProductUndesirableEffect'
+        | 'MessageDefinition'
+        | 'MessageHeader'
+        | 'MolecularSequence'
+        | 'NamingSystem'
+        | 'NutritionOrder'
+        | 'Observation'
+        | 'ObservationDefinition'
+        | 'OperationDefinition'
+        | 'OperationOutcome'
+        | 'Organization'
+        | 'OrganizationAffiliation'
+        | 'Parameters'
+        | 'Patient'
+        | 'PaymentNotice'
+        | 'PaymentReconciliation'
+        | 'Person'
+        | 'PlanDefinition'
+        | 'Practitioner'
+        | 'PractitionerRole'
+        | 'Procedure'
+        | 'Provenance'
+        | 'Questionnaire'
+        | 'QuestionnaireResponse'
+        | 'RelatedPerson'
+        | 'RequestGroup'
+        | 'ResearchDefinition'
+        | 'ResearchElementDefinition'
+        | 'ResearchStudy'
+        | 'ResearchSubject'
+        | 'Resource'
+        | 'RiskAssessment'
+        | 'RiskEvidenceSynthesis'
+        | 'Schedule'
+        | 'SearchParameter'
+        | 'ServiceRequest'
+        | 'Slot'
+        | 'Specimen'
+        | 'SpecimenDefinition'
+        | 'StructureDefinition'
+        | 'StructureMap'
+        | 'Subscription'
+        | 'Substance'
+        | 'SubstanceNucleicAcid'
+        | 'SubstancePolymer'
+        | 'SubstanceProtein'
+        | 'SubstanceReferenceInformation'
+        | 'SubstanceSourceMaterial'
+        | 'SubstanceSpecification'
+        | 'SupplyDelivery'
+        | 'SupplyRequest'
+        | 'Task'
+        | 'TerminologyCapabilities'
+        | 'TestReport'
+        | 'TestScript'
+        | 'ValueSet'
+        | 'VerificationResult'
+        | 'VisionPrescription'
+      )
+    | null
+  )[];
   _resource?: (Element | null)[];
   /** Invoke at the system level? */
   system?: boolean;
@@ -384,11 +967,11 @@ export const OperationDefinitionSchema: z.ZodType<OperationDefinition> = withEle
     get _title() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
-    kind: fhirCode.optional(),
+    kind: z.enum(['operation', 'query']).optional(),
     get _kind() {
       return ElementSchema.optional();
     },
@@ -437,7 +1020,163 @@ export const OperationDefinitionSchema: z.ZodType<OperationDefinition> = withEle
     get _base() {
       return ElementSchema.optional();
     },
-    resource: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+    resource: z
+      .array(
+        z
+          .enum([
+            'Account',
+            'ActivityDefinition',
+            'AdverseEvent',
+            'AllergyIntolerance',
+            'Appointment',
+            'AppointmentResponse',
+            'AuditEvent',
+            'Basic',
+            'Binary',
+            'BiologicallyDerivedProduct',
+            'BodyStructure',
+            'Bundle',
+            'CapabilityStatement',
+            'CarePlan',
+            'CareTeam',
+            'CatalogEntry',
+            'ChargeItem',
+            'ChargeItemDefinition',
+            'Claim',
+            'ClaimResponse',
+            'ClinicalImpression',
+            'CodeSystem',
+            'Communication',
+            'CommunicationRequest',
+            'CompartmentDefinition',
+            'Composition',
+            'ConceptMap',
+            'Condition',
+            'Consent',
+            'Contract',
+            'Coverage',
+            'CoverageEligibilityRequest',
+            'CoverageEligibilityResponse',
+            'DetectedIssue',
+            'Device',
+            'DeviceDefinition',
+            'DeviceMetric',
+            'DeviceRequest',
+            'DeviceUseStatement',
+            'DiagnosticReport',
+            'DocumentManifest',
+            'DocumentReference',
+            'DomainResource',
+            'EffectEvidenceSynthesis',
+            'Encounter',
+            'Endpoint',
+            'EnrollmentRequest',
+            'EnrollmentResponse',
+            'EpisodeOfCare',
+            'EventDefinition',
+            'Evidence',
+            'EvidenceVariable',
+            'ExampleScenario',
+            'ExplanationOfBenefit',
+            'FamilyMemberHistory',
+            'Flag',
+            'Goal',
+            'GraphDefinition',
+            'Group',
+            'GuidanceResponse',
+            'HealthcareService',
+            'ImagingStudy',
+            'Immunization',
+            'ImmunizationEvaluation',
+            'ImmunizationRecommendation',
+            'ImplementationGuide',
+            'InsurancePlan',
+            'Invoice',
+            'Library',
+            'Linkage',
+            'List',
+            'Location',
+            'Measure',
+            'MeasureReport',
+            'Media',
+            'Medication',
+            'MedicationAdministration',
+            'MedicationDispense',
+            'MedicationKnowledge',
+            'MedicationRequest',
+            'MedicationStatement',
+            'MedicinalProduct',
+            'MedicinalProductAuthorization',
+            'MedicinalProductContraindication',
+            'MedicinalProductIndication',
+            'MedicinalProductIngredient',
+            'MedicinalProductInteraction',
+            'MedicinalProductManufactured',
+            'MedicinalProductPackaged',
+            'MedicinalProductPharmaceutical',
+            'MedicinalProductUndesirableEffect',
+            'MessageDefinition',
+            'MessageHeader',
+            'MolecularSequence',
+            'NamingSystem',
+            'NutritionOrder',
+            'Observation',
+            'ObservationDefinition',
+            'OperationDefinition',
+            'OperationOutcome',
+            'Organization',
+            'OrganizationAffiliation',
+            'Parameters',
+            'Patient',
+            'PaymentNotice',
+            'PaymentReconciliation',
+            'Person',
+            'PlanDefinition',
+            'Practitioner',
+            'PractitionerRole',
+            'Procedure',
+            'Provenance',
+            'Questionnaire',
+            'QuestionnaireResponse',
+            'RelatedPerson',
+            'RequestGroup',
+            'ResearchDefinition',
+            'ResearchElementDefinition',
+            'ResearchStudy',
+            'ResearchSubject',
+            'Resource',
+            'RiskAssessment',
+            'RiskEvidenceSynthesis',
+            'Schedule',
+            'SearchParameter',
+            'ServiceRequest',
+            'Slot',
+            'Specimen',
+            'SpecimenDefinition',
+            'StructureDefinition',
+            'StructureMap',
+            'Subscription',
+            'Substance',
+            'SubstanceNucleicAcid',
+            'SubstancePolymer',
+            'SubstanceProtein',
+            'SubstanceReferenceInformation',
+            'SubstanceSourceMaterial',
+            'SubstanceSpecification',
+            'SupplyDelivery',
+            'SupplyRequest',
+            'Task',
+            'TerminologyCapabilities',
+            'TestReport',
+            'TestScript',
+            'ValueSet',
+            'VerificationResult',
+            'VisionPrescription',
+          ])
+          .nullable(),
+      )
+      .min(1, NOT_EMPTY)
+      .optional(),
     get _resource() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },

@@ -16,10 +16,41 @@ export interface OperationOutcomeIssue {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** fatal | error | warning | information */
-  severity?: string;
+  severity?: 'fatal' | 'error' | 'warning' | 'information';
   _severity?: Element;
   /** Error or warning code */
-  code?: string;
+  code?:
+    | 'invalid'
+    | 'structure'
+    | 'required'
+    | 'value'
+    | 'invariant'
+    | 'security'
+    | 'login'
+    | 'unknown'
+    | 'expired'
+    | 'forbidden'
+    | 'suppressed'
+    | 'processing'
+    | 'not-supported'
+    | 'duplicate'
+    | 'multiple-matches'
+    | 'not-found'
+    | 'deleted'
+    | 'too-long'
+    | 'code-invalid'
+    | 'extension'
+    | 'too-costly'
+    | 'business-rule'
+    | 'conflict'
+    | 'transient'
+    | 'lock-error'
+    | 'no-store'
+    | 'exception'
+    | 'timeout'
+    | 'incomplete'
+    | 'throttled'
+    | 'informational';
   _code?: Element;
   /** Additional details about the error */
   details?: CodeableConcept;
@@ -44,11 +75,45 @@ export const OperationOutcomeIssueSchema: z.ZodType<OperationOutcomeIssue> = wit
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    severity: fhirCode.optional(),
+    severity: z.enum(['fatal', 'error', 'warning', 'information']).optional(),
     get _severity() {
       return ElementSchema.optional();
     },
-    code: fhirCode.optional(),
+    code: z
+      .enum([
+        'invalid',
+        'structure',
+        'required',
+        'value',
+        'invariant',
+        'security',
+        'login',
+        'unknown',
+        'expired',
+        'forbidden',
+        'suppressed',
+        'processing',
+        'not-supported',
+        'duplicate',
+        'multiple-matches',
+        'not-found',
+        'deleted',
+        'too-long',
+        'code-invalid',
+        'extension',
+        'too-costly',
+        'business-rule',
+        'conflict',
+        'transient',
+        'lock-error',
+        'no-store',
+        'exception',
+        'timeout',
+        'incomplete',
+        'throttled',
+        'informational',
+      ])
+      .optional(),
     get _code() {
       return ElementSchema.optional();
     },

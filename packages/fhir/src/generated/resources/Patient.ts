@@ -59,7 +59,7 @@ export interface PatientContact {
   /** Address for the contact person */
   address?: Address;
   /** male | female | other | unknown */
-  gender?: string;
+  gender?: 'male' | 'female' | 'other' | 'unknown';
   _gender?: Element;
   /** Organization that is associated with the contact */
   organization?: Reference;
@@ -88,7 +88,7 @@ export const PatientContactSchema: z.ZodType<PatientContact> = z.strictObject({
   get address() {
     return AddressSchema.optional();
   },
-  gender: fhirCode.optional(),
+  gender: z.enum(['male', 'female', 'other', 'unknown']).optional(),
   get _gender() {
     return ElementSchema.optional();
   },
@@ -144,7 +144,7 @@ export interface PatientLink {
   /** The other patient or related person resource that the link refers to */
   other: Reference;
   /** replaced-by | replaces | refer | seealso */
-  type?: string;
+  type?: 'replaced-by' | 'replaces' | 'refer' | 'seealso';
   _type?: Element;
 }
 
@@ -161,7 +161,7 @@ export const PatientLinkSchema: z.ZodType<PatientLink> = withElementRules(
     get other() {
       return ReferenceSchema;
     },
-    type: fhirCode.optional(),
+    type: z.enum(['replaced-by', 'replaces', 'refer', 'seealso']).optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -200,7 +200,7 @@ export interface Patient {
   /** A contact detail for the individual */
   telecom?: ContactPoint[];
   /** male | female | other | unknown */
-  gender?: string;
+  gender?: 'male' | 'female' | 'other' | 'unknown';
   _gender?: Element;
   /** The date of birth for the individual */
   birthDate?: string;
@@ -276,7 +276,7 @@ export const PatientSchema: z.ZodType<Patient> = withElementRules(
     get telecom() {
       return z.array(ContactPointSchema).min(1, NOT_EMPTY).optional();
     },
-    gender: fhirCode.optional(),
+    gender: z.enum(['male', 'female', 'other', 'unknown']).optional(),
     get _gender() {
       return ElementSchema.optional();
     },

@@ -49,7 +49,7 @@ export interface PaymentNotice {
   /** Business Identifier for the payment noctice */
   identifier?: Identifier[];
   /** active | cancelled | draft | entered-in-error */
-  status?: string;
+  status?: 'active' | 'cancelled' | 'draft' | 'entered-in-error';
   _status?: Element;
   /** Request reference */
   request?: Reference;
@@ -106,7 +106,7 @@ export const PaymentNoticeSchema: z.ZodType<PaymentNotice> = withElementRules(
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['active', 'cancelled', 'draft', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -109,7 +109,7 @@ export interface PaymentReconciliationProcessNote {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** display | print | printoper */
-  type?: string;
+  type?: 'display' | 'print' | 'printoper';
   _type?: Element;
   /** Note explanatory text */
   text?: string;
@@ -125,7 +125,7 @@ export const PaymentReconciliationProcessNoteSchema: z.ZodType<PaymentReconcilia
   get modifierExtension() {
     return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
   },
-  type: fhirCode.optional(),
+  type: z.enum(['display', 'print', 'printoper']).optional(),
   get _type() {
     return ElementSchema.optional();
   },
@@ -159,7 +159,7 @@ export interface PaymentReconciliation {
   /** Business Identifier for a payment reconciliation */
   identifier?: Identifier[];
   /** active | cancelled | draft | entered-in-error */
-  status?: string;
+  status?: 'active' | 'cancelled' | 'draft' | 'entered-in-error';
   _status?: Element;
   /** Period covered */
   period?: Period;
@@ -173,7 +173,7 @@ export interface PaymentReconciliation {
   /** Responsible practitioner */
   requestor?: Reference;
   /** queued | complete | error | partial */
-  outcome?: string;
+  outcome?: 'queued' | 'complete' | 'error' | 'partial';
   _outcome?: Element;
   /** Disposition message */
   disposition?: string;
@@ -224,7 +224,7 @@ export const PaymentReconciliationSchema: z.ZodType<PaymentReconciliation> = wit
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['active', 'cancelled', 'draft', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -244,7 +244,7 @@ export const PaymentReconciliationSchema: z.ZodType<PaymentReconciliation> = wit
     get requestor() {
       return ReferenceSchema.optional();
     },
-    outcome: fhirCode.optional(),
+    outcome: z.enum(['queued', 'complete', 'error', 'partial']).optional(),
     get _outcome() {
       return ElementSchema.optional();
     },

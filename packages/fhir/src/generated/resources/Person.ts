@@ -40,7 +40,7 @@ export interface PersonLink {
   /** The resource to which this actual person is associated */
   target: Reference;
   /** level1 | level2 | level3 | level4 */
-  assurance?: string;
+  assurance?: 'level1' | 'level2' | 'level3' | 'level4';
   _assurance?: Element;
 }
 
@@ -56,7 +56,7 @@ export const PersonLinkSchema: z.ZodType<PersonLink> = z.strictObject({
   get target() {
     return ReferenceSchema;
   },
-  assurance: fhirCode.optional(),
+  assurance: z.enum(['level1', 'level2', 'level3', 'level4']).optional(),
   get _assurance() {
     return ElementSchema.optional();
   },
@@ -90,7 +90,7 @@ export interface Person {
   /** A contact detail for the person */
   telecom?: ContactPoint[];
   /** male | female | other | unknown */
-  gender?: string;
+  gender?: 'male' | 'female' | 'other' | 'unknown';
   _gender?: Element;
   /** The date on which the person was born */
   birthDate?: string;
@@ -144,7 +144,7 @@ export const PersonSchema: z.ZodType<Person> = z.strictObject({
   get telecom() {
     return z.array(ContactPointSchema).min(1, NOT_EMPTY).optional();
   },
-  gender: fhirCode.optional(),
+  gender: z.enum(['male', 'female', 'other', 'unknown']).optional(),
   get _gender() {
     return ElementSchema.optional();
   },

@@ -171,7 +171,7 @@ export interface PlanDefinitionActionCondition {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** applicability | start | stop */
-  kind?: string;
+  kind?: 'applicability' | 'start' | 'stop';
   _kind?: Element;
   /** Boolean-valued expression */
   expression?: Expression;
@@ -187,7 +187,7 @@ export const PlanDefinitionActionConditionSchema: z.ZodType<PlanDefinitionAction
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    kind: fhirCode.optional(),
+    kind: z.enum(['applicability', 'start', 'stop']).optional(),
     get _kind() {
       return ElementSchema.optional();
     },
@@ -210,7 +210,16 @@ export interface PlanDefinitionActionRelatedAction {
   actionId?: string;
   _actionId?: Element;
   /** before-start | before | before-end | concurrent-with-start | concurrent | concurrent-with-end | after-start | after | after-end */
-  relationship?: string;
+  relationship?:
+    | 'before-start'
+    | 'before'
+    | 'before-end'
+    | 'concurrent-with-start'
+    | 'concurrent'
+    | 'concurrent-with-end'
+    | 'after-start'
+    | 'after'
+    | 'after-end';
   _relationship?: Element;
   /** Time offset for the relationship */
   offsetDuration?: Duration;
@@ -232,7 +241,19 @@ export const PlanDefinitionActionRelatedActionSchema: z.ZodType<PlanDefinitionAc
     get _actionId() {
       return ElementSchema.optional();
     },
-    relationship: fhirCode.optional(),
+    relationship: z
+      .enum([
+        'before-start',
+        'before',
+        'before-end',
+        'concurrent-with-start',
+        'concurrent',
+        'concurrent-with-end',
+        'after-start',
+        'after',
+        'after-end',
+      ])
+      .optional(),
     get _relationship() {
       return ElementSchema.optional();
     },
@@ -258,7 +279,7 @@ export interface PlanDefinitionActionParticipant {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** patient | practitioner | related-person | device */
-  type?: string;
+  type?: 'patient' | 'practitioner' | 'related-person' | 'device';
   _type?: Element;
   /** E.g. Nurse, Surgeon, Parent */
   role?: CodeableConcept;
@@ -274,7 +295,7 @@ export const PlanDefinitionActionParticipantSchema: z.ZodType<PlanDefinitionActi
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    type: fhirCode.optional(),
+    type: z.enum(['patient', 'practitioner', 'related-person', 'device']).optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -339,7 +360,7 @@ export interface PlanDefinitionAction {
   textEquivalent?: string;
   _textEquivalent?: Element;
   /** routine | urgent | asap | stat */
-  priority?: string;
+  priority?: 'routine' | 'urgent' | 'asap' | 'stat';
   _priority?: Element;
   /** Code representing the meaning of the action or sub-actions */
   code?: CodeableConcept[];
@@ -382,19 +403,19 @@ export interface PlanDefinitionAction {
   /** create | update | remove | fire-event */
   type?: CodeableConcept;
   /** visual-group | logical-group | sentence-group */
-  groupingBehavior?: string;
+  groupingBehavior?: 'visual-group' | 'logical-group' | 'sentence-group';
   _groupingBehavior?: Element;
   /** any | all | all-or-none | exactly-one | at-most-one | one-or-more */
-  selectionBehavior?: string;
+  selectionBehavior?: 'any' | 'all' | 'all-or-none' | 'exactly-one' | 'at-most-one' | 'one-or-more';
   _selectionBehavior?: Element;
   /** must | could | must-unless-documented */
-  requiredBehavior?: string;
+  requiredBehavior?: 'must' | 'could' | 'must-unless-documented';
   _requiredBehavior?: Element;
   /** yes | no */
-  precheckBehavior?: string;
+  precheckBehavior?: 'yes' | 'no';
   _precheckBehavior?: Element;
   /** single | multiple */
-  cardinalityBehavior?: string;
+  cardinalityBehavior?: 'single' | 'multiple';
   _cardinalityBehavior?: Element;
   /** Description of the activity to be performed */
   definitionCanonical?: string;
@@ -437,7 +458,7 @@ export const PlanDefinitionActionSchema: z.ZodType<PlanDefinitionAction> = withE
     get _textEquivalent() {
       return ElementSchema.optional();
     },
-    priority: fhirCode.optional(),
+    priority: z.enum(['routine', 'urgent', 'asap', 'stat']).optional(),
     get _priority() {
       return ElementSchema.optional();
     },
@@ -500,23 +521,23 @@ export const PlanDefinitionActionSchema: z.ZodType<PlanDefinitionAction> = withE
     get type() {
       return CodeableConceptSchema.optional();
     },
-    groupingBehavior: fhirCode.optional(),
+    groupingBehavior: z.enum(['visual-group', 'logical-group', 'sentence-group']).optional(),
     get _groupingBehavior() {
       return ElementSchema.optional();
     },
-    selectionBehavior: fhirCode.optional(),
+    selectionBehavior: z.enum(['any', 'all', 'all-or-none', 'exactly-one', 'at-most-one', 'one-or-more']).optional(),
     get _selectionBehavior() {
       return ElementSchema.optional();
     },
-    requiredBehavior: fhirCode.optional(),
+    requiredBehavior: z.enum(['must', 'could', 'must-unless-documented']).optional(),
     get _requiredBehavior() {
       return ElementSchema.optional();
     },
-    precheckBehavior: fhirCode.optional(),
+    precheckBehavior: z.enum(['yes', 'no']).optional(),
     get _precheckBehavior() {
       return ElementSchema.optional();
     },
-    cardinalityBehavior: fhirCode.optional(),
+    cardinalityBehavior: z.enum(['single', 'multiple']).optional(),
     get _cardinalityBehavior() {
       return ElementSchema.optional();
     },
@@ -594,7 +615,7 @@ export interface PlanDefinition {
   /** order-set | clinical-protocol | eca-rule | workflow-definition */
   type?: CodeableConcept;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** For testing purposes, not real usage */
   experimental?: boolean;
@@ -710,7 +731,7 @@ export const PlanDefinitionSchema: z.ZodType<PlanDefinition> = withElementRules(
     get type() {
       return CodeableConceptSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -107,7 +107,7 @@ export interface Practitioner {
   /** Address(es) of the practitioner that are not role specific (typically home address) */
   address?: Address[];
   /** male | female | other | unknown */
-  gender?: string;
+  gender?: 'male' | 'female' | 'other' | 'unknown';
   _gender?: Element;
   /** The date  on which the practitioner was born */
   birthDate?: string;
@@ -163,7 +163,7 @@ export const PractitionerSchema: z.ZodType<Practitioner> = z.strictObject({
   get address() {
     return z.array(AddressSchema).min(1, NOT_EMPTY).optional();
   },
-  gender: fhirCode.optional(),
+  gender: z.enum(['male', 'female', 'other', 'unknown']).optional(),
   get _gender() {
     return ElementSchema.optional();
   },

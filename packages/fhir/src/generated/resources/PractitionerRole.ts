@@ -36,7 +36,7 @@ export interface PractitionerRoleAvailableTime {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** mon | tue | wed | thu | fri | sat | sun */
-  daysOfWeek?: (string | null)[];
+  daysOfWeek?: (('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun') | null)[];
   _daysOfWeek?: (Element | null)[];
   /** Always available? e.g. 24 hour service */
   allDay?: boolean;
@@ -59,7 +59,10 @@ export const PractitionerRoleAvailableTimeSchema: z.ZodType<PractitionerRoleAvai
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    daysOfWeek: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+    daysOfWeek: z
+      .array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']).nullable())
+      .min(1, NOT_EMPTY)
+      .optional(),
     get _daysOfWeek() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },

@@ -132,7 +132,15 @@ export interface Procedure {
   /** Part of referenced event */
   partOf?: Reference[];
   /** preparation | in-progress | not-done | on-hold | stopped | completed | entered-in-error | unknown */
-  status?: string;
+  status?:
+    | 'preparation'
+    | 'in-progress'
+    | 'not-done'
+    | 'on-hold'
+    | 'stopped'
+    | 'completed'
+    | 'entered-in-error'
+    | 'unknown';
   _status?: Element;
   /** Reason for current status */
   statusReason?: CodeableConcept;
@@ -235,7 +243,18 @@ export const ProcedureSchema: z.ZodType<Procedure> = withElementRules(
     get partOf() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum([
+        'preparation',
+        'in-progress',
+        'not-done',
+        'on-hold',
+        'stopped',
+        'completed',
+        'entered-in-error',
+        'unknown',
+      ])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },

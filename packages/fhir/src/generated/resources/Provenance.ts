@@ -75,7 +75,7 @@ export interface ProvenanceEntity {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** derivation | revision | quotation | source | removal */
-  role?: string;
+  role?: 'derivation' | 'revision' | 'quotation' | 'source' | 'removal';
   _role?: Element;
   /** Identity of entity */
   what: Reference;
@@ -93,7 +93,7 @@ export const ProvenanceEntitySchema: z.ZodType<ProvenanceEntity> = withElementRu
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    role: fhirCode.optional(),
+    role: z.enum(['derivation', 'revision', 'quotation', 'source', 'removal']).optional(),
     get _role() {
       return ElementSchema.optional();
     },

@@ -60,7 +60,7 @@ export interface QuestionnaireItemEnableWhen {
   question?: string;
   _question?: Element;
   /** exists | = | != | > | < | >= | <= */
-  operator?: string;
+  operator?: 'exists' | '=' | '!=' | '>' | '<' | '>=' | '<=';
   _operator?: Element;
   /** Value for question comparison based on operator */
   answerBoolean?: boolean;
@@ -105,7 +105,7 @@ export const QuestionnaireItemEnableWhenSchema: z.ZodType<QuestionnaireItemEnabl
     get _question() {
       return ElementSchema.optional();
     },
-    operator: fhirCode.optional(),
+    operator: z.enum(['exists', '=', '!=', '>', '<', '>=', '<=']).optional(),
     get _operator() {
       return ElementSchema.optional();
     },
@@ -391,12 +391,29 @@ export interface QuestionnaireItem {
   text?: string;
   _text?: Element;
   /** group | display | boolean | decimal | integer | date | dateTime + */
-  type?: string;
+  type?:
+    | 'group'
+    | 'display'
+    | 'question'
+    | 'boolean'
+    | 'decimal'
+    | 'integer'
+    | 'date'
+    | 'dateTime'
+    | 'time'
+    | 'string'
+    | 'text'
+    | 'url'
+    | 'choice'
+    | 'open-choice'
+    | 'attachment'
+    | 'reference'
+    | 'quantity';
   _type?: Element;
   /** Only allow data when */
   enableWhen?: QuestionnaireItemEnableWhen[];
   /** all | any */
-  enableBehavior?: string;
+  enableBehavior?: 'all' | 'any';
   _enableBehavior?: Element;
   /** Whether the item must be included in data results */
   required?: boolean;
@@ -450,14 +467,34 @@ export const QuestionnaireItemSchema: z.ZodType<QuestionnaireItem> = withElement
     get _text() {
       return ElementSchema.optional();
     },
-    type: fhirCode.optional(),
+    type: z
+      .enum([
+        'group',
+        'display',
+        'question',
+        'boolean',
+        'decimal',
+        'integer',
+        'date',
+        'dateTime',
+        'time',
+        'string',
+        'text',
+        'url',
+        'choice',
+        'open-choice',
+        'attachment',
+        'reference',
+        'quantity',
+      ])
+      .optional(),
     get _type() {
       return ElementSchema.optional();
     },
     get enableWhen() {
       return z.array(QuestionnaireItemEnableWhenSchema).min(1, NOT_EMPTY).optional();
     },
-    enableBehavior: fhirCode.optional(),
+    enableBehavior: z.enum(['all', 'any']).optional(),
     get _enableBehavior() {
       return ElementSchema.optional();
     },
@@ -533,13 +570,165 @@ export interface Questionnaire {
   derivedFrom?: (string | null)[];
   _derivedFrom?: (Element | null)[];
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** For testing purposes, not real usage */
   experimental?: boolean;
   _experimental?: Element;
   /** Resource that can be subject of QuestionnaireResponse */
-  subjectType?: (string | null)[];
+  subjectType?: (
+    | (
+        | 'Account'
+        | 'ActivityDefinition'
+        | 'AdverseEvent'
+        | 'AllergyIntolerance'
+        | 'Appointment'
+        | 'AppointmentResponse'
+        | 'AuditEvent'
+        | 'Basic'
+        | 'Binary'
+        | 'BiologicallyDerivedProduct'
+        | 'BodyStructure'
+        | 'Bundle'
+        | 'CapabilityStatement'
+        | 'CarePlan'
+        | 'CareTeam'
+        | 'CatalogEntry'
+        | 'ChargeItem'
+        | 'ChargeItemDefinition'
+        | 'Claim'
+        | 'ClaimResponse'
+        | 'ClinicalImpression'
+        | 'CodeSystem'
+        | 'Communication'
+        | 'CommunicationRequest'
+        | 'CompartmentDefinition'
+        | 'Composition'
+        | 'ConceptMap'
+        | 'Condition'
+        | 'Consent'
+        | 'Contract'
+        | 'Coverage'
+        | 'CoverageEligibilityRequest'
+        | 'CoverageEligibilityResponse'
+        | 'DetectedIssue'
+        | 'Device'
+        | 'DeviceDefinition'
+        | 'DeviceMetric'
+        | 'DeviceRequest'
+        | 'DeviceUseStatement'
+        | 'DiagnosticReport'
+        | 'DocumentManifest'
+        | 'DocumentReference'
+        | 'DomainResource'
+        | 'EffectEvidenceSynthesis'
+        | 'Encounter'
+        | 'Endpoint'
+        | 'EnrollmentRequest'
+        | 'EnrollmentResponse'
+        | 'EpisodeOfCare'
+        | 'EventDefinition'
+        | 'Evidence'
+        | 'EvidenceVariable'
+        | 'ExampleScenario'
+        | 'ExplanationOfBenefit'
+        | 'FamilyMemberHistory'
+        | 'Flag'
+        | 'Goal'
+        | 'GraphDefinition'
+        | 'Group'
+        | 'GuidanceResponse'
+        | 'HealthcareService'
+        | 'ImagingStudy'
+        | 'Immunization'
+        | 'ImmunizationEvaluation'
+        | 'ImmunizationRecommendation'
+        | 'ImplementationGuide'
+        | 'InsurancePlan'
+        | 'Invoice'
+        | 'Library'
+        | 'Linkage'
+        | 'List'
+        | 'Location'
+        | 'Measure'
+        | 'MeasureReport'
+        | 'Media'
+        | 'Medication'
+        | 'MedicationAdministration'
+        | 'MedicationDispense'
+        | 'MedicationKnowledge'
+        | 'MedicationRequest'
+        | 'MedicationStatement'
+        | 'MedicinalProduct'
+        | 'MedicinalProductAuthorization'
+        | 'MedicinalProductContraindication'
+        | 'MedicinalProductIndication'
+        | 'MedicinalProductIngredient'
+        | 'MedicinalProductInteraction'
+        | 'MedicinalProductManufactured'
+        | 'MedicinalProductPackaged'
+        | 'MedicinalProductPharmaceutical'
+        | 'MedicinalProductUndesirableEffect'
+        | 'MessageDefinition'
+        | 'MessageHeader'
+        | 'MolecularSequence'
+        | 'NamingSystem'
+        | 'NutritionOrder'
+        | 'Observation'
+        | 'ObservationDefinition'
+        | 'OperationDefinition'
+        | 'OperationOutcome'
+        | 'Organization'
+        | 'OrganizationAffiliation'
+        | 'Parameters'
+        | 'Patient'
+        | 'PaymentNotice'
+        | 'PaymentReconciliation'
+        | 'Person'
+        | 'PlanDefinition'
+        | 'Practitioner'
+        | 'PractitionerRole'
+        | 'Procedure'
+        | 'Provenance'
+        | 'Questionnaire'
+        | 'QuestionnaireResponse'
+        | 'RelatedPerson'
+        | 'RequestGroup'
+        | 'ResearchDefinition'
+        | 'ResearchElementDefinition'
+        | 'ResearchStudy'
+        | 'ResearchSubject'
+        | 'Resource'
+        | 'RiskAssessment'
+        | 'RiskEvidenceSynthesis'
+        | 'Schedule'
+        | 'SearchParameter'
+        | 'ServiceRequest'
+        | 'Slot'
+        | 'Specimen'
+        | 'SpecimenDefinition'
+        | 'StructureDefinition'
+        | 'StructureMap'
+        | 'Subscription'
+        | 'Substance'
+        | 'SubstanceNucleicAcid'
+        | 'SubstancePolymer'
+        | 'SubstanceProtein'
+        | 'SubstanceReferenceInformation'
+        | 'SubstanceSourceMaterial'
+        | 'SubstanceSpecification'
+        | 'SupplyDelivery'
+        | 'SupplyRequest'
+        | 'Task'
+        | 'TerminologyCapabilities'
+        | 'TestReport'
+        | 'TestScript'
+        | 'ValueSet'
+        | 'VerificationResult'
+        | 'VisionPrescription'
+      )
+    | null
+  )[];
   _subjectType?: (Element | null)[];
   /** Date last changed */
   date?: string;
@@ -627,7 +816,7 @@ export const QuestionnaireSchema: z.ZodType<Questionnaire> = withElementRules(
     get _derivedFrom() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -635,7 +824,163 @@ export const QuestionnaireSchema: z.ZodType<Questionnaire> = withElementRules(
     get _experimental() {
       return ElementSchema.optional();
     },
-    subjectType: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+    subjectType: z
+      .array(
+        z
+          .enum([
+            'Account',
+            'ActivityDefinition',
+            'AdverseEvent',
+            'AllergyIntolerance',
+            'Appointment',
+            'AppointmentResponse',
+            'AuditEvent',
+            'Basic',
+            'Binary',
+            'BiologicallyDerivedProduct',
+            'BodyStructure',
+            'Bundle',
+            'CapabilityStatement',
+            'CarePlan',
+            'CareTeam',
+            'CatalogEntry',
+            'ChargeItem',
+            'ChargeItemDefinition',
+            'Claim',
+            'ClaimResponse',
+            'ClinicalImpression',
+            'CodeSystem',
+            'Communication',
+            'CommunicationRequest',
+            'CompartmentDefinition',
+            'Composition',
+            'ConceptMap',
+            'Condition',
+            'Consent',
+            'Contract',
+            'Coverage',
+            'CoverageEligibilityRequest',
+            'CoverageEligibilityResponse',
+            'DetectedIssue',
+            'Device',
+            'DeviceDefinition',
+            'DeviceMetric',
+            'DeviceRequest',
+            'DeviceUseStatement',
+            'DiagnosticReport',
+            'DocumentManifest',
+            'DocumentReference',
+            'DomainResource',
+            'EffectEvidenceSynthesis',
+            'Encounter',
+            'Endpoint',
+            'EnrollmentRequest',
+            'EnrollmentResponse',
+            'EpisodeOfCare',
+            'EventDefinition',
+            'Evidence',
+            'EvidenceVariable',
+            'ExampleScenario',
+            'ExplanationOfBenefit',
+            'FamilyMemberHistory',
+            'Flag',
+            'Goal',
+            'GraphDefinition',
+            'Group',
+            'GuidanceResponse',
+            'HealthcareService',
+            'ImagingStudy',
+            'Immunization',
+            'ImmunizationEvaluation',
+            'ImmunizationRecommendation',
+            'ImplementationGuide',
+            'InsurancePlan',
+            'Invoice',
+            'Library',
+            'Linkage',
+            'List',
+            'Location',
+            'Measure',
+            'MeasureReport',
+            'Media',
+            'Medication',
+            'MedicationAdministration',
+            'MedicationDispense',
+            'MedicationKnowledge',
+            'MedicationRequest',
+            'MedicationStatement',
+            'MedicinalProduct',
+            'MedicinalProductAuthorization',
+            'MedicinalProductContraindication',
+            'MedicinalProductIndication',
+            'MedicinalProductIngredient',
+            'MedicinalProductInteraction',
+            'MedicinalProductManufactured',
+            'MedicinalProductPackaged',
+            'MedicinalProductPharmaceutical',
+            'MedicinalProductUndesirableEffect',
+            'MessageDefinition',
+            'MessageHeader',
+            'MolecularSequence',
+            'NamingSystem',
+            'NutritionOrder',
+            'Observation',
+            'ObservationDefinition',
+            'OperationDefinition',
+            'OperationOutcome',
+            'Organization',
+            'OrganizationAffiliation',
+            'Parameters',
+            'Patient',
+            'PaymentNotice',
+            'PaymentReconciliation',
+            'Person',
+            'PlanDefinition',
+            'Practitioner',
+            'PractitionerRole',
+            'Procedure',
+            'Provenance',
+            'Questionnaire',
+            'QuestionnaireResponse',
+            'RelatedPerson',
+            'RequestGroup',
+            'ResearchDefinition',
+            'ResearchElementDefinition',
+            'ResearchStudy',
+            'ResearchSubject',
+            'Resource',
+            'RiskAssessment',
+            'RiskEvidenceSynthesis',
+            'Schedule',
+            'SearchParameter',
+            'ServiceRequest',
+            'Slot',
+            'Specimen',
+            'SpecimenDefinition',
+            'StructureDefinition',
+            'StructureMap',
+            'Subscription',
+            'Substance',
+            'SubstanceNucleicAcid',
+            'SubstancePolymer',
+            'SubstanceProtein',
+            'SubstanceReferenceInformation',
+            'SubstanceSourceMaterial',
+            'SubstanceSpecification',
+            'SupplyDelivery',
+            'SupplyRequest',
+            'Task',
+            'TerminologyCapabilities',
+            'TestReport',
+            'TestScript',
+            'ValueSet',
+            'VerificationResult',
+            'VisionPrescription',
+          ])
+          .nullable(),
+      )
+      .min(1, NOT_EMPTY)
+      .optional(),
     get _subjectType() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },

@@ -251,7 +251,7 @@ export interface QuestionnaireResponse {
   questionnaire?: string;
   _questionnaire?: Element;
   /** in-progress | completed | amended | entered-in-error | stopped */
-  status?: string;
+  status?: 'in-progress' | 'completed' | 'amended' | 'entered-in-error' | 'stopped';
   _status?: Element;
   /** The subject of the questions */
   subject?: Reference;
@@ -309,7 +309,7 @@ export const QuestionnaireResponseSchema: z.ZodType<QuestionnaireResponse> = wit
     get _questionnaire() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['in-progress', 'completed', 'amended', 'entered-in-error', 'stopped']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -101,7 +101,7 @@ export interface RelatedPerson {
   /** A contact detail for the person */
   telecom?: ContactPoint[];
   /** male | female | other | unknown */
-  gender?: string;
+  gender?: 'male' | 'female' | 'other' | 'unknown';
   _gender?: Element;
   /** The date on which the related person was born */
   birthDate?: string;
@@ -162,7 +162,7 @@ export const RelatedPersonSchema: z.ZodType<RelatedPerson> = z.strictObject({
   get telecom() {
     return z.array(ContactPointSchema).min(1, NOT_EMPTY).optional();
   },
-  gender: fhirCode.optional(),
+  gender: z.enum(['male', 'female', 'other', 'unknown']).optional(),
   get _gender() {
     return ElementSchema.optional();
   },

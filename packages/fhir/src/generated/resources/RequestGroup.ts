@@ -48,7 +48,7 @@ export interface RequestGroupActionCondition {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** applicability | start | stop */
-  kind?: string;
+  kind?: 'applicability' | 'start' | 'stop';
   _kind?: Element;
   /** Boolean-valued expression */
   expression?: Expression;
@@ -64,7 +64,7 @@ export const RequestGroupActionConditionSchema: z.ZodType<RequestGroupActionCond
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    kind: fhirCode.optional(),
+    kind: z.enum(['applicability', 'start', 'stop']).optional(),
     get _kind() {
       return ElementSchema.optional();
     },
@@ -87,7 +87,16 @@ export interface RequestGroupActionRelatedAction {
   actionId?: string;
   _actionId?: Element;
   /** before-start | before | before-end | concurrent-with-start | concurrent | concurrent-with-end | after-start | after | after-end */
-  relationship?: string;
+  relationship?:
+    | 'before-start'
+    | 'before'
+    | 'before-end'
+    | 'concurrent-with-start'
+    | 'concurrent'
+    | 'concurrent-with-end'
+    | 'after-start'
+    | 'after'
+    | 'after-end';
   _relationship?: Element;
   /** Time offset for the relationship */
   offsetDuration?: Duration;
@@ -109,7 +118,19 @@ export const RequestGroupActionRelatedActionSchema: z.ZodType<RequestGroupAction
     get _actionId() {
       return ElementSchema.optional();
     },
-    relationship: fhirCode.optional(),
+    relationship: z
+      .enum([
+        'before-start',
+        'before',
+        'before-end',
+        'concurrent-with-start',
+        'concurrent',
+        'concurrent-with-end',
+        'after-start',
+        'after',
+        'after-end',
+      ])
+      .optional(),
     get _relationship() {
       return ElementSchema.optional();
     },
@@ -147,7 +168,7 @@ export interface RequestGroupAction {
   textEquivalent?: string;
   _textEquivalent?: Element;
   /** routine | urgent | asap | stat */
-  priority?: string;
+  priority?: 'routine' | 'urgent' | 'asap' | 'stat';
   _priority?: Element;
   /** Code representing the meaning of the action or sub-actions */
   code?: CodeableConcept[];
@@ -175,19 +196,19 @@ export interface RequestGroupAction {
   /** create | update | remove | fire-event */
   type?: CodeableConcept;
   /** visual-group | logical-group | sentence-group */
-  groupingBehavior?: string;
+  groupingBehavior?: 'visual-group' | 'logical-group' | 'sentence-group';
   _groupingBehavior?: Element;
   /** any | all | all-or-none | exactly-one | at-most-one | one-or-more */
-  selectionBehavior?: string;
+  selectionBehavior?: 'any' | 'all' | 'all-or-none' | 'exactly-one' | 'at-most-one' | 'one-or-more';
   _selectionBehavior?: Element;
   /** must | could | must-unless-documented */
-  requiredBehavior?: string;
+  requiredBehavior?: 'must' | 'could' | 'must-unless-documented';
   _requiredBehavior?: Element;
   /** yes | no */
-  precheckBehavior?: string;
+  precheckBehavior?: 'yes' | 'no';
   _precheckBehavior?: Element;
   /** single | multiple */
-  cardinalityBehavior?: string;
+  cardinalityBehavior?: 'single' | 'multiple';
   _cardinalityBehavior?: Element;
   /** The target of the action */
   resource?: Reference;
@@ -221,7 +242,7 @@ export const RequestGroupActionSchema: z.ZodType<RequestGroupAction> = withEleme
     get _textEquivalent() {
       return ElementSchema.optional();
     },
-    priority: fhirCode.optional(),
+    priority: z.enum(['routine', 'urgent', 'asap', 'stat']).optional(),
     get _priority() {
       return ElementSchema.optional();
     },
@@ -262,23 +283,23 @@ export const RequestGroupActionSchema: z.ZodType<RequestGroupAction> = withEleme
     get type() {
       return CodeableConceptSchema.optional();
     },
-    groupingBehavior: fhirCode.optional(),
+    groupingBehavior: z.enum(['visual-group', 'logical-group', 'sentence-group']).optional(),
     get _groupingBehavior() {
       return ElementSchema.optional();
     },
-    selectionBehavior: fhirCode.optional(),
+    selectionBehavior: z.enum(['any', 'all', 'all-or-none', 'exactly-one', 'at-most-one', 'one-or-more']).optional(),
     get _selectionBehavior() {
       return ElementSchema.optional();
     },
-    requiredBehavior: fhirCode.optional(),
+    requiredBehavior: z.enum(['must', 'could', 'must-unless-documented']).optional(),
     get _requiredBehavior() {
       return ElementSchema.optional();
     },
-    precheckBehavior: fhirCode.optional(),
+    precheckBehavior: z.enum(['yes', 'no']).optional(),
     get _precheckBehavior() {
       return ElementSchema.optional();
     },
-    cardinalityBehavior: fhirCode.optional(),
+    cardinalityBehavior: z.enum(['single', 'multiple']).optional(),
     get _cardinalityBehavior() {
       return ElementSchema.optional();
     },
@@ -336,13 +357,22 @@ export interface RequestGroup {
   /** Composite request this is part of */
   groupIdentifier?: Identifier;
   /** draft | active | on-hold | revoked | completed | entered-in-error | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'on-hold' | 'revoked' | 'completed' | 'entered-in-error' | 'unknown';
   _status?: Element;
   /** proposal | plan | directive | order | original-order | reflex-order | filler-order | instance-order | option */
-  intent?: string;
+  intent?:
+    | 'proposal'
+    | 'plan'
+    | 'directive'
+    | 'order'
+    | 'original-order'
+    | 'reflex-order'
+    | 'filler-order'
+    | 'instance-order'
+    | 'option';
   _intent?: Element;
   /** routine | urgent | asap | stat */
-  priority?: string;
+  priority?: 'routine' | 'urgent' | 'asap' | 'stat';
   _priority?: Element;
   /** What's being requested/ordered */
   code?: CodeableConcept;
@@ -413,15 +443,27 @@ export const RequestGroupSchema: z.ZodType<RequestGroup> = withElementRules(
     get groupIdentifier() {
       return IdentifierSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
-    intent: fhirCode.optional(),
+    intent: z
+      .enum([
+        'proposal',
+        'plan',
+        'directive',
+        'order',
+        'original-order',
+        'reflex-order',
+        'filler-order',
+        'instance-order',
+        'option',
+      ])
+      .optional(),
     get _intent() {
       return ElementSchema.optional();
     },
-    priority: fhirCode.optional(),
+    priority: z.enum(['routine', 'urgent', 'asap', 'stat']).optional(),
     get _priority() {
       return ElementSchema.optional();
     },

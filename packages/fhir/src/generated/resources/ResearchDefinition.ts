@@ -83,7 +83,7 @@ export interface ResearchDefinition {
   subtitle?: string;
   _subtitle?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** For testing purposes, not real usage */
   experimental?: boolean;
@@ -207,7 +207,7 @@ export const ResearchDefinitionSchema: z.ZodType<ResearchDefinition> = withEleme
     get _subtitle() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

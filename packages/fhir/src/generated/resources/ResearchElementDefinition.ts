@@ -88,7 +88,13 @@ export interface ResearchElementDefinitionCharacteristic {
   /** Observation time from study start */
   studyEffectiveTimeFromStart?: Duration;
   /** mean | median | mean-of-mean | mean-of-median | median-of-mean | median-of-median */
-  studyEffectiveGroupMeasure?: string;
+  studyEffectiveGroupMeasure?:
+    | 'mean'
+    | 'median'
+    | 'mean-of-mean'
+    | 'mean-of-median'
+    | 'median-of-mean'
+    | 'median-of-median';
   _studyEffectiveGroupMeasure?: Element;
   /** What time period do participants cover */
   participantEffectiveDescription?: string;
@@ -105,7 +111,13 @@ export interface ResearchElementDefinitionCharacteristic {
   /** Observation time from study start */
   participantEffectiveTimeFromStart?: Duration;
   /** mean | median | mean-of-mean | mean-of-median | median-of-mean | median-of-median */
-  participantEffectiveGroupMeasure?: string;
+  participantEffectiveGroupMeasure?:
+    | 'mean'
+    | 'median'
+    | 'mean-of-mean'
+    | 'mean-of-median'
+    | 'median-of-mean'
+    | 'median-of-median';
   _participantEffectiveGroupMeasure?: Element;
 }
 
@@ -163,7 +175,9 @@ export const ResearchElementDefinitionCharacteristicSchema: z.ZodType<ResearchEl
       get studyEffectiveTimeFromStart() {
         return DurationSchema.optional();
       },
-      studyEffectiveGroupMeasure: fhirCode.optional(),
+      studyEffectiveGroupMeasure: z
+        .enum(['mean', 'median', 'mean-of-mean', 'mean-of-median', 'median-of-mean', 'median-of-median'])
+        .optional(),
       get _studyEffectiveGroupMeasure() {
         return ElementSchema.optional();
       },
@@ -187,7 +201,9 @@ export const ResearchElementDefinitionCharacteristicSchema: z.ZodType<ResearchEl
       get participantEffectiveTimeFromStart() {
         return DurationSchema.optional();
       },
-      participantEffectiveGroupMeasure: fhirCode.optional(),
+      participantEffectiveGroupMeasure: z
+        .enum(['mean', 'median', 'mean-of-mean', 'mean-of-median', 'median-of-mean', 'median-of-median'])
+        .optional(),
       get _participantEffectiveGroupMeasure() {
         return ElementSchema.optional();
       },
@@ -265,7 +281,7 @@ export interface ResearchElementDefinition {
   subtitle?: string;
   _subtitle?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** For testing purposes, not real usage */
   experimental?: boolean;
@@ -325,10 +341,10 @@ export interface ResearchElementDefinition {
   library?: (string | null)[];
   _library?: (Element | null)[];
   /** population | exposure | outcome */
-  type?: string;
+  type?: 'population' | 'exposure' | 'outcome';
   _type?: Element;
   /** dichotomous | continuous | descriptive */
-  variableType?: string;
+  variableType?: 'dichotomous' | 'continuous' | 'descriptive';
   _variableType?: Element;
   /** What defines the members of the research element */
   characteristic: ResearchElementDefinitionCharacteristic[];
@@ -389,7 +405,7 @@ export const ResearchElementDefinitionSchema: z.ZodType<ResearchElementDefinitio
     get _subtitle() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -473,11 +489,11 @@ export const ResearchElementDefinitionSchema: z.ZodType<ResearchElementDefinitio
     get _library() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-    type: fhirCode.optional(),
+    type: z.enum(['population', 'exposure', 'outcome']).optional(),
     get _type() {
       return ElementSchema.optional();
     },
-    variableType: fhirCode.optional(),
+    variableType: z.enum(['dichotomous', 'continuous', 'descriptive']).optional(),
     get _variableType() {
       return ElementSchema.optional();
     },

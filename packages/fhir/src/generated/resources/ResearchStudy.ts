@@ -138,7 +138,18 @@ export interface ResearchStudy {
   /** Part of larger study */
   partOf?: Reference[];
   /** active | administratively-completed | approved | closed-to-accrual | closed-to-accrual-and-intervention | completed | disapproved | in-review | temporarily-closed-to-accrual | temporarily-closed-to-accrual-and-intervention | withdrawn */
-  status?: string;
+  status?:
+    | 'active'
+    | 'administratively-completed'
+    | 'approved'
+    | 'closed-to-accrual'
+    | 'closed-to-accrual-and-intervention'
+    | 'completed'
+    | 'disapproved'
+    | 'in-review'
+    | 'temporarily-closed-to-accrual'
+    | 'temporarily-closed-to-accrual-and-intervention'
+    | 'withdrawn';
   _status?: Element;
   /** treatment | prevention | diagnostic | supportive-care | screening | health-services-research | basic-science | device-feasibility */
   primaryPurposeType?: CodeableConcept;
@@ -222,7 +233,21 @@ export const ResearchStudySchema: z.ZodType<ResearchStudy> = withElementRules(
     get partOf() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum([
+        'active',
+        'administratively-completed',
+        'approved',
+        'closed-to-accrual',
+        'closed-to-accrual-and-intervention',
+        'completed',
+        'disapproved',
+        'in-review',
+        'temporarily-closed-to-accrual',
+        'temporarily-closed-to-accrual-and-intervention',
+        'withdrawn',
+      ])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },

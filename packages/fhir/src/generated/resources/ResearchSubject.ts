@@ -39,7 +39,20 @@ export interface ResearchSubject {
   /** Business Identifier for research subject in a study */
   identifier?: Identifier[];
   /** candidate | eligible | follow-up | ineligible | not-registered | off-study | on-study | on-study-intervention | on-study-observation | pending-on-study | potential-candidate | screening | withdrawn */
-  status?: string;
+  status?:
+    | 'candidate'
+    | 'eligible'
+    | 'follow-up'
+    | 'ineligible'
+    | 'not-registered'
+    | 'off-study'
+    | 'on-study'
+    | 'on-study-intervention'
+    | 'on-study-observation'
+    | 'pending-on-study'
+    | 'potential-candidate'
+    | 'screening'
+    | 'withdrawn';
   _status?: Element;
   /** Start and end of participation */
   period?: Period;
@@ -88,7 +101,23 @@ export const ResearchSubjectSchema: z.ZodType<ResearchSubject> = withElementRule
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum([
+        'candidate',
+        'eligible',
+        'follow-up',
+        'ineligible',
+        'not-registered',
+        'off-study',
+        'on-study',
+        'on-study-intervention',
+        'on-study-observation',
+        'pending-on-study',
+        'potential-candidate',
+        'screening',
+        'withdrawn',
+      ])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -132,7 +132,15 @@ export interface RiskAssessment {
   /** Part of this occurrence */
   parent?: Reference;
   /** registered | preliminary | final | amended + */
-  status?: string;
+  status?:
+    | 'registered'
+    | 'preliminary'
+    | 'final'
+    | 'amended'
+    | 'corrected'
+    | 'cancelled'
+    | 'entered-in-error'
+    | 'unknown';
   _status?: Element;
   /** Evaluation mechanism */
   method?: CodeableConcept;
@@ -203,7 +211,9 @@ export const RiskAssessmentSchema: z.ZodType<RiskAssessment> = withElementRules(
     get parent() {
       return ReferenceSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum(['registered', 'preliminary', 'final', 'amended', 'corrected', 'cancelled', 'entered-in-error', 'unknown'])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },

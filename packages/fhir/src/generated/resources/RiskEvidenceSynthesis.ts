@@ -306,7 +306,7 @@ export interface RiskEvidenceSynthesis {
   title?: string;
   _title?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** Date last changed */
   date?: string;
@@ -413,7 +413,7 @@ export const RiskEvidenceSynthesisSchema: z.ZodType<RiskEvidenceSynthesis> = wit
     get _title() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -104,7 +104,7 @@ export interface SearchParameter {
   derivedFrom?: string;
   _derivedFrom?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** For testing purposes, not real usage */
   experimental?: boolean;
@@ -131,10 +131,162 @@ export interface SearchParameter {
   code?: string;
   _code?: Element;
   /** The resource type(s) this search parameter applies to */
-  base?: (string | null)[];
+  base?: (
+    | (
+        | 'Account'
+        | 'ActivityDefinition'
+        | 'AdverseEvent'
+        | 'AllergyIntolerance'
+        | 'Appointment'
+        | 'AppointmentResponse'
+        | 'AuditEvent'
+        | 'Basic'
+        | 'Binary'
+        | 'BiologicallyDerivedProduct'
+        | 'BodyStructure'
+        | 'Bundle'
+        | 'CapabilityStatement'
+        | 'CarePlan'
+        | 'CareTeam'
+        | 'CatalogEntry'
+        | 'ChargeItem'
+        | 'ChargeItemDefinition'
+        | 'Claim'
+        | 'ClaimResponse'
+        | 'ClinicalImpression'
+        | 'CodeSystem'
+        | 'Communication'
+        | 'CommunicationRequest'
+        | 'CompartmentDefinition'
+        | 'Composition'
+        | 'ConceptMap'
+        | 'Condition'
+        | 'Consent'
+        | 'Contract'
+        | 'Coverage'
+        | 'CoverageEligibilityRequest'
+        | 'CoverageEligibilityResponse'
+        | 'DetectedIssue'
+        | 'Device'
+        | 'DeviceDefinition'
+        | 'DeviceMetric'
+        | 'DeviceRequest'
+        | 'DeviceUseStatement'
+        | 'DiagnosticReport'
+        | 'DocumentManifest'
+        | 'DocumentReference'
+        | 'DomainResource'
+        | 'EffectEvidenceSynthesis'
+        | 'Encounter'
+        | 'Endpoint'
+        | 'EnrollmentRequest'
+        | 'EnrollmentResponse'
+        | 'EpisodeOfCare'
+        | 'EventDefinition'
+        | 'Evidence'
+        | 'EvidenceVariable'
+        | 'ExampleScenario'
+        | 'ExplanationOfBenefit'
+        | 'FamilyMemberHistory'
+        | 'Flag'
+        | 'Goal'
+        | 'GraphDefinition'
+        | 'Group'
+        | 'GuidanceResponse'
+        | 'HealthcareService'
+        | 'ImagingStudy'
+        | 'Immunization'
+        | 'ImmunizationEvaluation'
+        | 'ImmunizationRecommendation'
+        | 'ImplementationGuide'
+        | 'InsurancePlan'
+        | 'Invoice'
+        | 'Library'
+        | 'Linkage'
+        | 'List'
+        | 'Location'
+        | 'Measure'
+        | 'MeasureReport'
+        | 'Media'
+        | 'Medication'
+        | 'MedicationAdministration'
+        | 'MedicationDispense'
+        | 'MedicationKnowledge'
+        | 'MedicationRequest'
+        | 'MedicationStatement'
+        | 'MedicinalProduct'
+        | 'MedicinalProductAuthorization'
+        | 'MedicinalProductContraindication'
+        | 'MedicinalProductIndication'
+        | 'MedicinalProductIngredient'
+        | 'MedicinalProductInteraction'
+        | 'MedicinalProductManufactured'
+        | 'MedicinalProductPackaged'
+        | 'MedicinalProductPharmaceutical'
+        | 'MedicinalProductUndesirableEffect'
+        | 'MessageDefinition'
+        | 'MessageHeader'
+        | 'MolecularSequence'
+        | 'NamingSystem'
+        | 'NutritionOrder'
+        | 'Observation'
+        | 'ObservationDefinition'
+        | 'OperationDefinition'
+        | 'OperationOutcome'
+        | 'Organization'
+        | 'OrganizationAffiliation'
+        | 'Parameters'
+        | 'Patient'
+        | 'PaymentNotice'
+        | 'PaymentReconciliation'
+        | 'Person'
+        | 'PlanDefinition'
+        | 'Practitioner'
+        | 'PractitionerRole'
+        | 'Procedure'
+        | 'Provenance'
+        | 'Questionnaire'
+        | 'QuestionnaireResponse'
+        | 'RelatedPerson'
+        | 'RequestGroup'
+        | 'ResearchDefinition'
+        | 'ResearchElementDefinition'
+        | 'ResearchStudy'
+        | 'ResearchSubject'
+        | 'Resource'
+        | 'RiskAssessment'
+        | 'RiskEvidenceSynthesis'
+        | 'Schedule'
+        | 'SearchParameter'
+        | 'ServiceRequest'
+        | 'Slot'
+        | 'Specimen'
+        | 'SpecimenDefinition'
+        | 'StructureDefinition'
+        | 'StructureMap'
+        | 'Subscription'
+        | 'Substance'
+        | 'SubstanceNucleicAcid'
+        | 'SubstancePolymer'
+        | 'SubstanceProtein'
+        | 'SubstanceReferenceInformation'
+        | 'SubstanceSourceMaterial'
+        | 'SubstanceSpecification'
+        | 'SupplyDelivery'
+        | 'SupplyRequest'
+        | 'Task'
+        | 'TerminologyCapabilities'
+        | 'TestReport'
+        | 'TestScript'
+        | 'ValueSet'
+        | 'VerificationResult'
+        | 'VisionPrescription'
+      )
+    | null
+  )[];
   _base?: (Element | null)[];
   /** number | date | string | token | reference | composite | quantity | uri | special */
-  type?: string;
+  type?: 'number' | 'date' | 'string' | 'token' | 'reference' | 'composite' | 'quantity' | 'uri' | 'special';
   _type?: Element;
   /** FHIRPath expression that extracts the values */
   expression?: string;
@@ -143,10 +295,162 @@ export interface SearchParameter {
   xpath?: string;
   _xpath?: Element;
   /** normal | phonetic | nearby | distance | other */
-  xpathUsage?: string;
+  xpathUsage?: 'normal' | 'phonetic' | 'nearby' | 'distance' | 'other';
   _xpathUsage?: Element;
   /** Types of resource (if a resource reference) */
-  target?: (string | null)[];
+  target?: (
+    | (
+        | 'Account'
+        | 'ActivityDefinition'
+        | 'AdverseEvent'
+        | 'AllergyIntolerance'
+        | 'Appointment'
+        | 'AppointmentResponse'
+        | 'AuditEvent'
+        | 'Basic'
+        | 'Binary'
+        | 'BiologicallyDerivedProduct'
+        | 'BodyStructure'
+        | 'Bundle'
+        | 'CapabilityStatement'
+        | 'CarePlan'
+        | 'CareTeam'
+        | 'CatalogEntry'
+        | 'ChargeItem'
+        | 'ChargeItemDefinition'
+        | 'Claim'
+        | 'ClaimResponse'
+        | 'ClinicalImpression'
+        | 'CodeSystem'
+        | 'Communication'
+        | 'CommunicationRequest'
+        | 'CompartmentDefinition'
+        | 'Composition'
+        | 'ConceptMap'
+        | 'Condition'
+        | 'Consent'
+        | 'Contract'
+        | 'Coverage'
+        | 'CoverageEligibilityRequest'
+        | 'CoverageEligibilityResponse'
+        | 'DetectedIssue'
+        | 'Device'
+        | 'DeviceDefinition'
+        | 'DeviceMetric'
+        | 'DeviceRequest'
+        | 'DeviceUseStatement'
+        | 'DiagnosticReport'
+        | 'DocumentManifest'
+        | 'DocumentReference'
+        | 'DomainResource'
+        | 'EffectEvidenceSynthesis'
+        | 'Encounter'
+        | 'Endpoint'
+        | 'EnrollmentRequest'
+        | 'EnrollmentResponse'
+        | 'EpisodeOfCare'
+        | 'EventDefinition'
+        | 'Evidence'
+        | 'EvidenceVariable'
+        | 'ExampleScenario'
+        | 'ExplanationOfBenefit'
+        | 'FamilyMemberHistory'
+        | 'Flag'
+        | 'Goal'
+        | 'GraphDefinition'
+        | 'Group'
+        | 'GuidanceResponse'
+        | 'HealthcareService'
+        | 'ImagingStudy'
+        | 'Immunization'
+        | 'ImmunizationEvaluation'
+        | 'ImmunizationRecommendation'
+        | 'ImplementationGuide'
+        | 'InsurancePlan'
+        | 'Invoice'
+        | 'Library'
+        | 'Linkage'
+        | 'List'
+        | 'Location'
+        | 'Measure'
+        | 'MeasureReport'
+        | 'Media'
+        | 'Medication'
+        | 'MedicationAdministration'
+        | 'MedicationDispense'
+        | 'MedicationKnowledge'
+        | 'MedicationRequest'
+        | 'MedicationStatement'
+        | 'MedicinalProduct'
+        | 'MedicinalProductAuthorization'
+        | 'MedicinalProductContraindication'
+        | 'MedicinalProductIndication'
+        | 'MedicinalProductIngredient'
+        | 'MedicinalProductInteraction'
+        | 'MedicinalProductManufactured'
+        | 'MedicinalProductPackaged'
+        | 'MedicinalProductPharmaceutical'
+        | 'MedicinalProductUndesirableEffect'
+        | 'MessageDefinition'
+        | 'MessageHeader'
+        | 'MolecularSequence'
+        | 'NamingSystem'
+        | 'NutritionOrder'
+        | 'Observation'
+        | 'ObservationDefinition'
+        | 'OperationDefinition'
+        | 'OperationOutcome'
+        | 'Organization'
+        | 'OrganizationAffiliation'
+        | 'Parameters'
+        | 'Patient'
+        | 'PaymentNotice'
+        | 'PaymentReconciliation'
+        | 'Person'
+        | 'PlanDefinition'
+        | 'Practitioner'
+        | 'PractitionerRole'
+        | 'Procedure'
+        | 'Provenance'
+        | 'Questionnaire'
+        | 'QuestionnaireResponse'
+        | 'RelatedPerson'
+        | 'RequestGroup'
+        | 'ResearchDefinition'
+        | 'ResearchElementDefinition'
+        | 'ResearchStudy'
+        | 'ResearchSubject'
+        | 'Resource'
+        | 'RiskAssessment'
+        | 'RiskEvidenceSynthesis'
+        | 'Schedule'
+        | 'SearchParameter'
+        | 'ServiceRequest'
+        | 'Slot'
+        | 'Specimen'
+        | 'SpecimenDefinition'
+        | 'StructureDefinition'
+        | 'StructureMap'
+        | 'Subscription'
+        | 'Substance'
+        | 'SubstanceNucleicAcid'
+        | 'SubstancePolymer'
+        | 'SubstanceProtein'
+        | 'SubstanceReferenceInformation'
+        | 'SubstanceSourceMaterial'
+        | 'SubstanceSpecification'
+        | 'SupplyDelivery'
+        | 'SupplyRequest'
+        | 'Task'
+        | 'TerminologyCapabilities'
+        | 'TestReport'
+        | 'TestScript'
+        | 'ValueSet'
+        | 'VerificationResult'
+        | 'VisionPrescription'
+      )
+    | null
+  )[];
   _target?: (Element | null)[];
   /** Allow multiple values per parameter (or) */
   multipleOr?: boolean;
@@ -155,10 +459,26 @@ export interface SearchParameter {
   multipleAnd?: boolean;
   _multipleAnd?: Element;
   /** eq | ne | gt | lt | ge | le | sa | eb | ap */
-  comparator?: (string | null)[];
+  comparator?: (('eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap') | null)[];
   _comparator?: (Element | null)[];
   /** missing | exact | contains | not | text | in | not-in | below | above | type | identifier | ofType */
-  modifier?: (string | null)[];
+  modifier?: (
+    | (
+        | 'missing'
+        | 'exact'
+        | 'contains'
+        | 'not'
+        | 'text'
+        | 'in'
+        | 'not-in'
+        | 'below'
+        | 'above'
+        | 'type'
+        | 'identifier'
+        | 'ofType'
+      )
+    | null
+  )[];
   _modifier?: (Element | null)[];
   /** Chained names supported */
   chain?: (string | null)[];
@@ -211,7 +531,7 @@ export const SearchParameterSchema: z.ZodType<SearchParameter> = withElementRule
     get _derivedFrom() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -248,11 +568,169 @@ export const SearchParameterSchema: z.ZodType<SearchParameter> = withElementRule
     get _code() {
       return ElementSchema.optional();
     },
-    base: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+    base: z
+      .array(
+        z
+          .enum([
+            'Account',
+            'ActivityDefinition',
+            'AdverseEvent',
+            'AllergyIntolerance',
+            'Appointment',
+            'AppointmentResponse',
+            'AuditEvent',
+            'Basic',
+            'Binary',
+            'BiologicallyDerivedProduct',
+            'BodyStructure',
+            'Bundle',
+            'CapabilityStatement',
+            'CarePlan',
+            'CareTeam',
+            'CatalogEntry',
+            'ChargeItem',
+            'ChargeItemDefinition',
+            'Claim',
+            'ClaimResponse',
+            'ClinicalImpression',
+            'CodeSystem',
+            'Communication',
+            'CommunicationRequest',
+            'CompartmentDefinition',
+            'Composition',
+            'ConceptMap',
+            'Condition',
+            'Consent',
+            'Contract',
+            'Coverage',
+            'CoverageEligibilityRequest',
+            'CoverageEligibilityResponse',
+            'DetectedIssue',
+            'Device',
+            'DeviceDefinition',
+            'DeviceMetric',
+            'DeviceRequest',
+            'DeviceUseStatement',
+            'DiagnosticReport',
+            'DocumentManifest',
+            'DocumentReference',
+            'DomainResource',
+            'EffectEvidenceSynthesis',
+            'Encounter',
+            'Endpoint',
+            'EnrollmentRequest',
+            'EnrollmentResponse',
+            'EpisodeOfCare',
+            'EventDefinition',
+            'Evidence',
+            'EvidenceVariable',
+            'ExampleScenario',
+            'ExplanationOfBenefit',
+            'FamilyMemberHistory',
+            'Flag',
+            'Goal',
+            'GraphDefinition',
+            'Group',
+            'GuidanceResponse',
+            'HealthcareService',
+            'ImagingStudy',
+            'Immunization',
+            'ImmunizationEvaluation',
+            'ImmunizationRecommendation',
+            'ImplementationGuide',
+            'InsurancePlan',
+            'Invoice',
+            'Library',
+            'Linkage',
+            'List',
+            'Location',
+            'Measure',
+            'MeasureReport',
+            'Media',
+            'Medication',
+            'MedicationAdministration',
+            'MedicationDispense',
+            'MedicationKnowledge',
+            'MedicationRequest',
+            'MedicationStatement',
+            'MedicinalProduct',
+            'MedicinalProductAuthorization',
+            'MedicinalProductContraindication',
+            'MedicinalProductIndication',
+            'MedicinalProductIngredient',
+            'MedicinalProductInteraction',
+            'MedicinalProductManufactured',
+            'MedicinalProductPackaged',
+            'MedicinalProductPharmaceutical',
+            'MedicinalProductUndesirableEffect',
+            'MessageDefinition',
+            'MessageHeader',
+            'MolecularSequence',
+            'NamingSystem',
+            'NutritionOrder',
+            'Observation',
+            'ObservationDefinition',
+            'OperationDefinition',
+            'OperationOutcome',
+            'Organization',
+            'OrganizationAffiliation',
+            'Parameters',
+            'Patient',
+            'PaymentNotice',
+            'PaymentReconciliation',
+            'Person',
+            'PlanDefinition',
+            'Practitioner',
+            'PractitionerRole',
+            'Procedure',
+            'Provenance',
+            'Questionnaire',
+            'QuestionnaireResponse',
+            'RelatedPerson',
+            'RequestGroup',
+            'ResearchDefinition',
+            'ResearchElementDefinition',
+            'ResearchStudy',
+            'ResearchSubject',
+            'Resource',
+            'RiskAssessment',
+            'RiskEvidenceSynthesis',
+            'Schedule',
+            'SearchParameter',
+            'ServiceRequest',
+            'Slot',
+            'Specimen',
+            'SpecimenDefinition',
+            'StructureDefinition',
+            'StructureMap',
+            'Subscription',
+            'Substance',
+            'SubstanceNucleicAcid',
+            'SubstancePolymer',
+            'SubstanceProtein',
+            'SubstanceReferenceInformation',
+            'SubstanceSourceMaterial',
+            'SubstanceSpecification',
+            'SupplyDelivery',
+            'SupplyRequest',
+            'Task',
+            'TerminologyCapabilities',
+            'TestReport',
+            'TestScript',
+            'ValueSet',
+            'VerificationResult',
+            'VisionPrescription',
+          ])
+          .nullable(),
+      )
+      .min(1, NOT_EMPTY)
+      .optional(),
     get _base() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-    type: fhirCode.optional(),
+    type: z
+      .enum(['number', 'date', 'string', 'token', 'reference', 'composite', 'quantity', 'uri', 'special'])
+      .optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -264,11 +742,167 @@ export const SearchParameterSchema: z.ZodType<SearchParameter> = withElementRule
     get _xpath() {
       return ElementSchema.optional();
     },
-    xpathUsage: fhirCode.optional(),
+    xpathUsage: z.enum(['normal', 'phonetic', 'nearby', 'distance', 'other']).optional(),
     get _xpathUsage() {
       return ElementSchema.optional();
     },
-    target: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+    target: z
+      .array(
+        z
+          .enum([
+            'Account',
+            'ActivityDefinition',
+            'AdverseEvent',
+            'AllergyIntolerance',
+            'Appointment',
+            'AppointmentResponse',
+            'AuditEvent',
+            'Basic',
+            'Binary',
+            'BiologicallyDerivedProduct',
+            'BodyStructure',
+            'Bundle',
+            'CapabilityStatement',
+            'CarePlan',
+            'CareTeam',
+            'CatalogEntry',
+            'ChargeItem',
+            'ChargeItemDefinition',
+            'Claim',
+            'ClaimResponse',
+            'ClinicalImpression',
+            'CodeSystem',
+            'Communication',
+            'CommunicationRequest',
+            'CompartmentDefinition',
+            'Composition',
+            'ConceptMap',
+            'Condition',
+            'Consent',
+            'Contract',
+            'Coverage',
+            'CoverageEligibilityRequest',
+            'CoverageEligibilityResponse',
+            'DetectedIssue',
+            'Device',
+            'DeviceDefinition',
+            'DeviceMetric',
+            'DeviceRequest',
+            'DeviceUseStatement',
+            'DiagnosticReport',
+            'DocumentManifest',
+            'DocumentReference',
+            'DomainResource',
+            'EffectEvidenceSynthesis',
+            'Encounter',
+            'Endpoint',
+            'EnrollmentRequest',
+            'EnrollmentResponse',
+            'EpisodeOfCare',
+            'EventDefinition',
+            'Evidence',
+            'EvidenceVariable',
+            'ExampleScenario',
+            'ExplanationOfBenefit',
+            'FamilyMemberHistory',
+            'Flag',
+            'Goal',
+            'GraphDefinition',
+            'Group',
+            'GuidanceResponse',
+            'HealthcareService',
+            'ImagingStudy',
+            'Immunization',
+            'ImmunizationEvaluation',
+            'ImmunizationRecommendation',
+            'ImplementationGuide',
+            'InsurancePlan',
+            'Invoice',
+            'Library',
+            'Linkage',
+            'List',
+            'Location',
+            'Measure',
+            'MeasureReport',
+            'Media',
+            'Medication',
+            'MedicationAdministration',
+            'MedicationDispense',
+            'MedicationKnowledge',
+            'MedicationRequest',
+            'MedicationStatement',
+            'MedicinalProduct',
+            'MedicinalProductAuthorization',
+            'MedicinalProductContraindication',
+            'MedicinalProductIndication',
+            'MedicinalProductIngredient',
+            'MedicinalProductInteraction',
+            'MedicinalProductManufactured',
+            'MedicinalProductPackaged',
+            'MedicinalProductPharmaceutical',
+            'MedicinalProductUndesirableEffect',
+            'MessageDefinition',
+            'MessageHeader',
+            'MolecularSequence',
+            'NamingSystem',
+            'NutritionOrder',
+            'Observation',
+            'ObservationDefinition',
+            'OperationDefinition',
+            'OperationOutcome',
+            'Organization',
+            'OrganizationAffiliation',
+            'Parameters',
+            'Patient',
+            'PaymentNotice',
+            'PaymentReconciliation',
+            'Person',
+            'PlanDefinition',
+            'Practitioner',
+            'PractitionerRole',
+            'Procedure',
+            'Provenance',
+            'Questionnaire',
+            'QuestionnaireResponse',
+            'RelatedPerson',
+            'RequestGroup',
+            'ResearchDefinition',
+            'ResearchElementDefinition',
+            'ResearchStudy',
+            'ResearchSubject',
+            'Resource',
+            'RiskAssessment',
+            'RiskEvidenceSynthesis',
+            'Schedule',
+            'SearchParameter',
+            'ServiceRequest',
+            'Slot',
+            'Specimen',
+            'SpecimenDefinition',
+            'StructureDefinition',
+            'StructureMap',
+            'Subscription',
+            'Substance',
+            'SubstanceNucleicAcid',
+            'SubstancePolymer',
+            'SubstanceProtein',
+            'SubstanceReferenceInformation',
+            'SubstanceSourceMaterial',
+            'SubstanceSpecification',
+            'SupplyDelivery',
+            'SupplyRequest',
+            'Task',
+            'TerminologyCapabilities',
+            'TestReport',
+            'TestScript',
+            'ValueSet',
+            'VerificationResult',
+            'VisionPrescription',
+          ])
+          .nullable(),
+      )
+      .min(1, NOT_EMPTY)
+      .optional(),
     get _target() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
@@ -280,11 +914,34 @@ export const SearchParameterSchema: z.ZodType<SearchParameter> = withElementRule
     get _multipleAnd() {
       return ElementSchema.optional();
     },
-    comparator: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+    comparator: z
+      .array(z.enum(['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap']).nullable())
+      .min(1, NOT_EMPTY)
+      .optional(),
     get _comparator() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
-    modifier: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+    modifier: z
+      .array(
+        z
+          .enum([
+            'missing',
+            'exact',
+            'contains',
+            'not',
+            'text',
+            'in',
+            'not-in',
+            'below',
+            'above',
+            'type',
+            'identifier',
+            'ofType',
+          ])
+          .nullable(),
+      )
+      .min(1, NOT_EMPTY)
+      .optional(),
     get _modifier() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },

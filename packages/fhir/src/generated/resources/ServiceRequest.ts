@@ -71,15 +71,24 @@ export interface ServiceRequest {
   /** Composite Request ID */
   requisition?: Identifier;
   /** draft | active | on-hold | revoked | completed | entered-in-error | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'on-hold' | 'revoked' | 'completed' | 'entered-in-error' | 'unknown';
   _status?: Element;
   /** proposal | plan | directive | order | original-order | reflex-order | filler-order | instance-order | option */
-  intent?: string;
+  intent?:
+    | 'proposal'
+    | 'plan'
+    | 'directive'
+    | 'order'
+    | 'original-order'
+    | 'reflex-order'
+    | 'filler-order'
+    | 'instance-order'
+    | 'option';
   _intent?: Element;
   /** Classification of service */
   category?: CodeableConcept[];
   /** routine | urgent | asap | stat */
-  priority?: string;
+  priority?: 'routine' | 'urgent' | 'asap' | 'stat';
   _priority?: Element;
   /** True if service/procedure should not be performed */
   doNotPerform?: boolean;
@@ -192,18 +201,30 @@ export const ServiceRequestSchema: z.ZodType<ServiceRequest> = withElementRules(
     get requisition() {
       return IdentifierSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
-    intent: fhirCode.optional(),
+    intent: z
+      .enum([
+        'proposal',
+        'plan',
+        'directive',
+        'order',
+        'original-order',
+        'reflex-order',
+        'filler-order',
+        'instance-order',
+        'option',
+      ])
+      .optional(),
     get _intent() {
       return ElementSchema.optional();
     },
     get category() {
       return z.array(CodeableConceptSchema).min(1, NOT_EMPTY).optional();
     },
-    priority: fhirCode.optional(),
+    priority: z.enum(['routine', 'urgent', 'asap', 'stat']).optional(),
     get _priority() {
       return ElementSchema.optional();
     },

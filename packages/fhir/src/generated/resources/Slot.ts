@@ -49,7 +49,7 @@ export interface Slot {
   /** The schedule resource that this slot defines an interval of status information */
   schedule: Reference;
   /** busy | free | busy-unavailable | busy-tentative | entered-in-error */
-  status?: string;
+  status?: 'busy' | 'free' | 'busy-unavailable' | 'busy-tentative' | 'entered-in-error';
   _status?: Element;
   /** Date/Time that the slot is to begin */
   start?: string;
@@ -111,7 +111,7 @@ export const SlotSchema: z.ZodType<Slot> = withElementRules(
     get schedule() {
       return ReferenceSchema;
     },
-    status: fhirCode.optional(),
+    status: z.enum(['busy', 'free', 'busy-unavailable', 'busy-tentative', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

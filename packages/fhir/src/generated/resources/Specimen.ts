@@ -247,7 +247,7 @@ export interface Specimen {
   /** Identifier assigned by the lab */
   accessionIdentifier?: Identifier;
   /** available | unavailable | unsatisfactory | entered-in-error */
-  status?: string;
+  status?: 'available' | 'unavailable' | 'unsatisfactory' | 'entered-in-error';
   _status?: Element;
   /** Kind of material that forms the specimen */
   type?: CodeableConcept;
@@ -305,7 +305,7 @@ export const SpecimenSchema: z.ZodType<Specimen> = z.strictObject({
   get accessionIdentifier() {
     return IdentifierSchema.optional();
   },
-  status: fhirCode.optional(),
+  status: z.enum(['available', 'unavailable', 'unsatisfactory', 'entered-in-error']).optional(),
   get _status() {
     return ElementSchema.optional();
   },

@@ -198,7 +198,7 @@ export interface SpecimenDefinitionTypeTested {
   /** Type of intended specimen */
   type?: CodeableConcept;
   /** preferred | alternate */
-  preference?: string;
+  preference?: 'preferred' | 'alternate';
   _preference?: Element;
   /** The specimen's container */
   container?: SpecimenDefinitionTypeTestedContainer;
@@ -230,7 +230,7 @@ export const SpecimenDefinitionTypeTestedSchema: z.ZodType<SpecimenDefinitionTyp
     get type() {
       return CodeableConceptSchema.optional();
     },
-    preference: fhirCode.optional(),
+    preference: z.enum(['preferred', 'alternate']).optional(),
     get _preference() {
       return ElementSchema.optional();
     },

@@ -99,7 +99,7 @@ export interface StructureDefinitionContext {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** fhirpath | element | extension */
-  type?: string;
+  type?: 'fhirpath' | 'element' | 'extension';
   _type?: Element;
   /** Where the extension can be used in instances */
   expression?: string;
@@ -116,7 +116,7 @@ export const StructureDefinitionContextSchema: z.ZodType<StructureDefinitionCont
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    type: fhirCode.optional(),
+    type: z.enum(['fhirpath', 'element', 'extension']).optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -216,7 +216,7 @@ export interface StructureDefinition {
   title?: string;
   _title?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** For testing purposes, not real usage */
   experimental?: boolean;
@@ -245,12 +245,34 @@ export interface StructureDefinition {
   /** Assist with indexing and finding */
   keyword?: Coding[];
   /** FHIR Version this StructureDefinition targets */
-  fhirVersion?: string;
+  fhirVersion?:
+    | '0.01'
+    | '0.05'
+    | '0.06'
+    | '0.11'
+    | '0.0.80'
+    | '0.0.81'
+    | '0.0.82'
+    | '0.4.0'
+    | '0.5.0'
+    | '1.0.0'
+    | '1.0.1'
+    | '1.0.2'
+    | '1.1.0'
+    | '1.4.0'
+    | '1.6.0'
+    | '1.8.0'
+    | '3.0.0'
+    | '3.0.1'
+    | '3.3.0'
+    | '3.5.0'
+    | '4.0.0'
+    | '4.0.1';
   _fhirVersion?: Element;
   /** External specification that the content is mapped to */
   mapping?: StructureDefinitionMapping[];
   /** primitive-type | complex-type | resource | logical */
-  kind?: string;
+  kind?: 'primitive-type' | 'complex-type' | 'resource' | 'logical';
   _kind?: Element;
   /** Whether the structure is abstract */
   abstract?: boolean;
@@ -267,7 +289,7 @@ export interface StructureDefinition {
   baseDefinition?: string;
   _baseDefinition?: Element;
   /** specialization | constraint - How relates to base definition */
-  derivation?: string;
+  derivation?: 'specialization' | 'constraint';
   _derivation?: Element;
   /** Snapshot view of the structure */
   snapshot?: StructureDefinitionSnapshot;
@@ -322,7 +344,7 @@ export const StructureDefinitionSchema: z.ZodType<StructureDefinition> = withEle
     get _title() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -362,14 +384,39 @@ export const StructureDefinitionSchema: z.ZodType<StructureDefinition> = withEle
     get keyword() {
       return z.array(CodingSchema).min(1, NOT_EMPTY).optional();
     },
-    fhirVersion: fhirCode.optional(),
+    fhirVersion: z
+      .enum([
+        '0.01',
+        '0.05',
+        '0.06',
+        '0.11',
+        '0.0.80',
+        '0.0.81',
+        '0.0.82',
+        '0.4.0',
+        '0.5.0',
+        '1.0.0',
+        '1.0.1',
+        '1.0.2',
+        '1.1.0',
+        '1.4.0',
+        '1.6.0',
+        '1.8.0',
+        '3.0.0',
+        '3.0.1',
+        '3.3.0',
+        '3.5.0',
+        '4.0.0',
+        '4.0.1',
+      ])
+      .optional(),
     get _fhirVersion() {
       return ElementSchema.optional();
     },
     get mapping() {
       return z.array(StructureDefinitionMappingSchema).min(1, NOT_EMPTY).optional();
     },
-    kind: fhirCode.optional(),
+    kind: z.enum(['primitive-type', 'complex-type', 'resource', 'logical']).optional(),
     get _kind() {
       return ElementSchema.optional();
     },
@@ -392,7 +439,7 @@ export const StructureDefinitionSchema: z.ZodType<StructureDefinition> = withEle
     get _baseDefinition() {
       return ElementSchema.optional();
     },
-    derivation: fhirCode.optional(),
+    derivation: z.enum(['specialization', 'constraint']).optional(),
     get _derivation() {
       return ElementSchema.optional();
     },

@@ -109,7 +109,7 @@ export interface StructureMapStructure {
   url?: string;
   _url?: Element;
   /** source | queried | target | produced */
-  mode?: string;
+  mode?: 'source' | 'queried' | 'target' | 'produced';
   _mode?: Element;
   /** Name for type in this map */
   alias?: string;
@@ -133,7 +133,7 @@ export const StructureMapStructureSchema: z.ZodType<StructureMapStructure> = wit
     get _url() {
       return ElementSchema.optional();
     },
-    mode: fhirCode.optional(),
+    mode: z.enum(['source', 'queried', 'target', 'produced']).optional(),
     get _mode() {
       return ElementSchema.optional();
     },
@@ -164,7 +164,7 @@ export interface StructureMapGroupInput {
   type?: string;
   _type?: Element;
   /** source | target */
-  mode?: string;
+  mode?: 'source' | 'target';
   _mode?: Element;
   /** Documentation for this instance of data */
   documentation?: string;
@@ -189,7 +189,7 @@ export const StructureMapGroupInputSchema: z.ZodType<StructureMapGroupInput> = w
     get _type() {
       return ElementSchema.optional();
     },
-    mode: fhirCode.optional(),
+    mode: z.enum(['source', 'target']).optional(),
     get _mode() {
       return ElementSchema.optional();
     },
@@ -344,7 +344,7 @@ export interface StructureMapGroupRuleSource {
   element?: string;
   _element?: Element;
   /** first | not_first | last | not_last | only_one */
-  listMode?: string;
+  listMode?: 'first' | 'not_first' | 'last' | 'not_last' | 'only_one';
   _listMode?: Element;
   /** Named context for field, if a field is specified */
   variable?: string;
@@ -559,7 +559,7 @@ export const StructureMapGroupRuleSourceSchema: z.ZodType<StructureMapGroupRuleS
     get _element() {
       return ElementSchema.optional();
     },
-    listMode: fhirCode.optional(),
+    listMode: z.enum(['first', 'not_first', 'last', 'not_last', 'only_one']).optional(),
     get _listMode() {
       return ElementSchema.optional();
     },
@@ -723,7 +723,7 @@ export interface StructureMapGroupRuleTarget {
   context?: string;
   _context?: Element;
   /** type | variable */
-  contextType?: string;
+  contextType?: 'type' | 'variable';
   _contextType?: Element;
   /** Field to create in the context */
   element?: string;
@@ -732,13 +732,30 @@ export interface StructureMapGroupRuleTarget {
   variable?: string;
   _variable?: Element;
   /** first | share | last | collate */
-  listMode?: (string | null)[];
+  listMode?: (('first' | 'share' | 'last' | 'collate') | null)[];
   _listMode?: (Element | null)[];
   /** Internal rule reference for shared list items */
   listRuleId?: string;
   _listRuleId?: Element;
   /** create | copy + */
-  transform?: string;
+  transform?:
+    | 'create'
+    | 'copy'
+    | 'truncate'
+    | 'escape'
+    | 'cast'
+    | 'append'
+    | 'translate'
+    | 'reference'
+    | 'dateOp'
+    | 'uuid'
+    | 'pointer'
+    | 'evaluate'
+    | 'cc'
+    | 'c'
+    | 'qty'
+    | 'id'
+    | 'cp';
   _transform?: Element;
   /** Parameters to the transform */
   parameter?: StructureMapGroupRuleTargetParameter[];
@@ -758,7 +775,7 @@ export const StructureMapGroupRuleTargetSchema: z.ZodType<StructureMapGroupRuleT
     get _context() {
       return ElementSchema.optional();
     },
-    contextType: fhirCode.optional(),
+    contextType: z.enum(['type', 'variable']).optional(),
     get _contextType() {
       return ElementSchema.optional();
     },
@@ -770,7 +787,10 @@ export const StructureMapGroupRuleTargetSchema: z.ZodType<StructureMapGroupRuleT
     get _variable() {
       return ElementSchema.optional();
     },
-    listMode: z.array(fhirCode.nullable()).min(1, NOT_EMPTY).optional(),
+    listMode: z
+      .array(z.enum(['first', 'share', 'last', 'collate']).nullable())
+      .min(1, NOT_EMPTY)
+      .optional(),
     get _listMode() {
       return z.array(ElementSchema.nullable()).min(1, NOT_EMPTY).optional();
     },
@@ -778,7 +798,27 @@ export const StructureMapGroupRuleTargetSchema: z.ZodType<StructureMapGroupRuleT
     get _listRuleId() {
       return ElementSchema.optional();
     },
-    transform: fhirCode.optional(),
+    transform: z
+      .enum([
+        'create',
+        'copy',
+        'truncate',
+        'escape',
+        'cast',
+        'append',
+        'translate',
+        'reference',
+        'dateOp',
+        'uuid',
+        'pointer',
+        'evaluate',
+        'cc',
+        'c',
+        'qty',
+        'id',
+        'cp',
+      ])
+      .optional(),
     get _transform() {
       return ElementSchema.optional();
     },
@@ -900,7 +940,7 @@ export interface StructureMapGroup {
   extends?: string;
   _extends?: Element;
   /** none | types | type-and-types */
-  typeMode?: string;
+  typeMode?: 'none' | 'types' | 'type-and-types';
   _typeMode?: Element;
   /** Additional description/explanation for group */
   documentation?: string;
@@ -929,7 +969,7 @@ export const StructureMapGroupSchema: z.ZodType<StructureMapGroup> = withElement
     get _extends() {
       return ElementSchema.optional();
     },
-    typeMode: fhirCode.optional(),
+    typeMode: z.enum(['none', 'types', 'type-and-types']).optional(),
     get _typeMode() {
       return ElementSchema.optional();
     },
@@ -983,7 +1023,7 @@ export interface StructureMap {
   title?: string;
   _title?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** For testing purposes, not real usage */
   experimental?: boolean;
@@ -1065,7 +1105,7 @@ export const StructureMapSchema: z.ZodType<StructureMap> = withElementRules(
     get _title() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

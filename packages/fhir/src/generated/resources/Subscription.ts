@@ -16,7 +16,7 @@ export interface SubscriptionChannel {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** rest-hook | websocket | email | sms | message */
-  type?: string;
+  type?: 'rest-hook' | 'websocket' | 'email' | 'sms' | 'message';
   _type?: Element;
   /** Where the channel points to */
   endpoint?: string;
@@ -39,7 +39,7 @@ export const SubscriptionChannelSchema: z.ZodType<SubscriptionChannel> = withEle
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    type: fhirCode.optional(),
+    type: z.enum(['rest-hook', 'websocket', 'email', 'sms', 'message']).optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -81,7 +81,7 @@ export interface Subscription {
   /** Extensions that cannot be ignored */
   modifierExtension?: Extension[];
   /** requested | active | error | off */
-  status?: string;
+  status?: 'requested' | 'active' | 'error' | 'off';
   _status?: Element;
   /** Contact details for source (e.g. troubleshooting) */
   contact?: ContactPoint[];
@@ -129,7 +129,7 @@ export const SubscriptionSchema: z.ZodType<Subscription> = withElementRules(
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['requested', 'active', 'error', 'off']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -128,7 +128,7 @@ export interface Substance {
   /** Unique identifier */
   identifier?: Identifier[];
   /** active | inactive | entered-in-error */
-  status?: string;
+  status?: 'active' | 'inactive' | 'entered-in-error';
   _status?: Element;
   /** What class/type of substance this is */
   category?: CodeableConcept[];
@@ -173,7 +173,7 @@ export const SubstanceSchema: z.ZodType<Substance> = z.strictObject({
   get identifier() {
     return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
   },
-  status: fhirCode.optional(),
+  status: z.enum(['active', 'inactive', 'entered-in-error']).optional(),
   get _status() {
     return ElementSchema.optional();
   },

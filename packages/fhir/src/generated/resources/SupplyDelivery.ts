@@ -96,7 +96,7 @@ export interface SupplyDelivery {
   /** Part of referenced event */
   partOf?: Reference[];
   /** in-progress | completed | abandoned | entered-in-error */
-  status?: string;
+  status?: 'in-progress' | 'completed' | 'abandoned' | 'entered-in-error';
   _status?: Element;
   /** Patient for whom the item is supplied */
   patient?: Reference;
@@ -156,7 +156,7 @@ export const SupplyDeliverySchema: z.ZodType<SupplyDelivery> = withElementRules(
     get partOf() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['in-progress', 'completed', 'abandoned', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -114,12 +114,12 @@ export interface SupplyRequest {
   /** Business Identifier for SupplyRequest */
   identifier?: Identifier[];
   /** draft | active | suspended + */
-  status?: string;
+  status?: 'draft' | 'active' | 'suspended' | 'cancelled' | 'completed' | 'entered-in-error' | 'unknown';
   _status?: Element;
   /** The kind of supply (central, non-stock, etc.) */
   category?: CodeableConcept;
   /** routine | urgent | asap | stat */
-  priority?: string;
+  priority?: 'routine' | 'urgent' | 'asap' | 'stat';
   _priority?: Element;
   /** Medication, Substance, or Device requested to be supplied */
   itemCodeableConcept?: CodeableConcept;
@@ -184,14 +184,16 @@ export const SupplyRequestSchema: z.ZodType<SupplyRequest> = withElementRules(
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum(['draft', 'active', 'suspended', 'cancelled', 'completed', 'entered-in-error', 'unknown'])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },
     get category() {
       return CodeableConceptSchema.optional();
     },
-    priority: fhirCode.optional(),
+    priority: z.enum(['routine', 'urgent', 'asap', 'stat']).optional(),
     get _priority() {
       return ElementSchema.optional();
     },

@@ -923,17 +923,38 @@ export interface Task {
   /** Composite task */
   partOf?: Reference[];
   /** draft | requested | received | accepted | + */
-  status?: string;
+  status?:
+    | 'draft'
+    | 'requested'
+    | 'received'
+    | 'accepted'
+    | 'rejected'
+    | 'ready'
+    | 'cancelled'
+    | 'in-progress'
+    | 'on-hold'
+    | 'failed'
+    | 'completed'
+    | 'entered-in-error';
   _status?: Element;
   /** Reason for current status */
   statusReason?: CodeableConcept;
   /** E.g. "Specimen collected", "IV prepped" */
   businessStatus?: CodeableConcept;
   /** unknown | proposal | plan | order | original-order | reflex-order | filler-order | instance-order | option */
-  intent?: string;
+  intent?:
+    | 'unknown'
+    | 'proposal'
+    | 'plan'
+    | 'order'
+    | 'original-order'
+    | 'reflex-order'
+    | 'filler-order'
+    | 'instance-order'
+    | 'option';
   _intent?: Element;
   /** routine | urgent | asap | stat */
-  priority?: string;
+  priority?: 'routine' | 'urgent' | 'asap' | 'stat';
   _priority?: Element;
   /** Task Type */
   code?: CodeableConcept;
@@ -1028,7 +1049,22 @@ export const TaskSchema: z.ZodType<Task> = withElementRules(
     get partOf() {
       return z.array(ReferenceSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z
+      .enum([
+        'draft',
+        'requested',
+        'received',
+        'accepted',
+        'rejected',
+        'ready',
+        'cancelled',
+        'in-progress',
+        'on-hold',
+        'failed',
+        'completed',
+        'entered-in-error',
+      ])
+      .optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -1038,11 +1074,23 @@ export const TaskSchema: z.ZodType<Task> = withElementRules(
     get businessStatus() {
       return CodeableConceptSchema.optional();
     },
-    intent: fhirCode.optional(),
+    intent: z
+      .enum([
+        'unknown',
+        'proposal',
+        'plan',
+        'order',
+        'original-order',
+        'reflex-order',
+        'filler-order',
+        'instance-order',
+        'option',
+      ])
+      .optional(),
     get _intent() {
       return ElementSchema.optional();
     },
-    priority: fhirCode.optional(),
+    priority: z.enum(['routine', 'urgent', 'asap', 'stat']).optional(),
     get _priority() {
       return ElementSchema.optional();
     },

@@ -472,7 +472,7 @@ export interface TerminologyCapabilities {
   title?: string;
   _title?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** For testing purposes, not real usage */
   experimental?: boolean;
@@ -499,7 +499,7 @@ export interface TerminologyCapabilities {
   copyright?: string;
   _copyright?: Element;
   /** instance | capability | requirements */
-  kind?: string;
+  kind?: 'instance' | 'capability' | 'requirements';
   _kind?: Element;
   /** Software that is covered by this terminology capability statement */
   software?: TerminologyCapabilitiesSoftware;
@@ -513,7 +513,7 @@ export interface TerminologyCapabilities {
   /** Information about the [ValueSet/$expand](https://hl7.org/fhir/R4/valueset-operation-expand.html) operation */
   expansion?: TerminologyCapabilitiesExpansion;
   /** explicit | all */
-  codeSearch?: string;
+  codeSearch?: 'explicit' | 'all';
   _codeSearch?: Element;
   /** Information about the [ValueSet/$validate-code](https://hl7.org/fhir/R4/valueset-operation-validate-code.html) operation */
   validateCode?: TerminologyCapabilitiesValidateCode;
@@ -567,7 +567,7 @@ export const TerminologyCapabilitiesSchema: z.ZodType<TerminologyCapabilities> =
     get _title() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
@@ -604,7 +604,7 @@ export const TerminologyCapabilitiesSchema: z.ZodType<TerminologyCapabilities> =
     get _copyright() {
       return ElementSchema.optional();
     },
-    kind: fhirCode.optional(),
+    kind: z.enum(['instance', 'capability', 'requirements']).optional(),
     get _kind() {
       return ElementSchema.optional();
     },
@@ -624,7 +624,7 @@ export const TerminologyCapabilitiesSchema: z.ZodType<TerminologyCapabilities> =
     get expansion() {
       return TerminologyCapabilitiesExpansionSchema.optional();
     },
-    codeSearch: fhirCode.optional(),
+    codeSearch: z.enum(['explicit', 'all']).optional(),
     get _codeSearch() {
       return ElementSchema.optional();
     },

@@ -23,7 +23,7 @@ export interface TestReportParticipant {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** test-engine | client | server */
-  type?: string;
+  type?: 'test-engine' | 'client' | 'server';
   _type?: Element;
   /** The uri of the participant. An absolute URL is preferred */
   uri?: string;
@@ -43,7 +43,7 @@ export const TestReportParticipantSchema: z.ZodType<TestReportParticipant> = wit
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    type: fhirCode.optional(),
+    type: z.enum(['test-engine', 'client', 'server']).optional(),
     get _type() {
       return ElementSchema.optional();
     },
@@ -68,7 +68,7 @@ export interface TestReportSetupActionOperation {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** pass | skip | fail | warning | error */
-  result?: string;
+  result?: 'pass' | 'skip' | 'fail' | 'warning' | 'error';
   _result?: Element;
   /** A message associated with the result */
   message?: string;
@@ -88,7 +88,7 @@ export const TestReportSetupActionOperationSchema: z.ZodType<TestReportSetupActi
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    result: fhirCode.optional(),
+    result: z.enum(['pass', 'skip', 'fail', 'warning', 'error']).optional(),
     get _result() {
       return ElementSchema.optional();
     },
@@ -113,7 +113,7 @@ export interface TestReportSetupActionAssert {
   /** Extensions that cannot be ignored even if unrecognized */
   modifierExtension?: Extension[];
   /** pass | skip | fail | warning | error */
-  result?: string;
+  result?: 'pass' | 'skip' | 'fail' | 'warning' | 'error';
   _result?: Element;
   /** A message associated with the result */
   message?: string;
@@ -133,7 +133,7 @@ export const TestReportSetupActionAssertSchema: z.ZodType<TestReportSetupActionA
     get modifierExtension() {
       return z.array(ExtensionSchema).min(1, NOT_EMPTY).optional();
     },
-    result: fhirCode.optional(),
+    result: z.enum(['pass', 'skip', 'fail', 'warning', 'error']).optional(),
     get _result() {
       return ElementSchema.optional();
     },
@@ -356,12 +356,12 @@ export interface TestReport {
   name?: string;
   _name?: Element;
   /** completed | in-progress | waiting | stopped | entered-in-error */
-  status?: string;
+  status?: 'completed' | 'in-progress' | 'waiting' | 'stopped' | 'entered-in-error';
   _status?: Element;
   /** Reference to the  version-specific TestScript that was executed to produce this TestReport */
   testScript: Reference;
   /** pass | fail | pending */
-  result?: string;
+  result?: 'pass' | 'fail' | 'pending';
   _result?: Element;
   /** The final score (percentage of tests passed) resulting from the execution of the TestScript */
   score?: number;
@@ -417,14 +417,14 @@ export const TestReportSchema: z.ZodType<TestReport> = withElementRules(
     get _name() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['completed', 'in-progress', 'waiting', 'stopped', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
     get testScript() {
       return ReferenceSchema;
     },
-    result: fhirCode.optional(),
+    result: z.enum(['pass', 'fail', 'pending']).optional(),
     get _result() {
       return ElementSchema.optional();
     },

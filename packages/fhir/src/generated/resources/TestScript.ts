@@ -426,7 +426,218 @@ export interface TestScriptSetupActionOperation {
   /** The operation code type that will be executed */
   type?: Coding;
   /** Resource type */
-  resource?: string;
+  resource?:
+    | 'Address'
+    | 'Age'
+    | 'Annotation'
+    | 'Attachment'
+    | 'BackboneElement'
+    | 'CodeableConcept'
+    | 'Coding'
+    | 'ContactDetail'
+    | 'ContactPoint'
+    | 'Contributor'
+    | 'Count'
+    | 'DataRequirement'
+    | 'Distance'
+    | 'Dosage'
+    | 'Duration'
+    | 'Element'
+    | 'ElementDefinition'
+    | 'Expression'
+    | 'Extension'
+    | 'HumanName'
+    | 'Identifier'
+    | 'MarketingStatus'
+    | 'Meta'
+    | 'Money'
+    | 'MoneyQuantity'
+    | 'Narrative'
+    | 'ParameterDefinition'
+    | 'Period'
+    | 'Population'
+    | 'ProdCharacteristic'
+    | 'ProductShelfLife'
+    | 'Quantity'
+    | 'Range'
+    | 'Ratio'
+    | 'Reference'
+    | 'RelatedArtifact'
+    | 'SampledData'
+    | 'Signature'
+    | 'SimpleQuantity'
+    | 'SubstanceAmount'
+    | 'Timing'
+    | 'TriggerDefinition'
+    | 'UsageContext'
+    | 'base64Binary'
+    | 'boolean'
+    | 'canonical'
+    | 'code'
+    | 'date'
+    | 'dateTime'
+    | 'decimal'
+    | 'id'
+    | 'instant'
+    | 'integer'
+    | 'markdown'
+    | 'oid'
+    | 'positiveInt'
+    | 'string'
+    | 'time'
+    | 'unsignedInt'
+    | 'uri'
+    | 'url'
+    | 'uuid'
+    | 'xhtml'
+    | 'Account'
+    | 'ActivityDefinition'
+    | 'AdverseEvent'
+    | 'AllergyIntolerance'
+    | 'Appointment'
+    | 'AppointmentResponse'
+    | 'AuditEvent'
+    | 'Basic'
+    | 'Binary'
+    | 'BiologicallyDerivedProduct'
+    | 'BodyStructure'
+    | 'Bundle'
+    | 'CapabilityStatement'
+    | 'CarePlan'
+    | 'CareTeam'
+    | 'CatalogEntry'
+    | 'ChargeItem'
+    | 'ChargeItemDefinition'
+    | 'Claim'
+    | 'ClaimResponse'
+    | 'ClinicalImpression'
+    | 'CodeSystem'
+    | 'Communication'
+    | 'CommunicationRequest'
+    | 'CompartmentDefinition'
+    | 'Composition'
+    | 'ConceptMap'
+    | 'Condition'
+    | 'Consent'
+    | 'Contract'
+    | 'Coverage'
+    | 'CoverageEligibilityRequest'
+    | 'CoverageEligibilityResponse'
+    | 'DetectedIssue'
+    | 'Device'
+    | 'DeviceDefinition'
+    | 'DeviceMetric'
+    | 'DeviceRequest'
+    | 'DeviceUseStatement'
+    | 'DiagnosticReport'
+    | 'DocumentManifest'
+    | 'DocumentReference'
+    | 'DomainResource'
+    | 'EffectEvidenceSynthesis'
+    | 'Encounter'
+    | 'Endpoint'
+    | 'EnrollmentRequest'
+    | 'EnrollmentResponse'
+    | 'EpisodeOfCare'
+    | 'EventDefinition'
+    | 'Evidence'
+    | 'EvidenceVariable'
+    | 'ExampleScenario'
+    | 'ExplanationOfBenefit'
+    | 'FamilyMemberHistory'
+    | 'Flag'
+    | 'Goal'
+    | 'GraphDefinition'
+    | 'Group'
+    | 'GuidanceResponse'
+    | 'HealthcareService'
+    | 'ImagingStudy'
+    | 'Immunization'
+    | 'ImmunizationEvaluation'
+    | 'ImmunizationRecommendation'
+    | 'ImplementationGuide'
+    | 'InsurancePlan'
+    | 'Invoice'
+    | 'Library'
+    | 'Linkage'
+    | 'List'
+    | 'Location'
+    | 'Measure'
+    | 'MeasureReport'
+    | 'Media'
+    | 'Medication'
+    | 'MedicationAdministration'
+    | 'MedicationDispense'
+    | 'MedicationKnowledge'
+    | 'MedicationRequest'
+    | 'MedicationStatement'
+    | 'MedicinalProduct'
+    | 'MedicinalProductAuthorization'
+    | 'MedicinalProductContraindication'
+    | 'MedicinalProductIndication'
+    | 'MedicinalProductIngredient'
+    | 'MedicinalProductInteraction'
+    | 'MedicinalProductManufactured'
+    | 'MedicinalProductPackaged'
+    | 'MedicinalProductPharmaceutical'
+    | 'MedicinalProductUndesirableEffect'
+    | 'MessageDefinition'
+    | 'MessageHeader'
+    | 'MolecularSequence'
+    | 'NamingSystem'
+    | 'NutritionOrder'
+    | 'Observation'
+    | 'ObservationDefinition'
+    | 'OperationDefinition'
+    | 'OperationOutcome'
+    | 'Organization'
+    | 'OrganizationAffiliation'
+    | 'Parameters'
+    | 'Patient'
+    | 'PaymentNotice'
+    | 'PaymentReconciliation'
+    | 'Person'
+    | 'PlanDefinition'
+    | 'Practitioner'
+    | 'PractitionerRole'
+    | 'Procedure'
+    | 'Provenance'
+    | 'Questionnaire'
+    | 'QuestionnaireResponse'
+    | 'RelatedPerson'
+    | 'RequestGroup'
+    | 'ResearchDefinition'
+    | 'ResearchElementDefinition'
+    | 'ResearchStudy'
+    | 'ResearchSubject'
+    | 'Resource'
+    | 'RiskAssessment'
+    | 'RiskEvidenceSynthesis'
+    | 'Schedule'
+    | 'SearchParameter'
+    | 'ServiceRequest'
+    | 'Slot'
+    | 'Specimen'
+    | 'SpecimenDefinition'
+    | 'StructureDefinition'
+    | 'StructureMap'
+    | 'Subscription'
+    | 'Substance'
+    | 'SubstanceNucleicAcid'
+    | 'SubstancePolymer'
+    | 'SubstanceProtein'
+    | 'SubstanceReferenceInformation'
+    | 'SubstanceSourceMaterial'
+    | 'SubstanceSpecification'
+    | 'SupplyDelivery'
+    | 'SupplyRequest'
+    | 'Task'
+    | 'TerminologyCapabilities'
+    | 'TestReport'
+    | 'TestScript'
+    | 'ValueSet'
+    | 'VerificationResult'
+    | 'VisionPrescription';
   _resource?: Element;
   /** Tracking/logging operation label */
   label?: string;
@@ -447,7 +658,7 @@ export interface TestScriptSetupActionOperation {
   encodeRequestUrl?: boolean;
   _encodeRequestUrl?: Element;
   /** delete | get | options | patch | post | put | head */
-  method?: string;
+  method?: 'delete' | 'get' | 'options' | 'patch' | 'post' | 'put' | 'head';
   _method?: Element;
   /** Server initiating the request */
   origin?: number;
@@ -487,7 +698,221 @@ export const TestScriptSetupActionOperationSchema: z.ZodType<TestScriptSetupActi
     get type() {
       return CodingSchema.optional();
     },
-    resource: fhirCode.optional(),
+    resource: z
+      .enum([
+        'Address',
+        'Age',
+        'Annotation',
+        'Attachment',
+        'BackboneElement',
+        'CodeableConcept',
+        'Coding',
+        'ContactDetail',
+        'ContactPoint',
+        'Contributor',
+        'Count',
+        'DataRequirement',
+        'Distance',
+        'Dosage',
+        'Duration',
+        'Element',
+        'ElementDefinition',
+        'Expression',
+        'Extension',
+        'HumanName',
+        'Identifier',
+        'MarketingStatus',
+        'Meta',
+        'Money',
+        'MoneyQuantity',
+        'Narrative',
+        'ParameterDefinition',
+        'Period',
+        'Population',
+        'ProdCharacteristic',
+        'ProductShelfLife',
+        'Quantity',
+        'Range',
+        'Ratio',
+        'Reference',
+        'RelatedArtifact',
+        'SampledData',
+        'Signature',
+        'SimpleQuantity',
+        'SubstanceAmount',
+        'Timing',
+        'TriggerDefinition',
+        'UsageContext',
+        'base64Binary',
+        'boolean',
+        'canonical',
+        'code',
+        'date',
+        'dateTime',
+        'decimal',
+        'id',
+        'instant',
+        'integer',
+        'markdown',
+        'oid',
+        'positiveInt',
+        'string',
+        'time',
+        'unsignedInt',
+        'uri',
+        'url',
+        'uuid',
+        'xhtml',
+        'Account',
+        'ActivityDefinition',
+        'AdverseEvent',
+        'AllergyIntolerance',
+        'Appointment',
+        'AppointmentResponse',
+        'AuditEvent',
+        'Basic',
+        'Binary',
+        'BiologicallyDerivedProduct',
+        'BodyStructure',
+        'Bundle',
+        'CapabilityStatement',
+        'CarePlan',
+        'CareTeam',
+        'CatalogEntry',
+        'ChargeItem',
+        'ChargeItemDefinition',
+        'Claim',
+        'ClaimResponse',
+        'ClinicalImpression',
+        'CodeSystem',
+        'Communication',
+        'CommunicationRequest',
+        'CompartmentDefinition',
+        'Composition',
+        'ConceptMap',
+        'Condition',
+        'Consent',
+        'Contract',
+        'Coverage',
+        'CoverageEligibilityRequest',
+        'CoverageEligibilityResponse',
+        'DetectedIssue',
+        'Device',
+        'DeviceDefinition',
+        'DeviceMetric',
+        'DeviceRequest',
+        'DeviceUseStatement',
+        'DiagnosticReport',
+        'DocumentManifest',
+        'DocumentReference',
+        'DomainResource',
+        'EffectEvidenceSynthesis',
+        'Encounter',
+        'Endpoint',
+        'EnrollmentRequest',
+        'EnrollmentResponse',
+        'EpisodeOfCare',
+        'EventDefinition',
+        'Evidence',
+        'EvidenceVariable',
+        'ExampleScenario',
+        'ExplanationOfBenefit',
+        'FamilyMemberHistory',
+        'Flag',
+        'Goal',
+        'GraphDefinition',
+        'Group',
+        'GuidanceResponse',
+        'HealthcareService',
+        'ImagingStudy',
+        'Immunization',
+        'ImmunizationEvaluation',
+        'ImmunizationRecommendation',
+        'ImplementationGuide',
+        'InsurancePlan',
+        'Invoice',
+        'Library',
+        'Linkage',
+        'List',
+        'Location',
+        'Measure',
+        'MeasureReport',
+        'Media',
+        'Medication',
+        'MedicationAdministration',
+        'MedicationDispense',
+        'MedicationKnowledge',
+        'MedicationRequest',
+        'MedicationStatement',
+        'MedicinalProduct',
+        'MedicinalProductAuthorization',
+        'MedicinalProductContraindication',
+        'MedicinalProductIndication',
+        'MedicinalProductIngredient',
+        'MedicinalProductInteraction',
+        'MedicinalProductManufactured',
+        'MedicinalProductPackaged',
+        'MedicinalProductPharmaceutical',
+        'MedicinalProductUndesirableEffect',
+        'MessageDefinition',
+        'MessageHeader',
+        'MolecularSequence',
+        'NamingSystem',
+        'NutritionOrder',
+        'Observation',
+        'ObservationDefinition',
+        'OperationDefinition',
+        'OperationOutcome',
+        'Organization',
+        'OrganizationAffiliation',
+        'Parameters',
+        'Patient',
+        'PaymentNotice',
+        'PaymentReconciliation',
+        'Person',
+        'PlanDefinition',
+        'Practitioner',
+        'PractitionerRole',
+        'Procedure',
+        'Provenance',
+        'Questionnaire',
+        'QuestionnaireResponse',
+        'RelatedPerson',
+        'RequestGroup',
+        'ResearchDefinition',
+        'ResearchElementDefinition',
+        'ResearchStudy',
+        'ResearchSubject',
+        'Resource',
+        'RiskAssessment',
+        'RiskEvidenceSynthesis',
+        'Schedule',
+        'SearchParameter',
+        'ServiceRequest',
+        'Slot',
+        'Specimen',
+        'SpecimenDefinition',
+        'StructureDefinition',
+        'StructureMap',
+        'Subscription',
+        'Substance',
+        'SubstanceNucleicAcid',
+        'SubstancePolymer',
+        'SubstanceProtein',
+        'SubstanceReferenceInformation',
+        'SubstanceSourceMaterial',
+        'SubstanceSpecification',
+        'SupplyDelivery',
+        'SupplyRequest',
+        'Task',
+        'TerminologyCapabilities',
+        'TestReport',
+        'TestScript',
+        'ValueSet',
+        'VerificationResult',
+        'VisionPrescription',
+      ])
+      .optional(),
     get _resource() {
       return ElementSchema.optional();
     },
@@ -515,7 +940,7 @@ export const TestScriptSetupActionOperationSchema: z.ZodType<TestScriptSetupActi
     get _encodeRequestUrl() {
       return ElementSchema.optional();
     },
-    method: fhirCode.optional(),
+    method: z.enum(['delete', 'get', 'options', 'patch', 'post', 'put', 'head']).optional(),
     get _method() {
       return ElementSchema.optional();
     },
@@ -569,7 +994,7 @@ export interface TestScriptSetupActionAssert {
   description?: string;
   _description?: Element;
   /** response | request */
-  direction?: string;
+  direction?: 'response' | 'request';
   _direction?: Element;
   /** Id of the source fixture to be evaluated */
   compareToSourceId?: string;
@@ -596,22 +1021,256 @@ export interface TestScriptSetupActionAssert {
   navigationLinks?: boolean;
   _navigationLinks?: Element;
   /** equals | notEquals | in | notIn | greaterThan | lessThan | empty | notEmpty | contains | notContains | eval */
-  operator?: string;
+  operator?:
+    | 'equals'
+    | 'notEquals'
+    | 'in'
+    | 'notIn'
+    | 'greaterThan'
+    | 'lessThan'
+    | 'empty'
+    | 'notEmpty'
+    | 'contains'
+    | 'notContains'
+    | 'eval';
   _operator?: Element;
   /** XPath or JSONPath expression */
   path?: string;
   _path?: Element;
   /** delete | get | options | patch | post | put | head */
-  requestMethod?: string;
+  requestMethod?: 'delete' | 'get' | 'options' | 'patch' | 'post' | 'put' | 'head';
   _requestMethod?: Element;
   /** Request URL comparison value */
   requestURL?: string;
   _requestURL?: Element;
   /** Resource type */
-  resource?: string;
+  resource?:
+    | 'Address'
+    | 'Age'
+    | 'Annotation'
+    | 'Attachment'
+    | 'BackboneElement'
+    | 'CodeableConcept'
+    | 'Coding'
+    | 'ContactDetail'
+    | 'ContactPoint'
+    | 'Contributor'
+    | 'Count'
+    | 'DataRequirement'
+    | 'Distance'
+    | 'Dosage'
+    | 'Duration'
+    | 'Element'
+    | 'ElementDefinition'
+    | 'Expression'
+    | 'Extension'
+    | 'HumanName'
+    | 'Identifier'
+    | 'MarketingStatus'
+    | 'Meta'
+    | 'Money'
+    | 'MoneyQuantity'
+    | 'Narrative'
+    | 'ParameterDefinition'
+    | 'Period'
+    | 'Population'
+    | 'ProdCharacteristic'
+    | 'ProductShelfLife'
+    | 'Quantity'
+    | 'Range'
+    | 'Ratio'
+    | 'Reference'
+    | 'RelatedArtifact'
+    | 'SampledData'
+    | 'Signature'
+    | 'SimpleQuantity'
+    | 'SubstanceAmount'
+    | 'Timing'
+    | 'TriggerDefinition'
+    | 'UsageContext'
+    | 'base64Binary'
+    | 'boolean'
+    | 'canonical'
+    | 'code'
+    | 'date'
+    | 'dateTime'
+    | 'decimal'
+    | 'id'
+    | 'instant'
+    | 'integer'
+    | 'markdown'
+    | 'oid'
+    | 'positiveInt'
+    | 'string'
+    | 'time'
+    | 'unsignedInt'
+    | 'uri'
+    | 'url'
+    | 'uuid'
+    | 'xhtml'
+    | 'Account'
+    | 'ActivityDefinition'
+    | 'AdverseEvent'
+    | 'AllergyIntolerance'
+    | 'Appointment'
+    | 'AppointmentResponse'
+    | 'AuditEvent'
+    | 'Basic'
+    | 'Binary'
+    | 'BiologicallyDerivedProduct'
+    | 'BodyStructure'
+    | 'Bundle'
+    | 'CapabilityStatement'
+    | 'CarePlan'
+    | 'CareTeam'
+    | 'CatalogEntry'
+    | 'ChargeItem'
+    | 'ChargeItemDefinition'
+    | 'Claim'
+    | 'ClaimResponse'
+    | 'ClinicalImpression'
+    | 'CodeSystem'
+    | 'Communication'
+    | 'CommunicationRequest'
+    | 'CompartmentDefinition'
+    | 'Composition'
+    | 'ConceptMap'
+    | 'Condition'
+    | 'Consent'
+    | 'Contract'
+    | 'Coverage'
+    | 'CoverageEligibilityRequest'
+    | 'CoverageEligibilityResponse'
+    | 'DetectedIssue'
+    | 'Device'
+    | 'DeviceDefinition'
+    | 'DeviceMetric'
+    | 'DeviceRequest'
+    | 'DeviceUseStatement'
+    | 'DiagnosticReport'
+    | 'DocumentManifest'
+    | 'DocumentReference'
+    | 'DomainResource'
+    | 'EffectEvidenceSynthesis'
+    | 'Encounter'
+    | 'Endpoint'
+    | 'EnrollmentRequest'
+    | 'EnrollmentResponse'
+    | 'EpisodeOfCare'
+    | 'EventDefinition'
+    | 'Evidence'
+    | 'EvidenceVariable'
+    | 'ExampleScenario'
+    | 'ExplanationOfBenefit'
+    | 'FamilyMemberHistory'
+    | 'Flag'
+    | 'Goal'
+    | 'GraphDefinition'
+    | 'Group'
+    | 'GuidanceResponse'
+    | 'HealthcareService'
+    | 'ImagingStudy'
+    | 'Immunization'
+    | 'ImmunizationEvaluation'
+    | 'ImmunizationRecommendation'
+    | 'ImplementationGuide'
+    | 'InsurancePlan'
+    | 'Invoice'
+    | 'Library'
+    | 'Linkage'
+    | 'List'
+    | 'Location'
+    | 'Measure'
+    | 'MeasureReport'
+    | 'Media'
+    | 'Medication'
+    | 'MedicationAdministration'
+    | 'MedicationDispense'
+    | 'MedicationKnowledge'
+    | 'MedicationRequest'
+    | 'MedicationStatement'
+    | 'MedicinalProduct'
+    | 'MedicinalProductAuthorization'
+    | 'MedicinalProductContraindication'
+    | 'MedicinalProductIndication'
+    | 'MedicinalProductIngredient'
+    | 'MedicinalProductInteraction'
+    | 'MedicinalProductManufactured'
+    | 'MedicinalProductPackaged'
+    | 'MedicinalProductPharmaceutical'
+    | 'MedicinalProductUndesirableEffect'
+    | 'MessageDefinition'
+    | 'MessageHeader'
+    | 'MolecularSequence'
+    | 'NamingSystem'
+    | 'NutritionOrder'
+    | 'Observation'
+    | 'ObservationDefinition'
+    | 'OperationDefinition'
+    | 'OperationOutcome'
+    | 'Organization'
+    | 'OrganizationAffiliation'
+    | 'Parameters'
+    | 'Patient'
+    | 'PaymentNotice'
+    | 'PaymentReconciliation'
+    | 'Person'
+    | 'PlanDefinition'
+    | 'Practitioner'
+    | 'PractitionerRole'
+    | 'Procedure'
+    | 'Provenance'
+    | 'Questionnaire'
+    | 'QuestionnaireResponse'
+    | 'RelatedPerson'
+    | 'RequestGroup'
+    | 'ResearchDefinition'
+    | 'ResearchElementDefinition'
+    | 'ResearchStudy'
+    | 'ResearchSubject'
+    | 'Resource'
+    | 'RiskAssessment'
+    | 'RiskEvidenceSynthesis'
+    | 'Schedule'
+    | 'SearchParameter'
+    | 'ServiceRequest'
+    | 'Slot'
+    | 'Specimen'
+    | 'SpecimenDefinition'
+    | 'StructureDefinition'
+    | 'StructureMap'
+    | 'Subscription'
+    | 'Substance'
+    | 'SubstanceNucleicAcid'
+    | 'SubstancePolymer'
+    | 'SubstanceProtein'
+    | 'SubstanceReferenceInformation'
+    | 'SubstanceSourceMaterial'
+    | 'SubstanceSpecification'
+    | 'SupplyDelivery'
+    | 'SupplyRequest'
+    | 'Task'
+    | 'TerminologyCapabilities'
+    | 'TestReport'
+    | 'TestScript'
+    | 'ValueSet'
+    | 'VerificationResult'
+    | 'VisionPrescription';
   _resource?: Element;
   /** okay | created | noContent | notModified | bad | forbidden | notFound | methodNotAllowed | conflict | gone | preconditionFailed | unprocessable */
-  response?: string;
+  response?:
+    | 'okay'
+    | 'created'
+    | 'noContent'
+    | 'notModified'
+    | 'bad'
+    | 'forbidden'
+    | 'notFound'
+    | 'methodNotAllowed'
+    | 'conflict'
+    | 'gone'
+    | 'preconditionFailed'
+    | 'unprocessable';
   _response?: Element;
   /** HTTP response code to test */
   responseCode?: string;
@@ -648,7 +1307,7 @@ export const TestScriptSetupActionAssertSchema: z.ZodType<TestScriptSetupActionA
     get _description() {
       return ElementSchema.optional();
     },
-    direction: fhirCode.optional(),
+    direction: z.enum(['response', 'request']).optional(),
     get _direction() {
       return ElementSchema.optional();
     },
@@ -684,7 +1343,21 @@ export const TestScriptSetupActionAssertSchema: z.ZodType<TestScriptSetupActionA
     get _navigationLinks() {
       return ElementSchema.optional();
     },
-    operator: fhirCode.optional(),
+    operator: z
+      .enum([
+        'equals',
+        'notEquals',
+        'in',
+        'notIn',
+        'greaterThan',
+        'lessThan',
+        'empty',
+        'notEmpty',
+        'contains',
+        'notContains',
+        'eval',
+      ])
+      .optional(),
     get _operator() {
       return ElementSchema.optional();
     },
@@ -692,7 +1365,7 @@ export const TestScriptSetupActionAssertSchema: z.ZodType<TestScriptSetupActionA
     get _path() {
       return ElementSchema.optional();
     },
-    requestMethod: fhirCode.optional(),
+    requestMethod: z.enum(['delete', 'get', 'options', 'patch', 'post', 'put', 'head']).optional(),
     get _requestMethod() {
       return ElementSchema.optional();
     },
@@ -700,11 +1373,240 @@ export const TestScriptSetupActionAssertSchema: z.ZodType<TestScriptSetupActionA
     get _requestURL() {
       return ElementSchema.optional();
     },
-    resource: fhirCode.optional(),
+    resource: z
+      .enum([
+        'Address',
+        'Age',
+        'Annotation',
+        'Attachment',
+        'BackboneElement',
+        'CodeableConcept',
+        'Coding',
+        'ContactDetail',
+        'ContactPoint',
+        'Contributor',
+        'Count',
+        'DataRequirement',
+        'Distance',
+        'Dosage',
+        'Duration',
+        'Element',
+        'ElementDefinition',
+        'Expression',
+        'Extension',
+        'HumanName',
+        'Identifier',
+        'MarketingStatus',
+        'Meta',
+        'Money',
+        'MoneyQuantity',
+        'Narrative',
+        'ParameterDefinition',
+        'Period',
+        'Population',
+        'ProdCharacteristic',
+        'ProductShelfLife',
+        'Quantity',
+        'Range',
+        'Ratio',
+        'Reference',
+        'RelatedArtifact',
+        'SampledData',
+        'Signature',
+        'SimpleQuantity',
+        'SubstanceAmount',
+        'Timing',
+        'TriggerDefinition',
+        'UsageContext',
+        'base64Binary',
+        'boolean',
+        'canonical',
+        'code',
+        'date',
+        'dateTime',
+        'decimal',
+        'id',
+        'instant',
+        'integer',
+        'markdown',
+        'oid',
+        'positiveInt',
+        'string',
+        'time',
+        'unsignedInt',
+        'uri',
+        'url',
+        'uuid',
+        'xhtml',
+        'Account',
+        'ActivityDefinition',
+        'AdverseEvent',
+        'AllergyIntolerance',
+        'Appointment',
+        'AppointmentResponse',
+        'AuditEvent',
+        'Basic',
+        'Binary',
+        'BiologicallyDerivedProduct',
+        'BodyStructure',
+        'Bundle',
+        'CapabilityStatement',
+        'CarePlan',
+        'CareTeam',
+        'CatalogEntry',
+        'ChargeItem',
+        'ChargeItemDefinition',
+        'Claim',
+        'ClaimResponse',
+        'ClinicalImpression',
+        'CodeSystem',
+        'Communication',
+        'CommunicationRequest',
+        'CompartmentDefinition',
+        'Composition',
+        'ConceptMap',
+        'Condition',
+        'Consent',
+        'Contract',
+        'Coverage',
+        'CoverageEligibilityRequest',
+        'CoverageEligibilityResponse',
+        'DetectedIssue',
+        'Device',
+        'DeviceDefinition',
+        'DeviceMetric',
+        'DeviceRequest',
+        'DeviceUseStatement',
+        'DiagnosticReport',
+        'DocumentManifest',
+        'DocumentReference',
+        'DomainResource',
+        'EffectEvidenceSynthesis',
+        'Encounter',
+        'Endpoint',
+        'EnrollmentRequest',
+        'EnrollmentResponse',
+        'EpisodeOfCare',
+        'EventDefinition',
+        'Evidence',
+        'EvidenceVariable',
+        'ExampleScenario',
+        'ExplanationOfBenefit',
+        'FamilyMemberHistory',
+        'Flag',
+        'Goal',
+        'GraphDefinition',
+        'Group',
+        'GuidanceResponse',
+        'HealthcareService',
+        'ImagingStudy',
+        'Immunization',
+        'ImmunizationEvaluation',
+        'ImmunizationRecommendation',
+        'ImplementationGuide',
+        'InsurancePlan',
+        'Invoice',
+        'Library',
+        'Linkage',
+        'List',
+        'Location',
+        'Measure',
+        'MeasureReport',
+        'Media',
+        'Medication',
+        'MedicationAdministration',
+        'MedicationDispense',
+        'MedicationKnowledge',
+        'MedicationRequest',
+        'MedicationStatement',
+        'MedicinalProduct',
+        'MedicinalProductAuthorization',
+        'MedicinalProductContraindication',
+        'MedicinalProductIndication',
+        'MedicinalProductIngredient',
+        'MedicinalProductInteraction',
+        'MedicinalProductManufactured',
+        'MedicinalProductPackaged',
+        'MedicinalProductPharmaceutical',
+        'MedicinalProductUndesirableEffect',
+        'MessageDefinition',
+        'MessageHeader',
+        'MolecularSequence',
+        'NamingSystem',
+        'NutritionOrder',
+        'Observation',
+        'ObservationDefinition',
+        'OperationDefinition',
+        'OperationOutcome',
+        'Organization',
+        'OrganizationAffiliation',
+        'Parameters',
+        'Patient',
+        'PaymentNotice',
+        'PaymentReconciliation',
+        'Person',
+        'PlanDefinition',
+        'Practitioner',
+        'PractitionerRole',
+        'Procedure',
+        'Provenance',
+        'Questionnaire',
+        'QuestionnaireResponse',
+        'RelatedPerson',
+        'RequestGroup',
+        'ResearchDefinition',
+        'ResearchElementDefinition',
+        'ResearchStudy',
+        'ResearchSubject',
+        'Resource',
+        'RiskAssessment',
+        'RiskEvidenceSynthesis',
+        'Schedule',
+        'SearchParameter',
+        'ServiceRequest',
+        'Slot',
+        'Specimen',
+        'SpecimenDefinition',
+        'StructureDefinition',
+        'StructureMap',
+        'Subscription',
+        'Substance',
+        'SubstanceNucleicAcid',
+        'SubstancePolymer',
+        'SubstanceProtein',
+        'SubstanceReferenceInformation',
+        'SubstanceSourceMaterial',
+        'SubstanceSpecification',
+        'SupplyDelivery',
+        'SupplyRequest',
+        'Task',
+        'TerminologyCapabilities',
+        'TestReport',
+        'TestScript',
+        'ValueSet',
+        'VerificationResult',
+        'VisionPrescription',
+      ])
+      .optional(),
     get _resource() {
       return ElementSchema.optional();
     },
-    response: fhirCode.optional(),
+    response: z
+      .enum([
+        'okay',
+        'created',
+        'noContent',
+        'notModified',
+        'bad',
+        'forbidden',
+        'notFound',
+        'methodNotAllowed',
+        'conflict',
+        'gone',
+        'preconditionFailed',
+        'unprocessable',
+      ])
+      .optional(),
     get _response() {
       return ElementSchema.optional();
     },
@@ -948,7 +1850,7 @@ export interface TestScript {
   title?: string;
   _title?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** For testing purposes, not real usage */
   experimental?: boolean;
@@ -1041,7 +1943,7 @@ export const TestScriptSchema: z.ZodType<TestScript> = withElementRules(
     get _title() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

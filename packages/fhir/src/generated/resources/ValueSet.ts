@@ -138,7 +138,7 @@ export interface ValueSetComposeIncludeFilter {
   property?: string;
   _property?: Element;
   /** = | is-a | descendent-of | is-not-a | regex | in | not-in | generalizes | exists */
-  op?: string;
+  op?: '=' | 'is-a' | 'descendent-of' | 'is-not-a' | 'regex' | 'in' | 'not-in' | 'generalizes' | 'exists';
   _op?: Element;
   /** Code from the system, or regex criteria, or boolean value for exists */
   value?: string;
@@ -159,7 +159,7 @@ export const ValueSetComposeIncludeFilterSchema: z.ZodType<ValueSetComposeInclud
     get _property() {
       return ElementSchema.optional();
     },
-    op: fhirCode.optional(),
+    op: z.enum(['=', 'is-a', 'descendent-of', 'is-not-a', 'regex', 'in', 'not-in', 'generalizes', 'exists']).optional(),
     get _op() {
       return ElementSchema.optional();
     },
@@ -539,7 +539,7 @@ export interface ValueSet {
   title?: string;
   _title?: Element;
   /** draft | active | retired | unknown */
-  status?: string;
+  status?: 'draft' | 'active' | 'retired' | 'unknown';
   _status?: Element;
   /** For testing purposes, not real usage */
   experimental?: boolean;
@@ -621,7 +621,7 @@ export const ValueSetSchema: z.ZodType<ValueSet> = withElementRules(
     get _title() {
       return ElementSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['draft', 'active', 'retired', 'unknown']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

@@ -217,7 +217,7 @@ export interface VerificationResult {
   /** none | initial | periodic */
   need?: CodeableConcept;
   /** attested | validated | in-process | req-revalid | val-fail | reval-fail */
-  status?: string;
+  status?: 'attested' | 'validated' | 'in-process' | 'req-revalid' | 'val-fail' | 'reval-fail';
   _status?: Element;
   /** When the validation status was updated */
   statusDate?: string;
@@ -282,7 +282,7 @@ export const VerificationResultSchema: z.ZodType<VerificationResult> = withEleme
     get need() {
       return CodeableConceptSchema.optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['attested', 'validated', 'in-process', 'req-revalid', 'val-fail', 'reval-fail']).optional(),
     get _status() {
       return ElementSchema.optional();
     },

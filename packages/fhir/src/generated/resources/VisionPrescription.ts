@@ -39,7 +39,7 @@ export interface VisionPrescriptionLensSpecificationPrism {
   amount?: number;
   _amount?: Element;
   /** up | down | in | out */
-  base?: string;
+  base?: 'up' | 'down' | 'in' | 'out';
   _base?: Element;
 }
 
@@ -58,7 +58,7 @@ export const VisionPrescriptionLensSpecificationPrismSchema: z.ZodType<VisionPre
       get _amount() {
         return ElementSchema.optional();
       },
-      base: fhirCode.optional(),
+      base: z.enum(['up', 'down', 'in', 'out']).optional(),
       get _base() {
         return ElementSchema.optional();
       },
@@ -77,7 +77,7 @@ export interface VisionPrescriptionLensSpecification {
   /** Product to be supplied */
   product: CodeableConcept;
   /** right | left */
-  eye?: string;
+  eye?: 'right' | 'left';
   _eye?: Element;
   /** Power of the lens */
   sphere?: number;
@@ -128,7 +128,7 @@ export const VisionPrescriptionLensSpecificationSchema: z.ZodType<VisionPrescrip
       get product() {
         return CodeableConceptSchema;
       },
-      eye: fhirCode.optional(),
+      eye: z.enum(['right', 'left']).optional(),
       get _eye() {
         return ElementSchema.optional();
       },
@@ -205,7 +205,7 @@ export interface VisionPrescription {
   /** Business Identifier for vision prescription */
   identifier?: Identifier[];
   /** active | cancelled | draft | entered-in-error */
-  status?: string;
+  status?: 'active' | 'cancelled' | 'draft' | 'entered-in-error';
   _status?: Element;
   /** Response creation date */
   created?: string;
@@ -254,7 +254,7 @@ export const VisionPrescriptionSchema: z.ZodType<VisionPrescription> = withEleme
     get identifier() {
       return z.array(IdentifierSchema).min(1, NOT_EMPTY).optional();
     },
-    status: fhirCode.optional(),
+    status: z.enum(['active', 'cancelled', 'draft', 'entered-in-error']).optional(),
     get _status() {
       return ElementSchema.optional();
     },
