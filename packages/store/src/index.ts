@@ -4,6 +4,11 @@
  *
  * @packageDocumentation
  */
+export type { AccessContext, Agent, ResourceGrant } from './access/access-context.js';
+export { patientOf } from './access/patient-of.js';
+export { AccessDeniedError, ScopedStore } from './access/scoped-store.js';
+export type { AuditEntry, AuditedInteraction } from './audit/audit-event.js';
+export { AuditLog } from './audit/audit-log.js';
 export {
   InvalidResourceError,
   ResourceDeletedError,
@@ -16,7 +21,7 @@ export { checksumOf } from './migrations/migration.js';
 export type { MigrationReport } from './migrations/run-migrations.js';
 export { MigrationError, runMigrations } from './migrations/run-migrations.js';
 export { storeMigrations } from './migrations/store-migrations.js';
-export type { ResourceStoreOptions, ResourceVersion, Stored } from './resources/resource-store.js';
+export type { ResourceStoreOptions, ResourceVersion, Stored, WriteOptions } from './resources/resource-store.js';
 export { ResourceStore } from './resources/resource-store.js';
 export { openPglite } from './sql/pglite-client.js';
 export { connectPostgres } from './sql/postgres-client.js';

@@ -20,20 +20,21 @@ describe.each(backends)('migrations on %s', (backend) => {
     ]);
     expect(await runMigrations(db, [storeMigrations, stock], { dryRun: true })).toEqual({
       dryRun: true,
-      applied: ['store@0001', 'pharmacy@0001', 'pharmacy@0002'],
+      applied: ['store@0001', 'store@0002', 'pharmacy@0001', 'pharmacy@0002'],
       alreadyApplied: 0,
     });
     const { rows: none } = await db.query(`select to_regclass('mekong_resource') as t`);
     expect(none[0]).toEqual({ t: null });
     expect((await runMigrations(db, [storeMigrations, stock])).applied).toEqual([
       'store@0001',
+      'store@0002',
       'pharmacy@0001',
       'pharmacy@0002',
     ]);
     expect(await runMigrations(db, [storeMigrations, stock])).toEqual({
       dryRun: false,
       applied: [],
-      alreadyApplied: 3,
+      alreadyApplied: 4,
     });
     await db.query(`insert into pharmacy_stock values ('N02BE01', 120, 'main')`);
     const { rows } = await db.query('select owner, version from mekong_migration order by owner, version');
@@ -41,6 +42,7 @@ describe.each(backends)('migrations on %s', (backend) => {
       { owner: 'pharmacy', version: '0001' },
       { owner: 'pharmacy', version: '0002' },
       { owner: 'store', version: '0001' },
+      { owner: 'store', version: '0002' },
     ]);
   });
 

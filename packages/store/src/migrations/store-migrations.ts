@@ -29,5 +29,31 @@ export const storeMigrations: MigrationSet = {
         create index mekong_resource_history_by_time on mekong_resource_history (resource_type, last_updated);
       `,
     },
+    {
+      version: '0002',
+      description: 'append-only audit trail',
+      sql: `
+        create table mekong_audit (
+          seq bigserial primary key,
+          id text not null unique,
+          recorded timestamptz not null,
+          agent text not null,
+          action text not null,
+          outcome text not null,
+          entity text,
+          patient text,
+          content jsonb not null
+        );
+        create index mekong_audit_by_patient on mekong_audit (patient, recorded);
+        create index mekong_audit_by_agent on mekong_audit (agent, recorded);
+        create function mekong_audit_is_append_only() returns trigger language plpgsql as $$
+        begin
+          raise exception 'mekong_audit is append-only: % is not allowed', tg_op using errcode = '42501';
+        end;
+        $$;
+        create trigger mekong_audit_append_only before update or delete or truncate on mekong_audit
+          for each statement execute function mekong_audit_is_append_only();
+      `,
+    },
   ],
 };

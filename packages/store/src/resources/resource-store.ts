@@ -18,6 +18,12 @@ export type Stored<T extends AnyResource> = T & {
   meta: NonNullable<T['meta']> & { versionId: string; lastUpdated: string };
 };
 
+/** Options of a write. */
+export interface WriteOptions {
+  /** Runs inside the write's transaction after the version is written: what it writes commits with it. */
+  readonly within?: (tx: SqlClient, stored: AnyResource) => Promise<void>;
+}
+
 /** Options of {@link ResourceStore}. */
 export interface ResourceStoreOptions {
   /** The time stamped on writes; the kernel's clock service in a host. */
@@ -47,11 +53,12 @@ export class ResourceStore {
   }
 
   /** Stores a new resource under a new id (any id sent is ignored), as version 1. */
-  async create<T extends AnyResource>(input: T): Promise<Stored<T>> {
+  async create<T extends AnyResource>(input: T, options: WriteOptions = {}): Promise<Stored<T>> {
     const resource = this.validated(input);
     const stored = this.stamp(resource, randomUUID(), 1);
     await this.db.transaction(async (tx) => {
       await this.writeVersion(tx, stored, false, 'insert');
+      await options.within?.(tx, stored);
     });
     return stored as Stored<T>;
   }
@@ -86,7 +93,7 @@ export class ResourceStore {
    * Writes a new version of the resource with the id it carries, or creates it with that id. With `ifMatch`
    * (the version the client read), the update succeeds only if that is still the current version.
    */
-  async update<T extends AnyResource>(input: T, options: { ifMatch?: string } = {}): Promise<Stored<T>> {
+  async update<T extends AnyResource>(input: T, options: WriteOptions & { ifMatch?: string } = {}): Promise<Stored<T>> {
     const resource = this.validated(input);
     const id = resource.id;
     if (!id)
@@ -99,6 +106,7 @@ export class ResourceStore {
           if (options.ifMatch !== undefined) throw new ResourceNotFoundError(reference);
           const stored = this.stamp(resource, id, 1);
           await this.writeVersion(tx, stored, false, 'insert');
+          await options.within?.(tx, stored);
           return stored as Stored<T>;
         }
         if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
@@ -106,6 +114,7 @@ export class ResourceStore {
         }
         const stored = this.stamp(resource, id, Number(current.version_id) + 1);
         await this.writeVersion(tx, stored, false, 'update');
+        await options.within?.(tx, stored);
         return stored as Stored<T>;
       });
     } catch (error) {
@@ -118,13 +127,15 @@ export class ResourceStore {
   }
 
   /** Deletes the resource: reads answer 410 Gone from now on; its history stays. Deleting twice is harmless. */
-  async delete(type: string, id: string): Promise<void> {
+  async delete(type: string, id: string, options: WriteOptions = {}): Promise<void> {
     await this.db.transaction(async (tx) => {
       const current = await this.lockCurrent(tx, type, id);
       if (!current) throw new ResourceNotFoundError(`${type}/${id}`);
       if (current.deleted) return;
       const tombstone = this.stamp({ resourceType: type, id } as AnyResource, id, Number(current.version_id) + 1);
       await this.writeVersion(tx, tombstone, true, 'update');
+      // The audit (and later the outbox) needs the deleted content's patient: hand over the last version.
+      await options.within?.(tx, current.content);
     });
   }
 
