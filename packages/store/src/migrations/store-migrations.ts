@@ -55,5 +55,36 @@ export const storeMigrations: MigrationSet = {
           for each statement execute function mekong_audit_is_append_only();
       `,
     },
+    {
+      version: '0003',
+      description: 'transactional outbox',
+      sql: `
+        create table mekong_outbox_subscriber (
+          name text primary key,
+          topics text[] not null,
+          registered_at timestamptz not null default now()
+        );
+        create table mekong_outbox (
+          seq bigserial primary key,
+          event_id text not null unique,
+          topic text not null,
+          payload jsonb not null,
+          created_at timestamptz not null default now()
+        );
+        create table mekong_outbox_delivery (
+          subscriber text not null references mekong_outbox_subscriber (name),
+          event_seq bigint not null references mekong_outbox (seq),
+          attempts int not null default 0,
+          next_attempt_at timestamptz not null default now(),
+          lease_until timestamptz,
+          delivered_at timestamptz,
+          dead_at timestamptz,
+          last_error text,
+          primary key (subscriber, event_seq)
+        );
+        create index mekong_outbox_pending on mekong_outbox_delivery (subscriber, next_attempt_at)
+          where delivered_at is null and dead_at is null;
+      `,
+    },
   ],
 };

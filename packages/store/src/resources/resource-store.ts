@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type AnyResource, validateResource, vietnamIdentifierIssues } from '@mekong/fhir';
 import { InvalidResourceError, ResourceDeletedError, ResourceNotFoundError, VersionConflictError } from '../errors.js';
+import { Outbox } from '../outbox/outbox.js';
 import type { SqlClient } from '../sql/sql-client.js';
 
 /** One version of a resource, as history lists it (newest first). */
@@ -39,8 +40,9 @@ interface CurrentRow {
 const UNIQUE_VIOLATION = '23505';
 
 /**
- * FHIR resources in PostgreSQL: every write validated before anything is stored, every version kept, and
- * updates guarded by optimistic concurrency (the loser of a race gets a {@link VersionConflictError}).
+ * FHIR resources in PostgreSQL: every write validated before anything is stored, every version kept,
+ * updates guarded by optimistic concurrency (the loser of a race gets a {@link VersionConflictError}), and
+ * a `resource.created|updated|deleted` event in the outbox committed with each write.
  */
 export class ResourceStore {
   private readonly now: () => Date;
@@ -188,6 +190,12 @@ export class ResourceStore {
        values ($1, $2, $3, $4, $5, $6::jsonb)`,
       params,
     );
+    // The change's domain event commits with it, or not at all.
+    await Outbox.publish(tx, `resource.${deleted ? 'deleted' : mode === 'insert' ? 'created' : 'updated'}`, {
+      resourceType,
+      id,
+      versionId: meta.versionId,
+    });
     await tx.query(
       mode === 'insert'
         ? `insert into mekong_resource (resource_type, id, version_id, last_updated, deleted, content)
