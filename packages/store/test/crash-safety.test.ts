@@ -1,0 +1,85 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { connectPostgres, openPglite, ResourceStore, type SqlClient } from '../src/index.js';
+import { postgresUrl } from './backends.js';
+
+const fixture = fileURLToPath(new URL('./fixtures/write-load.ts', import.meta.url));
+
+/** Runs the write load in a child, kills it with SIGKILL after `acks` acknowledged writes, returns their ids. */
+async function killMidLoad(backend: string, target: string, acks: number): Promise<string[]> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--conditions=mekong-source', '--import', 'tsx', fixture, backend, target],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const acknowledged: string[] = [];
+  let buffer = '';
+  let errors = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    errors += chunk.toString();
+  });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) if (line !== 'ready') acknowledged.push(line);
+      if (acknowledged.length >= acks) {
+        child.kill('SIGKILL');
+        resolve();
+      }
+    });
+    child.on('exit', () => reject(new Error(`the write load exited early: ${errors}`)));
+  });
+  expect(await exited).toBe('SIGKILL');
+  return acknowledged;
+}
+
+async function expectAllReadable(db: SqlClient, ids: readonly string[]) {
+  const store = new ResourceStore(db);
+  const missing: string[] = [];
+  for (const id of ids) await store.read('Patient', id).catch(() => missing.push(id));
+  expect(missing).toEqual([]);
+}
+
+describe('crash safety: every acknowledged write survives SIGKILL of the writer', () => {
+  it('on PGlite on disk', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mekong-crash-'));
+    try {
+      const ids = await killMidLoad('pglite', dataDir, 150);
+      const db = await openPglite({ dataDir });
+      try {
+        await expectAllReadable(db, ids);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('on PostgreSQL', async () => {
+    const schema = `crash_${randomUUID().replaceAll('-', '')}`;
+    const admin = connectPostgres({ connectionString: postgresUrl, max: 1 });
+    await admin.query(`create schema ${schema}`);
+    const url = new URL(postgresUrl);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    const db = connectPostgres({ connectionString: url.toString(), max: 2 });
+    try {
+      const ids = await killMidLoad('postgres', url.toString(), 300);
+      await expectAllReadable(db, ids);
+    } finally {
+      await db.close();
+      await admin.query(`drop schema ${schema} cascade`);
+      await admin.close();
+    }
+  }, 120_000);
+});
