@@ -61,17 +61,23 @@ export class Outbox {
     this.batchSize = options.batchSize ?? 50;
   }
 
+  /**
+   * The SQL that writes an event and its deliveries, as `with` clauses for another statement to include, so
+   * a write and its event are one atomic statement. `$id`, `$topic` and `$payload` are parameter numbers.
+   */
+  static eventClauses(id: number, topic: number, payload: number): string {
+    return `outbox_event as (
+        insert into mekong_outbox (event_id, topic, payload) values ($${id}, $${topic}, $${payload}::jsonb) returning seq
+      ), outbox_delivery as (
+        insert into mekong_outbox_delivery (subscriber, event_seq)
+        select s.name, outbox_event.seq from mekong_outbox_subscriber s, outbox_event where $${topic} = any (s.topics)
+      )`;
+  }
+
   /** Writes an event within `tx` (the transaction of the change it announces). */
   static async publish(tx: SqlClient, topic: string, payload: unknown): Promise<string> {
     const id = randomUUID();
-    await tx.query(
-      `with event as (
-         insert into mekong_outbox (event_id, topic, payload) values ($1, $2, $3::jsonb) returning seq
-       )
-       insert into mekong_outbox_delivery (subscriber, event_seq)
-       select s.name, event.seq from mekong_outbox_subscriber s, event where $2 = any (s.topics)`,
-      [id, topic, JSON.stringify(payload)],
-    );
+    await tx.query(`with ${Outbox.eventClauses(1, 2, 3)} select 1`, [id, topic, JSON.stringify(payload)]);
     return id;
   }
 

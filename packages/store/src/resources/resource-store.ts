@@ -58,10 +58,15 @@ export class ResourceStore {
   async create<T extends AnyResource>(input: T, options: WriteOptions = {}): Promise<Stored<T>> {
     const resource = this.validated(input);
     const stored = this.stamp(resource, randomUUID(), 1);
-    await this.db.transaction(async (tx) => {
-      await this.writeVersion(tx, stored, false, 'insert');
-      await options.within?.(tx, stored);
-    });
+    const { within } = options;
+    if (within) {
+      await this.db.transaction(async (tx) => {
+        await this.writeVersion(tx, stored, false, 'insert');
+        await within(tx, stored);
+      });
+    } else {
+      await this.writeVersion(this.db, stored, false, 'insert'); // one statement: atomic without a transaction
+    }
     return stored as Stored<T>;
   }
 
@@ -182,27 +187,37 @@ export class ResourceStore {
     return rows[0];
   }
 
-  private async writeVersion(tx: SqlClient, resource: AnyResource, deleted: boolean, mode: 'insert' | 'update') {
+  /**
+   * Writes a version, its history row and its outbox event as one statement: atomic on its own, and one
+   * round trip inside a transaction.
+   */
+  private async writeVersion(db: SqlClient, resource: AnyResource, deleted: boolean, mode: 'insert' | 'update') {
     const { resourceType, id, meta } = resource as AnyResource & { meta: { versionId: string; lastUpdated: string } };
-    const params = [resourceType, id, meta.versionId, meta.lastUpdated, deleted, JSON.stringify(resource)];
-    await tx.query(
-      `insert into mekong_resource_history (resource_type, id, version_id, last_updated, deleted, content)
-       values ($1, $2, $3, $4, $5, $6::jsonb)`,
-      params,
-    );
-    // The change's domain event commits with it, or not at all.
-    await Outbox.publish(tx, `resource.${deleted ? 'deleted' : mode === 'insert' ? 'created' : 'updated'}`, {
-      resourceType,
-      id,
-      versionId: meta.versionId,
-    });
-    await tx.query(
+    const topic = `resource.${deleted ? 'deleted' : mode === 'insert' ? 'created' : 'updated'}`;
+    const event = { resourceType, id, versionId: meta.versionId };
+    const current =
       mode === 'insert'
         ? `insert into mekong_resource (resource_type, id, version_id, last_updated, deleted, content)
            values ($1, $2, $3, $4, $5, $6::jsonb)`
         : `update mekong_resource set version_id = $3, last_updated = $4, deleted = $5, content = $6::jsonb
-           where resource_type = $1 and id = $2`,
-      params,
+           where resource_type = $1 and id = $2`;
+    await db.query(
+      `with history as (
+         insert into mekong_resource_history (resource_type, id, version_id, last_updated, deleted, content)
+         values ($1, $2, $3, $4, $5, $6::jsonb)
+       ), ${Outbox.eventClauses(7, 8, 9)}
+       ${current}`,
+      [
+        resourceType,
+        id,
+        meta.versionId,
+        meta.lastUpdated,
+        deleted,
+        JSON.stringify(resource),
+        randomUUID(),
+        topic,
+        JSON.stringify(event),
+      ],
     );
   }
 }
