@@ -23,6 +23,7 @@ export { MigrationError, runMigrations } from './migrations/run-migrations.js';
 export { storeMigrations } from './migrations/store-migrations.js';
 export type { DeadLetter, OutboxEvent, OutboxOptions } from './outbox/outbox.js';
 export { Outbox } from './outbox/outbox.js';
+export { BundleProcessor, TransactionEntryError } from './resources/bundle-processor.js';
 export type { ResourceStoreOptions, ResourceVersion, Stored, WriteOptions } from './resources/resource-store.js';
 export { ResourceStore } from './resources/resource-store.js';
 export { openPglite } from './sql/pglite-client.js';

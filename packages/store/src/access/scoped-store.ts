@@ -1,4 +1,4 @@
-import type { AnyResource } from '@mekong/fhir';
+import type { AnyResource, ResourceOf, ResourceType } from '@mekong/fhir';
 import type { AuditedInteraction } from '../audit/audit-event.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { StoreError } from '../errors.js';
@@ -47,11 +47,11 @@ export class ScopedStore {
     );
   }
 
-  delete(type: string, id: string): Promise<void> {
+  delete(type: ResourceType, id: string): Promise<void> {
     return this.write('delete', type, `${type}/${id}`, (within) => this.store.delete(type, id, { within }));
   }
 
-  read(type: string, id: string): Promise<AnyResource> {
+  read<K extends ResourceType>(type: K, id: string): Promise<ResourceOf<K>> {
     return this.readAudited(
       'read',
       type,
@@ -61,7 +61,7 @@ export class ScopedStore {
     );
   }
 
-  vread(type: string, id: string, versionId: string): Promise<AnyResource> {
+  vread<K extends ResourceType>(type: K, id: string, versionId: string): Promise<ResourceOf<K>> {
     return this.readAudited(
       'vread',
       type,
@@ -71,7 +71,7 @@ export class ScopedStore {
     );
   }
 
-  history(type: string, id: string): Promise<ResourceVersion[]> {
+  history(type: ResourceType, id: string): Promise<ResourceVersion[]> {
     return this.readAudited(
       'history-instance',
       type,

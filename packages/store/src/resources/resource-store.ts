@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type AnyResource, validateResource, vietnamIdentifierIssues } from '@mekong/fhir';
+import {
+  type AnyResource,
+  type ResourceOf,
+  type ResourceType,
+  validateResource,
+  vietnamIdentifierIssues,
+} from '@mekong/fhir';
 import { InvalidResourceError, ResourceDeletedError, ResourceNotFoundError, VersionConflictError } from '../errors.js';
 import { Outbox } from '../outbox/outbox.js';
 import type { SqlClient } from '../sql/sql-client.js';
@@ -21,6 +27,11 @@ export type Stored<T extends AnyResource> = T & {
 
 /** Options of a write. */
 export interface WriteOptions {
+  /**
+   * The id a create stores the resource under, decided by the server beforehand (a transaction assigns ids
+   * first, so its entries can refer to each other). Never a client's choice.
+   */
+  readonly assignedId?: string;
   /** Runs inside the write's transaction after the version is written: what it writes commits with it. */
   readonly within?: (tx: SqlClient, stored: AnyResource) => Promise<void>;
 }
@@ -57,7 +68,7 @@ export class ResourceStore {
   /** Stores a new resource under a new id (any id sent is ignored), as version 1. */
   async create<T extends AnyResource>(input: T, options: WriteOptions = {}): Promise<Stored<T>> {
     const resource = this.validated(input);
-    const stored = this.stamp(resource, randomUUID(), 1);
+    const stored = this.stamp(resource, options.assignedId ?? randomUUID(), 1);
     const { within } = options;
     if (within) {
       await this.db.transaction(async (tx) => {
@@ -71,7 +82,7 @@ export class ResourceStore {
   }
 
   /** The current version. */
-  async read(type: string, id: string): Promise<AnyResource> {
+  async read<K extends ResourceType>(type: K, id: string): Promise<ResourceOf<K>> {
     const { rows } = await this.db.query<CurrentRow>(
       'select version_id::text as version_id, deleted, content from mekong_resource where resource_type = $1 and id = $2',
       [type, id],
@@ -79,11 +90,11 @@ export class ResourceStore {
     const row = rows[0];
     if (!row) throw new ResourceNotFoundError(`${type}/${id}`);
     if (row.deleted) throw new ResourceDeletedError(`${type}/${id}`, row.version_id);
-    return row.content;
+    return row.content as ResourceOf<K>;
   }
 
   /** One version, current or past. */
-  async vread(type: string, id: string, versionId: string): Promise<AnyResource> {
+  async vread<K extends ResourceType>(type: K, id: string, versionId: string): Promise<ResourceOf<K>> {
     if (!/^[1-9]\d{0,17}$/.test(versionId)) throw new ResourceNotFoundError(`${type}/${id}/_history/${versionId}`);
     const { rows } = await this.db.query<CurrentRow>(
       `select version_id::text as version_id, deleted, content from mekong_resource_history
@@ -93,7 +104,7 @@ export class ResourceStore {
     const row = rows[0];
     if (!row) throw new ResourceNotFoundError(`${type}/${id}/_history/${versionId}`);
     if (row.deleted) throw new ResourceDeletedError(`${type}/${id}`, row.version_id);
-    return row.content;
+    return row.content as ResourceOf<K>;
   }
 
   /**
@@ -134,7 +145,7 @@ export class ResourceStore {
   }
 
   /** Deletes the resource: reads answer 410 Gone from now on; its history stays. Deleting twice is harmless. */
-  async delete(type: string, id: string, options: WriteOptions = {}): Promise<void> {
+  async delete(type: ResourceType, id: string, options: WriteOptions = {}): Promise<void> {
     await this.db.transaction(async (tx) => {
       const current = await this.lockCurrent(tx, type, id);
       if (!current) throw new ResourceNotFoundError(`${type}/${id}`);
@@ -147,7 +158,7 @@ export class ResourceStore {
   }
 
   /** Every version of one resource, newest first. */
-  async history(type: string, id: string): Promise<ResourceVersion[]> {
+  async history(type: ResourceType, id: string): Promise<ResourceVersion[]> {
     const { rows } = await this.db.query<CurrentRow & { last_updated: string }>(
       `select version_id::text as version_id, deleted, content, content->'meta'->>'lastUpdated' as last_updated
        from mekong_resource_history h where resource_type = $1 and id = $2
