@@ -441,6 +441,70 @@ ${RESOURCE_TYPES.map((t) => `  ${t}: ${t}Schema,`).join('\n')}
 `,
 );
 
+// Search parameters of the specification, by resource type, each with the part of its expression for that type.
+interface SearchParameterDefinition {
+  url: string;
+  code: string;
+  base: string[];
+  type: string;
+  expression?: string;
+  target?: string[];
+}
+/** Splits a FHIRPath expression on its top-level `|`. */
+function unionParts(expression: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < expression.length; i++) {
+    const c = expression[i];
+    if (c === "'") quoted = !quoted;
+    if (quoted) continue;
+    if (c === '(') depth++;
+    if (c === ')') depth--;
+    if (c === '|' && depth === 0) {
+      parts.push(expression.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(expression.slice(start).trim());
+  return parts;
+}
+const searchParameters: Record<string, { code: string; type: string; expression: string; target?: string[] }[]> = {};
+for (const file of readdirSync(definitionsDir).sort()) {
+  if (!file.startsWith('SearchParameter-')) continue;
+  const sp = JSON.parse(readFileSync(join(definitionsDir, file), 'utf8')) as SearchParameterDefinition;
+  if (!sp.url.startsWith('http://hl7.org/fhir/SearchParameter/') || !sp.expression) continue;
+  for (const base of sp.base) {
+    const parts = unionParts(sp.expression).filter((part) => part.startsWith(`${base}.`) || part.startsWith(`(${base}.`));
+    const expression = base === 'Resource' || base === 'DomainResource' ? sp.expression : parts.join(' | ');
+    if (!expression || searchParameters[base]?.some((known) => known.code === sp.code)) continue;
+    (searchParameters[base] ??= []).push({
+      code: sp.code,
+      type: sp.type,
+      expression,
+      ...(sp.target ? { target: [...sp.target].sort() } : {}),
+    });
+  }
+}
+for (const list of Object.values(searchParameters)) list.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+writeFileSync(
+  join(out, 'search-parameters.ts'),
+  `${HEADER}/** A search parameter of the FHIR R4 specification, as it applies to one resource type. */
+export interface SearchParameterDefinition {
+  readonly code: string;
+  readonly type: 'number' | 'date' | 'string' | 'token' | 'reference' | 'composite' | 'quantity' | 'uri' | 'special';
+  /** The FHIRPath expression for this resource type (the parts of the definition's union that apply to it). */
+  readonly expression: string;
+  /** For references: the resource types it may point to. */
+  readonly target?: readonly string[];
+}
+
+/** Search parameters by resource type; \`Resource\` and \`DomainResource\` apply to every type. */
+export const searchParameters: Readonly<Record<string, readonly SearchParameterDefinition[]>> = ${JSON.stringify(searchParameters, null, 1)};
+`,
+);
+
 execFileSync('pnpm', ['exec', 'biome', 'check', '--write', out], { stdio: 'inherit' });
 console.log(
   `generated ${datatypeModels.length} datatype models and ${RESOURCE_TYPES.length} resources from ${definitionsDir}`,

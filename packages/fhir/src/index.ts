@@ -8,6 +8,8 @@ export * from './generated/datatypes.js';
 export * from './generated/primitives.js';
 export * from './generated/resource-types.js';
 export * from './generated/resources/index.js';
+export type { SearchParameterDefinition } from './generated/search-parameters.js';
+export { searchParameters } from './generated/search-parameters.js';
 export type { AnyResource } from './model/any-resource.js';
 export { AnyResourceSchema } from './model/any-resource.js';
 export type { ResourceOf, ValidationIssue, ValidationResult } from './validation/validate.js';
