@@ -26,6 +26,8 @@ export { Outbox } from './outbox/outbox.js';
 export { BundleProcessor, TransactionEntryError } from './resources/bundle-processor.js';
 export type { ResourceStoreOptions, ResourceVersion, Stored, WriteOptions } from './resources/resource-store.js';
 export { ResourceStore } from './resources/resource-store.js';
+export type { SearchQuery } from './search/search.js';
+export { InvalidSearchError, ResourceSearch } from './search/search.js';
 export { openPglite } from './sql/pglite-client.js';
 export { connectPostgres } from './sql/postgres-client.js';
 export type { QueryResult, SqlClient } from './sql/sql-client.js';

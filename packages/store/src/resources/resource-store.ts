@@ -8,6 +8,7 @@ import {
 } from '@mekong/fhir';
 import { InvalidResourceError, ResourceDeletedError, ResourceNotFoundError, VersionConflictError } from '../errors.js';
 import { Outbox } from '../outbox/outbox.js';
+import { indexClauses } from '../search/index-clauses.js';
 import type { SqlClient } from '../sql/sql-client.js';
 
 /** One version of a resource, as history lists it (newest first). */
@@ -199,8 +200,8 @@ export class ResourceStore {
   }
 
   /**
-   * Writes a version, its history row and its outbox event as one statement: atomic on its own, and one
-   * round trip inside a transaction.
+   * Writes a version, its history row, its outbox event and its search index rows as one statement: atomic
+   * on its own, and one round trip inside a transaction.
    */
   private async writeVersion(db: SqlClient, resource: AnyResource, deleted: boolean, mode: 'insert' | 'update') {
     const { resourceType, id, meta } = resource as AnyResource & { meta: { versionId: string; lastUpdated: string } };
@@ -212,11 +213,12 @@ export class ResourceStore {
            values ($1, $2, $3, $4, $5, $6::jsonb)`
         : `update mekong_resource set version_id = $3, last_updated = $4, deleted = $5, content = $6::jsonb
            where resource_type = $1 and id = $2`;
+    const index = indexClauses(resource, { first: 10, replace: mode === 'update', deleted });
     await db.query(
       `with history as (
          insert into mekong_resource_history (resource_type, id, version_id, last_updated, deleted, content)
          values ($1, $2, $3, $4, $5, $6::jsonb)
-       ), ${Outbox.eventClauses(7, 8, 9)}
+       ), ${Outbox.eventClauses(7, 8, 9)}${index.sql ? `,\n${index.sql}` : ''}
        ${current}`,
       [
         resourceType,
@@ -228,6 +230,7 @@ export class ResourceStore {
         randomUUID(),
         topic,
         JSON.stringify(event),
+        ...index.params,
       ],
     );
   }

@@ -1,0 +1,128 @@
+import type { AnyResource } from '@mekong/fhir';
+import { type DateRange, dateRange } from './date-range.js';
+import { foldText } from './normalize.js';
+import { parametersOf } from './search-parameters.js';
+
+/** The rows a resource contributes to the search indexes, as columns of parallel arrays. */
+export interface IndexEntries {
+  readonly token: { param: string[]; system: (string | null)[]; code: string[] };
+  readonly string: { param: string[]; folded: string[]; exact: string[] };
+  readonly date: { param: string[]; low: string[]; high: string[] };
+  readonly reference: { param: string[]; targetType: (string | null)[]; targetId: (string | null)[]; url: string[] };
+  readonly uri: { param: string[]; value: string[] };
+}
+
+const STRING_PARTS = [
+  'text',
+  'family',
+  'given',
+  'prefix',
+  'suffix',
+  'line',
+  'city',
+  'district',
+  'state',
+  'postalCode',
+  'country',
+];
+const REFERENCE = /^(?:.*\/)?([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
+const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : ms > 0 ? 'infinity' : '-infinity');
+
+/** Computes the index rows of a resource from the specification's search parameters. */
+export function indexEntries(resource: AnyResource): IndexEntries {
+  const entries: IndexEntries = {
+    token: { param: [], system: [], code: [] },
+    string: { param: [], folded: [], exact: [] },
+    date: { param: [], low: [], high: [] },
+    reference: { param: [], targetType: [], targetId: [], url: [] },
+    uri: { param: [], value: [] },
+  };
+  for (const [code, { definition, extract }] of parametersOf(resource.resourceType).indexed) {
+    for (const node of extract(resource)) {
+      switch (definition.type) {
+        case 'token':
+          for (const [system, value] of tokens(node)) {
+            entries.token.param.push(code);
+            entries.token.system.push(system);
+            entries.token.code.push(value);
+          }
+          break;
+        case 'string':
+          for (const text of strings(node)) {
+            entries.string.param.push(code);
+            entries.string.folded.push(foldText(text));
+            entries.string.exact.push(text);
+          }
+          break;
+        case 'date':
+          for (const range of dates(node)) {
+            entries.date.param.push(code);
+            entries.date.low.push(iso(range.low));
+            entries.date.high.push(iso(range.high));
+          }
+          break;
+        case 'reference': {
+          const reference =
+            typeof node === 'object' && node !== null ? (node as { reference?: unknown }).reference : node;
+          if (typeof reference !== 'string') break;
+          const match = REFERENCE.exec(reference);
+          entries.reference.param.push(code);
+          entries.reference.targetType.push(match ? (match[1] as string) : null);
+          entries.reference.targetId.push(match ? (match[2] as string) : null);
+          entries.reference.url.push(reference);
+          break;
+        }
+        case 'uri':
+          if (typeof node === 'string') {
+            entries.uri.param.push(code);
+            entries.uri.value.push(node);
+          }
+          break;
+      }
+    }
+  }
+  return entries;
+}
+
+/** [system, code] pairs of a token-typed node: code, boolean, Coding, CodeableConcept, Identifier, ContactPoint. */
+function tokens(node: unknown): [string | null, string][] {
+  if (typeof node === 'string') return [[null, node]];
+  if (typeof node === 'boolean') return [[null, String(node)]];
+  if (node === null || typeof node !== 'object') return [];
+  const n = node as { coding?: unknown[]; system?: unknown; code?: unknown; value?: unknown };
+  if (Array.isArray(n.coding)) return n.coding.flatMap(tokens);
+  const value = typeof n.code === 'string' ? n.code : typeof n.value === 'string' ? n.value : undefined;
+  return value === undefined ? [] : [[typeof n.system === 'string' ? n.system : null, value]];
+}
+
+/** The texts of a string-typed node: a string, or the parts of a HumanName or Address. */
+function strings(node: unknown): string[] {
+  if (typeof node === 'string') return [node];
+  if (node === null || typeof node !== 'object') return [];
+  return STRING_PARTS.flatMap((part) => {
+    const value = (node as Record<string, unknown>)[part];
+    return Array.isArray(value)
+      ? value.filter((v): v is string => typeof v === 'string')
+      : typeof value === 'string'
+        ? [value]
+        : [];
+  });
+}
+
+/** The ranges of a date-typed node: a date, dateTime or instant, a Period, or a Timing's events. */
+function dates(node: unknown): DateRange[] {
+  if (typeof node === 'string') {
+    const range = dateRange(node);
+    return range ? [range] : [];
+  }
+  if (node === null || typeof node !== 'object') return [];
+  const n = node as { start?: string; end?: string; event?: string[] };
+  if (Array.isArray(n.event)) return n.event.flatMap((e) => dates(e));
+  if (n.start === undefined && n.end === undefined) return [];
+  return [
+    {
+      low: n.start ? (dateRange(n.start)?.low ?? Number.NEGATIVE_INFINITY) : Number.NEGATIVE_INFINITY,
+      high: n.end ? (dateRange(n.end)?.high ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY,
+    },
+  ];
+}

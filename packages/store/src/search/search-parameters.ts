@@ -1,0 +1,39 @@
+import { type SearchParameterDefinition, searchParameters } from '@mekong/fhir';
+import { compileExpression, type Extractor } from './fhirpath-subset.js';
+
+/** A search parameter the store indexes, with its compiled expression. */
+export interface IndexedParameter {
+  readonly definition: SearchParameterDefinition;
+  readonly extract: Extractor;
+}
+
+const INDEXED_TYPES = new Set(['token', 'string', 'date', 'reference', 'uri']);
+// Search on these is answered from the resource table's own columns.
+const COLUMN_PARAMETERS = new Set(['_id', '_lastUpdated']);
+const cache = new Map<string, { indexed: Map<string, IndexedParameter>; unsupported: Map<string, string> }>();
+
+/**
+ * The search parameters of a resource type the store can index, by code, and those it cannot yet, with
+ * the reason (a parameter type, or an expression beyond the FHIRPath subset).
+ */
+export function parametersOf(resourceType: string) {
+  let entry = cache.get(resourceType);
+  if (!entry) {
+    const indexed = new Map<string, IndexedParameter>();
+    const unsupported = new Map<string, string>();
+    const definitions = [...(searchParameters[resourceType] ?? []), ...(searchParameters.Resource ?? [])];
+    for (const definition of definitions) {
+      if (COLUMN_PARAMETERS.has(definition.code)) continue;
+      if (!INDEXED_TYPES.has(definition.type)) {
+        unsupported.set(definition.code, `${definition.type} parameters are not supported yet`);
+        continue;
+      }
+      const extract = compileExpression(definition.expression, resourceType);
+      if (!extract) unsupported.set(definition.code, `its expression is not supported yet: ${definition.expression}`);
+      else indexed.set(definition.code, { definition, extract });
+    }
+    entry = { indexed, unsupported };
+    cache.set(resourceType, entry);
+  }
+  return entry;
+}
