@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import {
+  connectPostgres,
+  openPglite,
+  ResourceSearch,
+  ResourceStore,
+  runMigrations,
+  type SqlClient,
+  storeMigrations,
+} from '@mekong/store';
+import { median } from '../kernel/stats.js';
+
+// Search latency at SEARCH_N patients (default 100,000), created through the store, against a bare table of
+// the same JSON searched by jsonb containment over a GIN index, on the same backend, in the same run.
+const SEARCH_N = Number(process.env.SEARCH_N ?? 100_000);
+const QUERIES = 300;
+const postgresUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const CCCD = 'http://fhir.ehealth.gov.vn/core/sid/citizen_id';
+const FAMILIES = [
+  'Nguyễn',
+  'Trần',
+  'Lê',
+  'Phạm',
+  'Hoàng',
+  'Huỳnh',
+  'Phan',
+  'Vũ',
+  'Võ',
+  'Đặng',
+  'Bùi',
+  'Đỗ',
+  'Hồ',
+  'Ngô',
+  'Dương',
+  'Lý',
+];
+const GIVEN = [
+  'An',
+  'Bình',
+  'Chi',
+  'Dũng',
+  'Giang',
+  'Hà',
+  'Hải',
+  'Hoa',
+  'Hùng',
+  'Khánh',
+  'Lan',
+  'Linh',
+  'Minh',
+  'Nam',
+  'Ngọc',
+  'Phúc',
+  'Quân',
+  'Sơn',
+  'Thảo',
+  'Trang',
+  'Tuấn',
+  'Vy',
+];
+
+const pick = <T>(list: readonly T[], i: number) => list[i % list.length] as T;
+const patientOf = (i: number) => ({
+  resourceType: 'Patient' as const,
+  identifier: [{ system: CCCD, value: `0791${String(90_000_000 + i).padStart(8, '0')}` }],
+  name: [{ family: pick(FAMILIES, i * 7), given: [pick(GIVEN, i * 13), pick(GIVEN, i * 3 + 1)] }],
+  gender: i % 2 ? ('female' as const) : ('male' as const),
+  birthDate: `19${String(40 + (i % 60)).padStart(2, '0')}-0${1 + (i % 9)}-1${i % 9}`,
+});
+
+async function latencies(run: (i: number) => Promise<unknown>): Promise<{ p50: number; p99: number }> {
+  const samples: number[] = [];
+  for (let i = 0; i < QUERIES; i++) {
+    const t = performance.now();
+    await run(i);
+    samples.push(performance.now() - t);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: median(samples), p99: samples[Math.floor(samples.length * 0.99)] as number };
+}
+
+async function measure(label: string, db: SqlClient) {
+  await runMigrations(db, [storeMigrations]);
+  await db.query('create table raw_resource (id text primary key, content jsonb not null)');
+  await db.query('create index raw_resource_content on raw_resource using gin (content jsonb_path_ops)');
+  const store = new ResourceStore(db);
+  const search = new ResourceSearch(db);
+  const t = performance.now();
+  for (let i = 0; i < SEARCH_N; i++) {
+    const patient = patientOf(i);
+    await store.create(patient);
+    await db.query('insert into raw_resource values ($1, $2::jsonb)', [randomUUID(), JSON.stringify(patient)]);
+  }
+  const loadSeconds = (performance.now() - t) / 1000;
+  await db.query('analyze');
+  const target = (i: number) => (i * 7919) % SEARCH_N;
+  const byIdentifier = await latencies((i) =>
+    search.search('Patient', { identifier: `${CCCD}|${patientOf(target(i)).identifier[0]?.value}` }),
+  );
+  const rawIdentifier = await latencies((i) =>
+    db.query('select content from raw_resource where content @> $1::jsonb limit 20', [
+      JSON.stringify({ identifier: [{ system: CCCD, value: patientOf(target(i)).identifier[0]?.value }] }),
+    ]),
+  );
+  const byName = await latencies((i) =>
+    search.search('Patient', { family: 'nguyen', given: pick(GIVEN, i).slice(0, 3).toLowerCase() }),
+  );
+  const rawName = await latencies((i) =>
+    db.query('select content from raw_resource where content @> $1::jsonb limit 20', [
+      JSON.stringify({ name: [{ family: 'Nguyễn', given: [pick(GIVEN, i)] }] }),
+    ]),
+  );
+  return {
+    label,
+    loadSeconds,
+    rows: [
+      ['identifier', byIdentifier, rawIdentifier],
+      ['name (family + given prefix)', byName, rawName],
+    ] as const,
+  };
+}
+
+const results = [];
+const pglite = await openPglite();
+results.push(await measure('PGlite (in memory)', pglite));
+await pglite.close();
+const schema = `bench_${randomUUID().replaceAll('-', '')}`;
+const admin = connectPostgres({ connectionString: postgresUrl, max: 1 });
+await admin.query(`create schema ${schema}`);
+const url = new URL(postgresUrl);
+url.searchParams.set('options', `-c search_path=${schema}`);
+const postgres = connectPostgres({ connectionString: url.toString(), max: 4 });
+try {
+  results.push(await measure('PostgreSQL', postgres));
+} finally {
+  await postgres.close();
+  await admin.query(`drop schema ${schema} cascade`);
+  await admin.close();
+}
+
+console.log(`## Search latency at ${SEARCH_N} patients (ms, ${QUERIES} queries each)\n`);
+console.log(
+  '| backend | search | store p50 | store p99 | raw jsonb p50 | raw jsonb p99 | ratio of p50 (raw / store) |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
+for (const { label, rows } of results) {
+  for (const [what, store, raw] of rows) {
+    console.log(
+      `| ${label} | ${what} | ${store.p50.toFixed(2)} | ${store.p99.toFixed(2)} | ${raw.p50.toFixed(2)} | ${raw.p99.toFixed(2)} | ${(raw.p50 / store.p50).toFixed(2)} |`,
+    );
+  }
+}
+for (const { label, loadSeconds } of results)
+  console.log(`\n${label}: loaded ${SEARCH_N} patients (store and raw) in ${loadSeconds.toFixed(0)} s`);
+const pg = results.find((r) => r.label === 'PostgreSQL');
+const worst = Math.max(...(pg?.rows.map(([, store]) => store.p50) ?? [Number.POSITIVE_INFINITY]));
+console.log(
+  `\ntarget on PostgreSQL: search p50 under 10 ms at 100,000 patients: ${worst < 10 && SEARCH_N >= 100_000 ? 'met' : 'NOT met'}`,
+);
