@@ -106,6 +106,34 @@ describe.each(backends)('search on %s', (backend) => {
     await expectIds('Patient', { 'birthdate:missing': 'true' }, []);
   });
 
+  it('follows references: one level of chaining, _include and _revinclude', async () => {
+    await open();
+    await expectIds('Observation', { 'subject:Patient.name': 'hoa' }, ['spo2Hoa']);
+    await expectIds('Observation', { 'patient.identifier': '079085000111' }, ['hrAn', 'spo2An']);
+    await expectIds('Observation', { 'patient.gender': 'female', code: 'http://loinc.org|59408-5' }, ['spo2Hoa']);
+    const included = await search.search('Observation', {
+      code: 'http://loinc.org|59408-5',
+      _include: 'Observation:subject:Patient',
+    });
+    expect(included.entry?.map((e) => [e.search?.mode, e.resource?.resourceType]).sort()).toEqual([
+      ['include', 'Patient'],
+      ['include', 'Patient'],
+      ['match', 'Observation'],
+      ['match', 'Observation'],
+    ]);
+    const reverse = await search.search('Patient', { _id: ids.an as string, _revinclude: 'Observation:subject' });
+    expect(reverse.entry?.map((e) => e.resource?.id).sort()).toEqual([ids.an, ids.hrAn, ids.spo2An].sort());
+    await expect(search.search('Observation', { 'subject.name': 'hoa' })).rejects.toThrow(
+      /'subject' may point to .*Patient/,
+    );
+    await expect(search.search('Observation', { _include: 'Patient:organization' })).rejects.toThrow(
+      /includes from Patient, but the search is for Observation/,
+    );
+    await expect(search.search('Observation', { 'patient.organization.name': 'x' })).rejects.toThrow(
+      /only one level of chaining is supported/,
+    );
+  });
+
   it('follows updates and deletions', async () => {
     await open();
     const hoa = await store.read('Patient', ids.hoa as string);
@@ -153,7 +181,7 @@ describe.each(backends)('search on %s', (backend) => {
     expect(await refused({ nmae: 'x' })).toBe("search parameter 'nmae': Patient has no search parameter 'nmae'");
     expect(await refused({ birthdate: 'yesterday' })).toMatch(/'birthdate': 'yesterday' is not a date/);
     expect(await refused({ _count: '100000' })).toMatch(/'_count': must be a whole number from 1 to 1000/);
-    expect(await refused({ 'general-practitioner.name': 'x' })).toMatch(/chained parameters are not supported yet/);
+    expect(await refused({ 'gender.name': 'x' })).toMatch(/'gender' is not a reference parameter of Patient/);
     expect(await refused({ 'name:fuzzy': 'x' })).toMatch(/modifier 'fuzzy' is not supported on strings/);
     expect(await refused({ _cursor: 'not-a-cursor' })).toMatch(/is not a cursor this server issued/);
     expect(await refused({ _sort: 'name' })).toMatch(/sorting by 'name' is not supported yet/);

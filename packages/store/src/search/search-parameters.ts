@@ -5,6 +5,19 @@ import { compileExpression, type Extractor } from './fhirpath-subset.js';
 export interface IndexedParameter {
   readonly definition: SearchParameterDefinition;
   readonly extract: Extractor;
+  /** For references: the types this parameter can point to on this resource type. */
+  readonly targets: readonly string[];
+}
+
+/**
+ * The targets of a reference parameter on one resource type: a shared parameter lists every target of every
+ * type, but an expression such as `Observation.subject.where(resolve() is Patient)` narrows it.
+ */
+function targetsOf(definition: SearchParameterDefinition): readonly string[] {
+  const parts = definition.expression.split('|');
+  const narrowed = parts.map((part) => /where\(resolve\(\) is (\w+)\)/.exec(part)?.[1]);
+  const only = narrowed[0];
+  return only && narrowed.every((t) => t === only) ? [only] : (definition.target ?? []);
 }
 
 const INDEXED_TYPES = new Set(['token', 'string', 'date', 'reference', 'uri']);
@@ -30,7 +43,7 @@ export function parametersOf(resourceType: string) {
       }
       const extract = compileExpression(definition.expression, resourceType);
       if (!extract) unsupported.set(definition.code, `its expression is not supported yet: ${definition.expression}`);
-      else indexed.set(definition.code, { definition, extract });
+      else indexed.set(definition.code, { definition, extract, targets: targetsOf(definition) });
     }
     entry = { indexed, unsupported };
     cache.set(resourceType, entry);

@@ -1,4 +1,4 @@
-import type { AnyResource, Bundle, ResourceType } from '@mekong/fhir';
+import { type AnyResource, type Bundle, type ResourceType, resourceTypes } from '@mekong/fhir';
 import { StoreError } from '../errors.js';
 import type { SqlClient } from '../sql/sql-client.js';
 import { dateRange } from './date-range.js';
@@ -76,6 +76,7 @@ export class ResourceSearch {
     let sort: 'id' | 'lastUpdated' | '-lastUpdated' = 'id';
     let cursor: [string, string] | undefined;
     let total = false;
+    const includes: Include[] = [];
     const kept: [string, string][] = [];
     for (const [name, value] of entriesOf(query)) {
       if (name === '_count') {
@@ -108,6 +109,14 @@ export class ResourceSearch {
       } else if (name === '_cursor') {
         cursor = decodeCursor(value);
         continue;
+      } else if (name === '_include' || name === '_revinclude') {
+        includes.push(parseInclude(type, name, value));
+      } else if (name.startsWith('_include:') || name.startsWith('_revinclude:')) {
+        throw new InvalidSearchError(
+          name,
+          'iterated includes are not supported yet',
+          `use ${name.split(':')[0]} without :iterate`,
+        );
       } else {
         where.push(this.condition(type, name, value, sql));
       }
@@ -149,24 +158,84 @@ export class ResourceSearch {
       );
       totalCount = counted.rows[0]?.n;
     }
+    const included = await this.included(
+      type,
+      matches.map((m) => m.id),
+      includes,
+    );
     return {
       resourceType: 'Bundle',
       type: 'searchset',
       ...(totalCount === undefined ? {} : { total: totalCount }),
       link,
-      entry: matches.map((row) => ({ fullUrl: `${type}/${row.id}`, resource: row.content, search: { mode: 'match' } })),
+      entry: [
+        ...matches.map((row) => ({
+          fullUrl: `${type}/${row.id}`,
+          resource: row.content,
+          search: { mode: 'match' as const },
+        })),
+        ...included.map((resource) => ({
+          fullUrl: `${resource.resourceType}/${resource.id}`,
+          resource,
+          search: { mode: 'include' as const },
+        })),
+      ],
     };
   }
 
-  private condition(type: ResourceType, name: string, value: string, sql: Sql): string {
-    const [code, modifier] = name.split(':') as [string, string | undefined];
-    if (code.includes('.')) {
-      throw new InvalidSearchError(
-        name,
-        'chained parameters are not supported yet',
-        'search the referenced type first, then by reference',
+  /** Resources the matches refer to (`_include`) or that refer to them (`_revinclude`), each once. */
+  private async included(
+    type: ResourceType,
+    ids: readonly string[],
+    includes: readonly Include[],
+  ): Promise<AnyResource[]> {
+    if (ids.length === 0 || includes.length === 0) return [];
+    const seen = new Set(ids.map((id) => `${type}/${id}`));
+    const out: AnyResource[] = [];
+    for (const include of includes) {
+      const { rows } = await this.db.query<{ content: AnyResource }>(
+        include.reverse
+          ? `select o.content from mekong_search_reference s
+             join mekong_resource o on o.resource_type = s.resource_type and o.id = s.id and not o.deleted
+             where s.resource_type = $1 and s.param = $2 and s.target_type = $3 and s.target_id = any($4::text[])
+             limit ${MAX_COUNT}`
+          : `select t.content from mekong_search_reference s
+             join mekong_resource t on t.resource_type = s.target_type and t.id = s.target_id and not t.deleted
+             where s.resource_type = $1 and s.param = $2 and s.target_type = $3 and s.id = any($4::text[])
+             limit ${MAX_COUNT}`,
+        [include.source, include.code, include.reverse ? type : include.target, ids],
       );
+      for (const { content } of rows) {
+        const key = `${content.resourceType}/${content.id}`;
+        if (!seen.has(key)) {
+          seen.add(key);
+          out.push(content);
+        }
+      }
     }
+    return out;
+  }
+
+  /**
+   * One level of chaining (`subject:Patient.name=an`): a reference of this resource to a resource of the
+   * target type that matches the rest. The inner `r` is the referenced resource.
+   */
+  private chained(type: ResourceType, name: string, link: string, rest: string, value: string, sql: Sql): string {
+    if (rest.includes('.'))
+      throw new InvalidSearchError(name, 'only one level of chaining is supported', 'chain one reference at a time');
+    const { code, target } = referenceTarget(type, name, link);
+    const inner = this.condition(target, rest, value, sql);
+    return `exists (select 1 from mekong_search_reference chain
+      where chain.resource_type = r.resource_type and chain.id = r.id and chain.param = ${sql.add(code)}
+        and chain.target_type = ${sql.add(target)}
+        and exists (select 1 from mekong_resource r
+          where r.resource_type = chain.target_type and r.id = chain.target_id and not r.deleted and ${inner}))`;
+  }
+
+  private condition(type: ResourceType, name: string, value: string, sql: Sql): string {
+    const dot = name.indexOf('.');
+    if (dot !== -1) return this.chained(type, name, name.slice(0, dot), name.slice(dot + 1), value, sql);
+    const [code, modifier] = name.split(':') as [string, string | undefined];
     if (code === '_id') {
       if (modifier)
         throw new InvalidSearchError(name, `modifier '${modifier}' is not supported on _id`, 'use _id=id1,id2');
@@ -222,6 +291,36 @@ export class ResourceSearch {
     });
     return `${negate ? 'not ' : ''}exists (select 1 from ${table} s where ${owner} and (${ors.join(' or ')}))`;
   }
+}
+
+/** Resolves a reference parameter of a type and the type it points to (from `:Type` or its only target). */
+function referenceTarget(type: ResourceType, name: string, link: string): { code: string; target: ResourceType } {
+  const [code, modifier] = link.split(':') as [string, string | undefined];
+  const parameter = parametersOf(type).indexed.get(code);
+  if (parameter?.definition.type !== 'reference') {
+    throw new InvalidSearchError(
+      name,
+      `'${code}' is not a reference parameter of ${type}`,
+      'chain and include through reference parameters',
+    );
+  }
+  const targets = parameter.targets;
+  const target = modifier ?? (targets.length === 1 ? targets[0] : undefined);
+  if (!target) {
+    throw new InvalidSearchError(
+      name,
+      `'${code}' may point to ${targets.join(', ')}`,
+      `name the type: ${code}:${targets[0] ?? 'Patient'}`,
+    );
+  }
+  if (targets.length > 0 && !targets.includes(target)) {
+    throw new InvalidSearchError(
+      name,
+      `'${code}' of ${type} does not point to ${target}`,
+      `use one of ${targets.join(', ')}`,
+    );
+  }
+  return { code, target: target as ResourceType };
 }
 
 function tokenCondition(name: string, value: string, modifier: string | undefined, sql: Sql): string {
@@ -313,6 +412,47 @@ function dateCondition(name: string, value: string, low: string, high: string, s
         ? `(${low} >= ${pLow()} and ${low} < ${pHigh()})`
         : `(${low} < ${pHigh()} and ${high} > ${pLow()})`;
   }
+}
+
+interface Include {
+  readonly reverse: boolean;
+  /** The resource type whose reference parameter is followed. */
+  readonly source: ResourceType;
+  readonly code: string;
+  readonly target: ResourceType;
+}
+
+/** `_include=Observation:subject[:Patient]` on Observations; `_revinclude=Observation:subject` on Patients. */
+function parseInclude(type: ResourceType, name: string, value: string): Include {
+  const [source, code, target] = value.split(':') as [string, string | undefined, string | undefined];
+  const reverse = name === '_revinclude';
+  if (!code || !(resourceTypes as readonly string[]).includes(source)) {
+    throw new InvalidSearchError(
+      name,
+      `'${value}' must be SourceType:parameter[:TargetType]`,
+      `for example ${reverse ? 'Observation:subject' : `${type}:subject`}`,
+    );
+  }
+  if (!reverse && source !== type) {
+    throw new InvalidSearchError(
+      name,
+      `includes from ${source}, but the search is for ${type}`,
+      `use ${type}:<parameter>`,
+    );
+  }
+  const resolved = referenceTarget(
+    source as ResourceType,
+    name,
+    target ? `${code}:${target}` : reverse ? `${code}:${type}` : code,
+  );
+  if (reverse && resolved.target !== type) {
+    throw new InvalidSearchError(
+      name,
+      `${source}:${code} does not point to ${type}`,
+      `revinclude a reference to ${type}`,
+    );
+  }
+  return { reverse, source: source as ResourceType, code: resolved.code, target: resolved.target };
 }
 
 function encodeCursor(key: [string, string]): string {
