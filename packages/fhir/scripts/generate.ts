@@ -476,7 +476,9 @@ for (const file of readdirSync(definitionsDir).sort()) {
   const sp = JSON.parse(readFileSync(join(definitionsDir, file), 'utf8')) as SearchParameterDefinition;
   if (!sp.url.startsWith('http://hl7.org/fhir/SearchParameter/') || !sp.expression) continue;
   for (const base of sp.base) {
-    const parts = unionParts(sp.expression).filter((part) => part.startsWith(`${base}.`) || part.startsWith(`(${base}.`));
+    const parts = unionParts(sp.expression).filter(
+      (part) => part.startsWith(`${base}.`) || part.startsWith(`(${base}.`),
+    );
     const expression = base === 'Resource' || base === 'DomainResource' ? sp.expression : parts.join(' | ');
     if (!expression || searchParameters[base]?.some((known) => known.code === sp.code)) continue;
     (searchParameters[base] ??= []).push({
@@ -487,7 +489,8 @@ for (const file of readdirSync(definitionsDir).sort()) {
     });
   }
 }
-for (const list of Object.values(searchParameters)) list.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+for (const list of Object.values(searchParameters))
+  list.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
 writeFileSync(
   join(out, 'search-parameters.ts'),
   `${HEADER}/** A search parameter of the FHIR R4 specification, as it applies to one resource type. */
