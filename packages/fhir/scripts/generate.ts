@@ -481,7 +481,9 @@ for (const file of readdirSync(definitionsDir).sort()) {
     );
     const expression = base === 'Resource' || base === 'DomainResource' ? sp.expression : parts.join(' | ');
     if (!expression || searchParameters[base]?.some((known) => known.code === sp.code)) continue;
-    (searchParameters[base] ??= []).push({
+    const forBase = searchParameters[base] ?? [];
+    searchParameters[base] = forBase;
+    forBase.push({
       code: sp.code,
       type: sp.type,
       expression,
