@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  connectPostgres,
-  openPglite,
-  ResourceStore,
-  runMigrations,
-  type SqlClient,
-  storeMigrations,
-} from '@mekong/store';
+import { openPglite, ResourceStore, runMigrations, type SqlClient, storeMigrations } from '@mekong/store';
+import { withPostgresSchema } from './postgres-schema.js';
 
 // Store create and read throughput against raw statements that insert or select the same JSON in a bare
 // table, on the same backend, in the same run. Single client, one operation at a time (latency-bound).
@@ -64,19 +58,7 @@ const pglite = await openPglite();
 rows.push(...(await measure('PGlite (in memory)', pglite)));
 await pglite.close();
 
-const schema = `bench_${randomUUID().replaceAll('-', '')}`;
-const admin = connectPostgres({ connectionString: postgresUrl, max: 1 });
-await admin.query(`create schema ${schema}`);
-const url = new URL(postgresUrl);
-url.searchParams.set('options', `-c search_path=${schema}`);
-const postgres = connectPostgres({ connectionString: url.toString(), max: 4 });
-try {
-  rows.push(...(await measure('PostgreSQL', postgres)));
-} finally {
-  await postgres.close();
-  await admin.query(`drop schema ${schema} cascade`);
-  await admin.close();
-}
+rows.push(...(await withPostgresSchema(postgresUrl, (db) => measure('PostgreSQL', db))));
 
 console.log(`## Store throughput (operations per second, ${N} sequential operations each)\n`);
 console.log('| backend | operation | store | raw statement | ratio (store / raw) |');

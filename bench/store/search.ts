@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  connectPostgres,
   openPglite,
   ResourceSearch,
   ResourceStore,
@@ -9,6 +8,7 @@ import {
   storeMigrations,
 } from '@mekong/store';
 import { median } from '../kernel/stats.js';
+import { withPostgresSchema } from './postgres-schema.js';
 
 // Search latency at SEARCH_N patients (default 100,000), created through the store, against a bare table of
 // the same JSON searched by jsonb containment over a GIN index, on the same backend, in the same run.
@@ -124,19 +124,7 @@ const results = [];
 const pglite = await openPglite();
 results.push(await measure('PGlite (in memory)', pglite));
 await pglite.close();
-const schema = `bench_${randomUUID().replaceAll('-', '')}`;
-const admin = connectPostgres({ connectionString: postgresUrl, max: 1 });
-await admin.query(`create schema ${schema}`);
-const url = new URL(postgresUrl);
-url.searchParams.set('options', `-c search_path=${schema}`);
-const postgres = connectPostgres({ connectionString: url.toString(), max: 4 });
-try {
-  results.push(await measure('PostgreSQL', postgres));
-} finally {
-  await postgres.close();
-  await admin.query(`drop schema ${schema} cascade`);
-  await admin.close();
-}
+results.push(await withPostgresSchema(postgresUrl, (db) => measure('PostgreSQL', db)));
 
 console.log(`## Search latency at ${SEARCH_N} patients (ms, ${QUERIES} queries each)\n`);
 console.log(

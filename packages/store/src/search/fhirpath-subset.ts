@@ -14,24 +14,24 @@ export type Extractor = (resource: unknown) => unknown[];
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-/** Splits on `.` outside parentheses and quotes. */
-function segments(path: string): string[] {
+/** Splits on `separator` outside parentheses and quoted strings. */
+function splitTopLevel(text: string, separator: string): string[] {
   const out: string[] = [];
   let depth = 0;
   let quoted = false;
   let start = 0;
-  for (let i = 0; i < path.length; i++) {
-    const c = path[i];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
     if (c === "'") quoted = !quoted;
     if (quoted) continue;
     if (c === '(') depth++;
     else if (c === ')') depth--;
-    else if (c === '.' && depth === 0) {
-      out.push(path.slice(start, i));
+    else if (c === separator && depth === 0) {
+      out.push(text.slice(start, i));
       start = i + 1;
     }
   }
-  out.push(path.slice(start));
+  out.push(text.slice(start));
   return out;
 }
 
@@ -39,7 +39,7 @@ function compilePart(part: string, resourceType: string): Step[] | undefined {
   let path = part.trim();
   const wrapped = /^\((.+) as (\w+)\)$/.exec(path);
   if (wrapped) path = `${wrapped[1]}.as(${wrapped[2]})`;
-  const [root, ...rest] = segments(path);
+  const [root, ...rest] = splitTopLevel(path, '.');
   if (root !== resourceType && root !== 'Resource' && root !== 'DomainResource') return undefined;
   const steps: Step[] = [];
   for (const segment of rest) {
@@ -101,27 +101,10 @@ function run(steps: readonly Step[], resource: unknown): unknown[] {
 
 /** Compiles an expression (a union of paths) for one resource type, or undefined if it uses more FHIRPath. */
 export function compileExpression(expression: string, resourceType: string): Extractor | undefined {
-  const parts = splitUnion(expression).map((part) => compilePart(part, resourceType));
+  const parts = splitTopLevel(expression, '|')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => compilePart(part, resourceType));
   if (parts.length === 0 || parts.some((p) => p === undefined)) return undefined;
   return (resource) => parts.flatMap((steps) => run(steps as Step[], resource));
-}
-
-function splitUnion(expression: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < expression.length; i++) {
-    const c = expression[i];
-    if (c === "'") quoted = !quoted;
-    if (quoted) continue;
-    if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (c === '|' && depth === 0) {
-      parts.push(expression.slice(start, i));
-      start = i + 1;
-    }
-  }
-  parts.push(expression.slice(start));
-  return parts.map((p) => p.trim()).filter(Boolean);
 }
