@@ -21,7 +21,7 @@ export { checksumOf } from './migrations/migration.js';
 export type { MigrationReport } from './migrations/run-migrations.js';
 export { MigrationError, runMigrations } from './migrations/run-migrations.js';
 export { storeMigrations } from './migrations/store-migrations.js';
-export type { DeadLetter, OutboxEvent, OutboxOptions } from './outbox/outbox.js';
+export type { DeadLetter, OutboxEvent, OutboxHandler, OutboxOptions } from './outbox/outbox.js';
 export { Outbox } from './outbox/outbox.js';
 export { BundleProcessor, TransactionEntryError } from './resources/bundle-processor.js';
 export type { ResourceStoreOptions, ResourceVersion, Stored, WriteOptions } from './resources/resource-store.js';

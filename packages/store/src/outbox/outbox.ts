@@ -31,7 +31,8 @@ export interface OutboxOptions {
   readonly batchSize?: number;
 }
 
-type Handler = (event: OutboxEvent) => Promise<void> | void;
+/** Handles one delivered event; throwing schedules a retry. */
+export type OutboxHandler = (event: OutboxEvent) => Promise<void> | void;
 
 /**
  * The transactional outbox. `publish` writes an event inside the caller's transaction, so it exists exactly
@@ -45,7 +46,7 @@ type Handler = (event: OutboxEvent) => Promise<void> | void;
  * A subscriber receives the events published after it was first registered.
  */
 export class Outbox {
-  private readonly handlers = new Map<string, Handler>();
+  private readonly handlers = new Map<string, OutboxHandler>();
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
   private readonly leaseMs: number;
@@ -82,7 +83,7 @@ export class Outbox {
   }
 
   /** Registers (durably) a subscriber of some topics, and its handler in this process. */
-  async subscribe(name: string, topics: readonly string[], handler: Handler): Promise<void> {
+  async subscribe(name: string, topics: readonly string[], handler: OutboxHandler): Promise<void> {
     await this.db.query(
       `insert into mekong_outbox_subscriber (name, topics) values ($1, $2)
        on conflict (name) do update set topics = excluded.topics`,
