@@ -24,6 +24,8 @@ export { storeMigrations } from './migrations/store-migrations.js';
 export type { DeadLetter, OutboxEvent, OutboxHandler, OutboxOptions } from './outbox/outbox.js';
 export { Outbox } from './outbox/outbox.js';
 export { BundleProcessor, TransactionEntryError } from './resources/bundle-processor.js';
+export type { ConditionalResult } from './resources/conditional-writes.js';
+export { ConditionalWrites, MultipleMatchesError } from './resources/conditional-writes.js';
 export type { ResourceStoreOptions, ResourceVersion, Stored, WriteOptions } from './resources/resource-store.js';
 export { ResourceStore } from './resources/resource-store.js';
 export type { SearchQuery } from './search/search.js';

@@ -6,6 +6,7 @@ import {
   validateResource,
   vietnamIdentifierIssues,
 } from '@mekong/fhir';
+import jsonPatch from 'fast-json-patch';
 import { InvalidResourceError, ResourceDeletedError, ResourceNotFoundError, VersionConflictError } from '../errors.js';
 import { Outbox } from '../outbox/outbox.js';
 import { indexClauses } from '../search/index-clauses.js';
@@ -156,6 +157,78 @@ export class ResourceStore {
       // The audit (and later the outbox) needs the deleted content's patient: hand over the last version.
       await options.within?.(tx, current.content);
     });
+  }
+
+  /**
+   * Applies a JSON Patch (RFC 6902) to the current version and stores the result as a new version, validated
+   * like any update. The patch may not change `resourceType` or `id`; `meta.versionId` and `lastUpdated` stay
+   * the server's.
+   */
+  async patch(
+    type: ResourceType,
+    id: string,
+    operations: unknown,
+    options: WriteOptions & { ifMatch?: string } = {},
+  ): Promise<AnyResource> {
+    if (!Array.isArray(operations)) {
+      throw new InvalidResourceError([{ path: 'Patch', message: 'must be an array of JSON Patch operations' }]);
+    }
+    const problem = jsonPatch.validate(operations as jsonPatch.Operation[]);
+    if (problem) throw new InvalidResourceError([{ path: `Patch[${problem.index}]`, message: problem.message }]);
+    const reference = `${type}/${id}`;
+    return this.db.transaction(async (tx) => {
+      const current = await this.lockCurrent(tx, type, id);
+      if (!current) throw new ResourceNotFoundError(reference);
+      if (current.deleted) throw new ResourceDeletedError(reference, current.version_id);
+      if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
+        throw new VersionConflictError(reference, options.ifMatch, current.version_id);
+      }
+      let patched: AnyResource;
+      try {
+        patched = jsonPatch.applyPatch(
+          structuredClone(current.content),
+          operations as jsonPatch.Operation[],
+          true,
+          false,
+        ).newDocument;
+      } catch (error) {
+        const index = (error as { index?: number }).index;
+        throw new InvalidResourceError([
+          {
+            path: index === undefined ? 'Patch' : `Patch[${index}]`,
+            message: (error as Error).message.split('\n')[0] as string,
+          },
+        ]);
+      }
+      if (patched.resourceType !== type || patched.id !== id) {
+        throw new InvalidResourceError([{ path: 'Patch', message: 'may not change resourceType or id' }]);
+      }
+      const stored = this.stamp(this.validated(patched), id, Number(current.version_id) + 1);
+      await this.writeVersion(tx, stored, false, 'update');
+      await options.within?.(tx, stored);
+      return stored;
+    });
+  }
+
+  /** Versions of every resource of a type, newest first: at most `count`, and only since `since` if given. */
+  async typeHistory(type: ResourceType, options: { since?: Date; count?: number } = {}): Promise<ResourceVersion[]> {
+    const count = options.count ?? 100;
+    if (!Number.isInteger(count) || count < 1 || count > 1_000) {
+      throw new InvalidResourceError([{ path: '_count', message: 'must be a whole number from 1 to 1000' }]);
+    }
+    const { rows } = await this.db.query<CurrentRow & { last_updated: string }>(
+      `select version_id::text as version_id, deleted, content, content->'meta'->>'lastUpdated' as last_updated
+       from mekong_resource_history h
+       where resource_type = $1 and ($2::timestamptz is null or h.last_updated >= $2::timestamptz)
+       order by h.last_updated desc, h.id, h.version_id desc limit $3`,
+      [type, options.since?.toISOString() ?? null, count],
+    );
+    return rows.map((row) => ({
+      versionId: row.version_id,
+      lastUpdated: row.last_updated,
+      deleted: row.deleted,
+      resource: row.content,
+    }));
   }
 
   /** Every version of one resource, newest first. */

@@ -53,7 +53,8 @@ function splitValues(value: string): string[] {
 
 const likeEscape = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-function entriesOf(query: SearchQuery): [string, string][] {
+/** The name-value pairs of a search query, repeated names kept. */
+export function queryEntries(query: SearchQuery): [string, string][] {
   if (query instanceof URLSearchParams) return [...query.entries()];
   return Object.entries(query).flatMap(([name, value]) =>
     (typeof value === 'string' ? [value] : value).map((v) => [name, v] as [string, string]),
@@ -78,7 +79,7 @@ export class ResourceSearch {
     let total = false;
     const includes: Include[] = [];
     const kept: [string, string][] = [];
-    for (const [name, value] of entriesOf(query)) {
+    for (const [name, value] of queryEntries(query)) {
       if (name === '_count') {
         count = Number(value);
         if (!Number.isInteger(count) || count < 1 || count > MAX_COUNT) {

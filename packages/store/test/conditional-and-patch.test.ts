@@ -1,0 +1,159 @@
+import { vnNamingSystems } from '@mekong/fhir';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ConditionalWrites,
+  InvalidResourceError,
+  InvalidSearchError,
+  MultipleMatchesError,
+  ResourceDeletedError,
+  ResourceStore,
+  runMigrations,
+  type SqlClient,
+  storeMigrations,
+  VersionConflictError,
+} from '../src/index.js';
+import { backends, isolatedDatabase } from './backends.js';
+
+const cccd = (value: string) => ({ system: vnNamingSystems.citizenId, value });
+
+describe.each(backends)('conditional writes, JSON Patch and type history on %s', (backend) => {
+  let db: SqlClient;
+  let dispose: () => Promise<void>;
+  let store: ResourceStore;
+  let conditional: ConditionalWrites;
+  let tick = 0;
+  afterEach(async () => dispose?.());
+  const open = async () => {
+    ({ db, dispose } = await isolatedDatabase(backend));
+    await runMigrations(db, [storeMigrations]);
+    const now = () => new Date(Date.UTC(2026, 2, 1, 7, 0, tick++));
+    store = new ResourceStore(db, { now });
+    conditional = new ConditionalWrites(db, { now });
+  };
+  const patients = async () =>
+    Number(
+      (await db.query<{ n: number }>(`select count(*)::int as n from mekong_resource where resource_type = 'Patient'`))
+        .rows[0]?.n,
+    );
+
+  it('conditional create makes one resource, even when identical requests race', async () => {
+    await open();
+    const criteria = { identifier: `${vnNamingSystems.citizenId}|079190001234` };
+    const hoa = { resourceType: 'Patient' as const, identifier: [cccd('079190001234')], name: [{ family: 'Nguyễn' }] };
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => conditional.createIfNoneExist(hoa, criteria)));
+    expect(outcomes.map((o) => o.outcome).sort()).toEqual(['created', 'existing', 'existing', 'existing', 'existing']);
+    expect(new Set(outcomes.map((o) => o.resource.id)).size).toBe(1);
+    expect(await patients()).toBe(1);
+  });
+
+  it('refuses ambiguous, empty or unknown criteria, writing nothing', async () => {
+    await open();
+    await store.create({ resourceType: 'Patient', gender: 'female' });
+    await store.create({ resourceType: 'Patient', gender: 'female' });
+    const ambiguous = await conditional
+      .createIfNoneExist({ resourceType: 'Patient' }, { gender: 'female' })
+      .catch((e: unknown) => e);
+    expect(ambiguous).toBeInstanceOf(MultipleMatchesError);
+    expect((ambiguous as MultipleMatchesError).status).toBe(412);
+    await expect(conditional.updateWhere({ resourceType: 'Patient' }, {})).rejects.toThrow(
+      /conditional write without criteria/,
+    );
+    await expect(conditional.createIfNoneExist({ resourceType: 'Patient' }, { nmae: 'x' })).rejects.toBeInstanceOf(
+      InvalidSearchError,
+    );
+    expect(await patients()).toBe(2);
+  });
+
+  it('conditional update creates when nothing matches and updates the one match', async () => {
+    await open();
+    const criteria = { identifier: '001201004321' };
+    const first = await conditional.updateWhere(
+      { resourceType: 'Patient', identifier: [cccd('001201004321')] },
+      criteria,
+    );
+    expect(first.outcome).toBe('created');
+    const second = await conditional.updateWhere(
+      { resourceType: 'Patient', identifier: [cccd('001201004321')], gender: 'male' },
+      criteria,
+    );
+    expect(second).toMatchObject({
+      outcome: 'updated',
+      resource: { id: first.resource.id, gender: 'male', meta: { versionId: '2' } },
+    });
+    await expect(
+      conditional.updateWhere(
+        { resourceType: 'Patient', id: 'someone-else', identifier: [cccd('001201004321')] },
+        criteria,
+      ),
+    ).rejects.toThrow(/has id someone-else but the criteria select Patient\//);
+  });
+
+  it('JSON Patch makes a validated new version and refuses bad patches with the operation index', async () => {
+    await open();
+    const patient = await store.create({ resourceType: 'Patient', gender: 'female', name: [{ family: 'Trần' }] });
+    const patched = await store.patch(
+      'Patient',
+      patient.id,
+      [
+        { op: 'test', path: '/gender', value: 'female' },
+        { op: 'add', path: '/telecom', value: [{ system: 'phone', value: '0912345678' }] },
+        { op: 'replace', path: '/name/0/family', value: 'Trần Thị' },
+      ],
+      { ifMatch: '1' },
+    );
+    expect(patched).toMatchObject({
+      meta: { versionId: '2' },
+      telecom: [{ value: '0912345678' }],
+      name: [{ family: 'Trần Thị' }],
+    });
+    const issue = async (operations: unknown) => {
+      const error = await store.patch('Patient', patient.id, operations).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidResourceError);
+      return (error as InvalidResourceError).issues[0];
+    };
+    expect(await issue({ op: 'replace' })).toEqual({
+      path: 'Patch',
+      message: 'must be an array of JSON Patch operations',
+    });
+    expect(
+      (
+        await issue([
+          { op: 'replace', path: '/gender', value: 'male' },
+          { op: 'jump', path: '/x' },
+        ])
+      )?.path,
+    ).toBe('Patch[1]');
+    expect((await issue([{ op: 'test', path: '/gender', value: 'male' }]))?.path).toBe('Patch[0]');
+    expect(await issue([{ op: 'replace', path: '/id', value: 'other' }])).toEqual({
+      path: 'Patch',
+      message: 'may not change resourceType or id',
+    });
+    expect(await issue([{ op: 'add', path: '/birthDate', value: '31/12/1990' }])).toMatchObject({
+      path: 'Patient.birthDate',
+    });
+    await expect(store.patch('Patient', patient.id, [], { ifMatch: '1' })).rejects.toBeInstanceOf(VersionConflictError);
+    await store.delete('Patient', patient.id);
+    await expect(store.patch('Patient', patient.id, [])).rejects.toBeInstanceOf(ResourceDeletedError);
+    expect((await store.history('Patient', patient.id)).map((v) => v.versionId)).toEqual(['3', '2', '1']);
+  });
+
+  it('type history lists versions of every resource of a type, newest first', async () => {
+    await open();
+    const a = await store.create({ resourceType: 'Patient', gender: 'male' });
+    const b = await store.create({ resourceType: 'Patient', gender: 'female' });
+    await store.create({ resourceType: 'Organization', name: 'Trung tâm Y tế huyện' });
+    await store.update({ ...a, gender: 'other' });
+    await store.delete('Patient', b.id);
+    const all = await store.typeHistory('Patient');
+    expect(all.map((v) => [v.resource.id, v.versionId, v.deleted])).toEqual([
+      [b.id, '2', true],
+      [a.id, '2', false],
+      [b.id, '1', false],
+      [a.id, '1', false],
+    ]);
+    expect((await store.typeHistory('Patient', { count: 2 })).length).toBe(2);
+    const since = new Date(all[1]?.lastUpdated as string);
+    expect((await store.typeHistory('Patient', { since })).map((v) => v.versionId)).toEqual(['2', '2']);
+    await expect(store.typeHistory('Patient', { count: 0 })).rejects.toThrow(/_count: must be a whole number/);
+  });
+});
