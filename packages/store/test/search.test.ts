@@ -134,6 +134,45 @@ describe.each(backends)('search on %s', (backend) => {
     );
   });
 
+  it('finds quantities and numbers by value, precision, prefix and unit', async () => {
+    await open();
+    const ucum = 'http://unitsofmeasure.org';
+    const glucose = async (value: number, code = 'mmol/L') =>
+      (
+        await store.create({
+          resourceType: 'Observation',
+          status: 'final',
+          code: { coding: [{ system: 'http://loinc.org', code: '15074-8' }] },
+          valueQuantity: { value, unit: code, system: ucum, code },
+        })
+      ).id;
+    ids.g54 = await glucose(5.4);
+    ids.g536 = await glucose(5.36);
+    ids.g78 = await glucose(7.8);
+    ids.g12 = await glucose(12);
+    ids.gMg = await glucose(97, 'mg/dL');
+    await expectIds('Observation', { 'value-quantity': '5.4' }, ['g54', 'g536']);
+    await expectIds('Observation', { 'value-quantity': '5.40' }, ['g54']);
+    await expectIds('Observation', { 'value-quantity': `gt6|${ucum}|mmol/L` }, ['g78', 'g12']);
+    await expectIds('Observation', { 'value-quantity': 'gt6||mg/dL' }, ['gMg']);
+    await expectIds('Observation', { 'value-quantity': 'le5.4' }, ['g54', 'g536']);
+    await expectIds('Observation', { 'value-quantity': 'ap7.5' }, ['g78']);
+    await expect(search.search('Observation', { 'value-quantity': 'high' })).rejects.toThrow(
+      /'high' is not a quantity/,
+    );
+    const risk = await store.create({
+      resourceType: 'RiskAssessment',
+      status: 'final',
+      subject: { reference: `Patient/${ids.an}` },
+      prediction: [{ probabilityDecimal: 0.85 }],
+    });
+    expect(
+      ((await search.search('RiskAssessment', { probability: 'gt0.8' })).entry ?? []).map((e) => e.resource?.id),
+    ).toEqual([risk.id]);
+    expect((await search.search('RiskAssessment', { probability: 'lt0.5' })).entry).toEqual([]);
+    await expect(search.search('RiskAssessment', { probability: '0.8|x|y' })).rejects.toThrow(/is not a number/);
+  });
+
   it('follows updates and deletions', async () => {
     await open();
     const hoa = await store.read('Patient', ids.hoa as string);

@@ -121,5 +121,17 @@ export const storeMigrations: MigrationSet = {
         create index mekong_search_uri_owner on mekong_search_uri (resource_type, id) include (param, value);
       `,
     },
+    {
+      version: '0005',
+      description: 'search indexes for quantities and numbers',
+      sql: `
+        create table mekong_search_quantity (
+          resource_type text not null, id text not null, param text not null,
+          value numeric not null, system text, code text
+        );
+        create index mekong_search_quantity_lookup on mekong_search_quantity (resource_type, param, value) include (id, system, code);
+        create index mekong_search_quantity_owner on mekong_search_quantity (resource_type, id) include (param, value);
+      `,
+    },
   ],
 };

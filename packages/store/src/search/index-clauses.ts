@@ -1,7 +1,7 @@
 import type { AnyResource } from '@mekong/fhir';
 import { indexEntries } from './index-entries.js';
 
-const TABLES = ['token', 'string', 'date', 'reference', 'uri'] as const;
+const TABLES = ['token', 'string', 'date', 'reference', 'uri', 'quantity'] as const;
 
 /**
  * `with` clauses that replace a resource's rows in the search indexes, for the statement that writes its
@@ -33,6 +33,9 @@ export function indexClauses(resource: AnyResource, options: { first: number; re
     const r = entries.reference;
     clauses.push(`index_reference as (insert into mekong_search_reference (resource_type, id, param, target_type, target_id, url)
       select $1, $2, * from unnest(${next(r.param, 'text[]')}, ${next(r.targetType, 'text[]')}, ${next(r.targetId, 'text[]')}, ${next(r.url, 'text[]')}))`);
+    const q = entries.quantity;
+    clauses.push(`index_quantity as (insert into mekong_search_quantity (resource_type, id, param, value, system, code)
+      select $1, $2, * from unnest(${next(q.param, 'text[]')}, ${next(q.value, 'numeric[]')}, ${next(q.system, 'text[]')}, ${next(q.code, 'text[]')}))`);
     const u = entries.uri;
     clauses.push(`index_uri as (insert into mekong_search_uri (resource_type, id, param, value)
       select $1, $2, * from unnest(${next(u.param, 'text[]')}, ${next(u.value, 'text[]')}))`);

@@ -10,6 +10,8 @@ export interface IndexEntries {
   readonly date: { param: string[]; low: string[]; high: string[] };
   readonly reference: { param: string[]; targetType: (string | null)[]; targetId: (string | null)[]; url: string[] };
   readonly uri: { param: string[]; value: string[] };
+  /** Quantities and numbers; numbers have no system or code. */
+  readonly quantity: { param: string[]; value: string[]; system: (string | null)[]; code: (string | null)[] };
 }
 
 const STRING_PARTS = [
@@ -36,6 +38,7 @@ export function indexEntries(resource: AnyResource): IndexEntries {
     date: { param: [], low: [], high: [] },
     reference: { param: [], targetType: [], targetId: [], url: [] },
     uri: { param: [], value: [] },
+    quantity: { param: [], value: [], system: [], code: [] },
   };
   for (const [code, { definition, extract }] of parametersOf(resource.resourceType).indexed) {
     for (const node of extract(resource)) {
@@ -72,6 +75,15 @@ export function indexEntries(resource: AnyResource): IndexEntries {
           entries.reference.url.push(reference);
           break;
         }
+        case 'quantity':
+        case 'number':
+          for (const [value, system, unit] of quantities(node)) {
+            entries.quantity.param.push(code);
+            entries.quantity.value.push(value);
+            entries.quantity.system.push(system);
+            entries.quantity.code.push(unit);
+          }
+          break;
         case 'uri':
           if (typeof node === 'string') {
             entries.uri.param.push(code);
@@ -82,6 +94,20 @@ export function indexEntries(resource: AnyResource): IndexEntries {
     }
   }
   return entries;
+}
+
+/**
+ * [value, system, code] of a quantity- or number-typed node: a number, a Quantity (code, else unit), or Money
+ * (its currency, as an ISO 4217 code). Values stay decimal strings: no binary rounding on the way to SQL.
+ */
+function quantities(node: unknown): [string, string | null, string | null][] {
+  if (typeof node === 'number') return [[String(node), null, null]];
+  if (node === null || typeof node !== 'object') return [];
+  const n = node as { value?: unknown; system?: unknown; code?: unknown; unit?: unknown; currency?: unknown };
+  if (typeof n.value !== 'number') return [];
+  if (typeof n.currency === 'string') return [[String(n.value), 'urn:iso:std:iso:4217', n.currency]];
+  const code = typeof n.code === 'string' ? n.code : typeof n.unit === 'string' ? n.unit : null;
+  return [[String(n.value), typeof n.system === 'string' ? n.system : null, code]];
 }
 
 /** [system, code] pairs of a token-typed node: code, boolean, Coding, CodeableConcept, Identifier, ContactPoint. */

@@ -20,7 +20,7 @@ function targetsOf(definition: SearchParameterDefinition): readonly string[] {
   return only && narrowed.every((t) => t === only) ? [only] : (definition.target ?? []);
 }
 
-const INDEXED_TYPES = new Set(['token', 'string', 'date', 'reference', 'uri']);
+const INDEXED_TYPES = new Set(['token', 'string', 'date', 'reference', 'uri', 'quantity', 'number']);
 // Search on these is answered from the resource table's own columns.
 const COLUMN_PARAMETERS = new Set(['_id', '_lastUpdated']);
 const cache = new Map<string, { indexed: Map<string, IndexedParameter>; unsupported: Map<string, string> }>();

@@ -63,7 +63,7 @@ export function queryEntries(query: SearchQuery): [string, string][] {
 
 /**
  * FHIR search over the store's indexes: token, string (case- and accent-insensitive), date with prefixes,
- * reference and uri parameters of the specification, `_id` and `_lastUpdated`, with `_count`, `_sort`
+ * reference, uri, quantity and number parameters of the specification, `_id` and `_lastUpdated`, with `_count`, `_sort`
  * (`_id`, `_lastUpdated`), `_total` and stable cursor paging. Parameters it does not know or support yet are
  * refused with a 400, never ignored.
  */
@@ -263,7 +263,8 @@ export class ResourceSearch {
         `known parameters of ${type}: _id, _lastUpdated, ${[...indexed.keys()].sort().join(', ')}`,
       );
     }
-    const table = `mekong_search_${parameter.definition.type}`;
+    const kind = parameter.definition.type === 'number' ? 'quantity' : parameter.definition.type;
+    const table = `mekong_search_${kind}`;
     const owner = `s.resource_type = r.resource_type and s.id = r.id and s.param = ${sql.add(code)}`;
     if (modifier === 'missing') {
       if (value !== 'true' && value !== 'false')
@@ -284,6 +285,11 @@ export class ResourceSearch {
           return dateCondition(name, v, 's.low', 's.high', sql);
         case 'reference':
           return referenceCondition(name, v, modifier, sql);
+        case 'quantity':
+        case 'number':
+          if (modifier)
+            throw new InvalidSearchError(name, `modifier '${modifier}' is not supported on ${kind}`, 'use a prefix');
+          return quantityCondition(name, v, parameter.definition.type === 'quantity', sql);
         default:
           if (modifier && modifier !== 'below')
             throw new InvalidSearchError(name, `modifier '${modifier}' is not supported`, 'use :below or none');
@@ -369,6 +375,43 @@ function referenceCondition(name: string, value: string, modifier: string | unde
       : `s.target_id = ${sql.add(value)}`;
   }
   return `s.url = ${sql.add(value)}`;
+}
+
+const NUMBER = /^-?\d+(\.\d+)?$/;
+
+/**
+ * `[prefix]number[|system|code]`. Equality follows the precision written: 5.4 matches [5.35, 5.45). `ap` is
+ * within 10%. Numbers stay decimal strings into SQL's numeric: no binary rounding.
+ */
+function quantityCondition(name: string, value: string, withUnits: boolean, sql: Sql): string {
+  const prefixed = (PREFIXES as readonly string[]).includes(value.slice(0, 2));
+  const prefix = prefixed ? (value.slice(0, 2) as Prefix) : 'eq';
+  const [number = '', system, code, ...extra] = (prefixed ? value.slice(2) : value).split('|');
+  if (!NUMBER.test(number) || extra.length > 0 || (!withUnits && system !== undefined)) {
+    throw new InvalidSearchError(
+      name,
+      `'${value}' is not a ${withUnits ? 'quantity' : 'number'}`,
+      withUnits
+        ? 'use [prefix]number[|system|code], for example gt5.4|http://unitsofmeasure.org|mmol/L'
+        : 'use [prefix]number, for example ge0.8',
+    );
+  }
+  const decimals = number.split('.')[1]?.length ?? 0;
+  const v = `${sql.add(number)}::numeric`;
+  const half = () => `${sql.add(`0.${'0'.repeat(decimals)}5`)}::numeric`;
+  const comparison = {
+    eq: () => `(s.value >= ${v} - ${half()} and s.value < ${v} + ${half()})`,
+    ne: () => `not (s.value >= ${v} - ${half()} and s.value < ${v} + ${half()})`,
+    gt: () => `s.value > ${v}`,
+    lt: () => `s.value < ${v}`,
+    ge: () => `s.value >= ${v}`,
+    le: () => `s.value <= ${v}`,
+    sa: () => `s.value > ${v}`,
+    eb: () => `s.value < ${v}`,
+    ap: () => `(s.value >= ${v} - abs(${v}) * 0.1 and s.value <= ${v} + abs(${v}) * 0.1)`,
+  }[prefix]();
+  const units = [...(system ? [`s.system = ${sql.add(system)}`] : []), ...(code ? [`s.code = ${sql.add(code)}`] : [])];
+  return `(${[comparison, ...units].join(' and ')})`;
 }
 
 function dateCondition(name: string, value: string, low: string, high: string, sql: Sql): string {
