@@ -1,6 +1,7 @@
 import {
   coreServices,
   createEventType,
+  createServiceFactory,
   createServiceRef,
   type DomainEvent,
   definePlugin,
@@ -161,5 +162,50 @@ describe('core services', () => {
     );
     await test.stop();
     expect(() => test.get(coreServices.clock)).toThrow(/the host is stopped/);
+  });
+
+  it('a plugin-scoped service of a plugin gives each consumer its own instance, with its identity and manifest', async () => {
+    const handleRef = createServiceRef<{ owner: string | undefined; writes: readonly string[]; providerLog: string }>({
+      id: 'records.handle',
+      scope: 'plugin',
+    });
+    const records = plugin('records', {
+      register: (env) =>
+        env.provideService(
+          createServiceFactory({
+            service: handleRef,
+            deps: { log: coreServices.logger },
+            factory: ({ log }, { pluginId, manifest }) => ({
+              owner: pluginId,
+              writes: manifest?.capabilities.resources.write ?? [],
+              providerLog: String(log.bindings().plugin),
+            }),
+          }),
+        ),
+    });
+    const seen: Record<string, unknown> = {};
+    const consumer = (id: string, write: string[]) =>
+      definePlugin({
+        id,
+        version: '1.0.0',
+        kernel: '^0.1.0',
+        dependencies: { records: '*' },
+        capabilities: { resources: { write } },
+        register(env) {
+          env.registerInit({
+            deps: { handle: handleRef },
+            init({ handle }) {
+              seen[id] = handle;
+            },
+          });
+        },
+      });
+    await startTestHost({
+      plugins: [records, consumer('pharmacy', ['MedicationDispense']), consumer('lab', ['Observation'])],
+    });
+    expect(seen).toEqual({
+      pharmacy: { owner: 'pharmacy', writes: ['MedicationDispense'], providerLog: 'records' },
+      lab: { owner: 'lab', writes: ['Observation'], providerLog: 'records' },
+    });
   });
 });

@@ -159,7 +159,7 @@ describe('pre-flight', () => {
     expect(codes(problemsOf([a, b]))).toEqual(['EXTENSION_POINT_DUPLICATE_OWNER:b']);
   });
 
-  it('reports service problems: not provided, not a dependency, two providers, wrong scope', () => {
+  it('reports service problems: not provided, not a dependency, two providers', () => {
     const perPlugin = createServiceRef<string>({ id: 'p.scoped', scope: 'plugin' });
     const provider = plugin('provider', {
       register: (env) => {
@@ -183,7 +183,6 @@ describe('pre-flight', () => {
         }),
     });
     expect(codes(problemsOf([provider, rival, user]))).toEqual([
-      'SERVICE_SCOPE_MISMATCH:provider',
       'SERVICE_DUPLICATE_PROVIDER:rival',
       'SERVICE_DUPLICATE_PROVIDER:rival',
       'SERVICE_NOT_A_DEPENDENCY:user',

@@ -227,15 +227,6 @@ function checkServices(
         });
         continue;
       }
-      if (ref.scope !== 'root') {
-        problems.push({
-          code: 'SERVICE_SCOPE_MISMATCH',
-          pluginId: id,
-          message: `provides plugin-scoped service '${ref.id}'; plugins may only provide root-scoped services`,
-          hint: `create the ref with scope 'root', or provide it from the host with createHost({ services })`,
-        });
-        continue;
-      }
       pluginServices.set(ref, { pluginId: id, factory });
     }
   }

@@ -26,10 +26,15 @@ export class ServiceContainers {
     for (const [id, planned] of plan.plugins) {
       const child = new Container({ parent: this.root });
       for (const factory of this.pluginScopedNeeds(planned)) this.bind(child, factory, id);
-      for (const factory of planned.declarations.services) this.bind(child, factory, id);
+      for (const factory of planned.declarations.services) this.bind(child, factory, id, id);
       for (const dep of [...planned.requires, ...planned.uses]) {
         for (const [ref, provided] of plan.pluginServices) {
           if (provided.pluginId !== dep) continue;
+          if (ref.scope === 'plugin') {
+            // One instance per consumer: the provider's deps, the consumer's identity.
+            this.bind(child, provided.factory, id, dep);
+            continue;
+          }
           child
             .bind(this.symbolOf(ref))
             .toDynamicValue(() => this.containerOf(dep).getAsync(this.symbolOf(ref)))
@@ -67,10 +72,10 @@ export class ServiceContainers {
     }
   }
 
-  /** Creates the services a plugin provides, right after its init, so a failing factory fails its plugin. */
+  /** Creates the root services a plugin provides, right after its init, so a failing factory fails its plugin. */
   async createPluginServices(pluginId: string): Promise<void> {
     for (const factory of this.plan.plugins.get(pluginId)?.declarations.services ?? []) {
-      await this.containerOf(pluginId).getAsync(this.symbolOf(factory.service));
+      if (factory.service.scope === 'root') await this.containerOf(pluginId).getAsync(this.symbolOf(factory.service));
     }
   }
 
@@ -111,10 +116,24 @@ export class ServiceContainers {
     return values;
   }
 
-  private bind(container: Container, factory: ServiceFactory, pluginId: string | undefined): void {
+  /**
+   * Binds a factory in `container` for the consumer `pluginId`; its deps resolve in the provider's container
+   * (`providerId`, the consumer itself for host factories).
+   */
+  private bind(
+    container: Container,
+    factory: ServiceFactory,
+    pluginId: string | undefined,
+    providerId = pluginId,
+  ): void {
+    const manifest = pluginId === undefined ? undefined : this.plan.plugins.get(pluginId)?.plugin.manifest;
+    const context = {
+      pluginId: factory.service.scope === 'plugin' ? pluginId : providerId,
+      manifest: factory.service.scope === 'plugin' ? manifest : undefined,
+    };
     container
       .bind(this.symbolOf(factory.service))
-      .toDynamicValue(async () => factory.factory(await this.resolve(pluginId, factory.deps), { pluginId }))
+      .toDynamicValue(async () => factory.factory(await this.resolve(providerId, factory.deps), context))
       .inSingletonScope();
   }
 

@@ -1,10 +1,16 @@
+import type { PluginManifest } from '../plugin/manifest.js';
 import type { ResolvedDeps, ServiceDeps } from './deps.js';
 import type { ServiceRef } from './service-ref.js';
 
-/** What a plugin-scoped service factory learns about the plugin it creates an instance for. */
+/**
+ * What a plugin-scoped service factory learns about the plugin it creates an instance for. The host sets it:
+ * a plugin cannot pose as another.
+ */
 export interface ServiceContext {
   /** The consuming plugin's id, or undefined for root-scoped services. */
   readonly pluginId: string | undefined;
+  /** The consuming plugin's manifest (its declared capabilities), or undefined for root-scoped services. */
+  readonly manifest: PluginManifest | undefined;
 }
 
 /**
