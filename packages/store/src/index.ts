@@ -23,6 +23,7 @@ export { MigrationError, runMigrations } from './migrations/run-migrations.js';
 export { storeMigrations } from './migrations/store-migrations.js';
 export type { DeadLetter, OutboxEvent, OutboxHandler, OutboxOptions } from './outbox/outbox.js';
 export { Outbox } from './outbox/outbox.js';
+export { storeMigrationsExtensionPoint, storePlugin, storeServiceRef } from './plugin/store-plugin.js';
 export { BundleProcessor, TransactionEntryError } from './resources/bundle-processor.js';
 export type { ConditionalResult } from './resources/conditional-writes.js';
 export { ConditionalWrites, MultipleMatchesError } from './resources/conditional-writes.js';

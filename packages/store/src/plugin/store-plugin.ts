@@ -1,0 +1,103 @@
+import {
+  coreServices,
+  createExtensionPoint,
+  createServiceFactory,
+  createServiceRef,
+  definePlugin,
+  MekongError,
+} from '@mekong/kernel';
+import { z } from 'zod';
+import { ScopedStore } from '../access/scoped-store.js';
+import { AuditLog } from '../audit/audit-log.js';
+import type { Migration } from '../migrations/migration.js';
+import { runMigrations } from '../migrations/run-migrations.js';
+import { storeMigrations } from '../migrations/store-migrations.js';
+import { ResourceStore } from '../resources/resource-store.js';
+import { openPglite } from '../sql/pglite-client.js';
+import { connectPostgres } from '../sql/postgres-client.js';
+import type { SqlClient } from '../sql/sql-client.js';
+
+/** Plugins contribute their migrations here; each is applied, in version order, before the plugin's init. */
+export const storeMigrationsExtensionPoint = createExtensionPoint<readonly Migration[]>({
+  id: 'store.migrations',
+  cardinality: 'multiple',
+});
+
+/**
+ * The store as a plugin sees it: only the resource types its manifest declares in
+ * `capabilities.resources`, every access audited under its id.
+ */
+export const storeServiceRef = createServiceRef<ScopedStore>({ id: 'store.handle', scope: 'plugin' });
+
+/**
+ * The resource store plugin. Configuration (`plugins.store`): `databaseUrl` for PostgreSQL, else `dataDir`
+ * for embedded PGlite on disk, else PGlite in memory (nothing persists: for tests and demos).
+ */
+export const storePlugin = definePlugin({
+  id: 'store',
+  version: '0.1.0',
+  kernel: '^0.1.0',
+  description: 'FHIR resources in PostgreSQL or embedded PGlite, versioned, searchable and audited',
+  config: z
+    .object({
+      databaseUrl: z.string().startsWith('postgres', 'must be a postgres:// or postgresql:// URL').optional(),
+      dataDir: z.string().min(1).optional(),
+    })
+    .strict(),
+  register(env) {
+    env.registerExtensionPoint(storeMigrationsExtensionPoint);
+    let db: SqlClient | undefined;
+    let store: ResourceStore | undefined;
+    let audit: AuditLog | undefined;
+    const migrationsOf = new Map<string, readonly Migration[]>();
+
+    env.provideService(
+      createServiceFactory({
+        service: storeServiceRef,
+        deps: { clock: coreServices.clock },
+        async factory({ clock }, { pluginId, manifest }) {
+          if (!db || !store || !audit || !pluginId || !manifest) {
+            throw new MekongError({
+              code: 'STORE_NOT_READY',
+              ...(pluginId ? { pluginId } : {}),
+              message: 'the store handle was asked for before the store plugin started',
+              hint: "add 'store' to the plugin's dependencies",
+            });
+          }
+          const migrations = migrationsOf.get(pluginId);
+          if (migrations) await runMigrations(db, [{ owner: pluginId, migrations }]);
+          return new ScopedStore(
+            store,
+            audit,
+            manifest.capabilities.resources,
+            { agent: { kind: 'plugin', id: pluginId }, plugin: pluginId },
+            () => clock.now(),
+          );
+        },
+      }),
+    );
+
+    env.registerInit({
+      deps: {
+        migrations: storeMigrationsExtensionPoint,
+        lifecycle: coreServices.lifecycle,
+        log: coreServices.logger,
+        clock: coreServices.clock,
+      },
+      async init({ migrations, lifecycle, log, clock }, { config }) {
+        db = config.databaseUrl
+          ? connectPostgres({ connectionString: config.databaseUrl })
+          : await openPglite(config.dataDir ? { dataDir: config.dataDir } : {});
+        const opened = db;
+        lifecycle.addShutdownHook(() => opened.close(), { label: 'close database' });
+        const report = await runMigrations(db, [storeMigrations]);
+        for (const { pluginId, value } of migrations) migrationsOf.set(pluginId, value);
+        store = new ResourceStore(db, { now: () => clock.now() });
+        audit = new AuditLog(db);
+        if (!config.databaseUrl && !config.dataDir)
+          log.warn('the store is in memory: nothing will persist (set plugins.store.dataDir or databaseUrl)');
+        log.info({ backend: db.backend, applied: report.applied }, 'store ready');
+      },
+    });
+  },
+});

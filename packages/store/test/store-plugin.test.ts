@@ -1,0 +1,128 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { definePlugin, HostBootError } from '@mekong/kernel';
+import { createTestHost, startTestHost } from '@mekong/testing';
+import { describe, expect, it } from 'vitest';
+import {
+  AccessDeniedError,
+  connectPostgres,
+  type ScopedStore,
+  storeMigrationsExtensionPoint,
+  storePlugin,
+  storeServiceRef,
+} from '../src/index.js';
+import { postgresUrl } from './backends.js';
+
+/** A pharmacy plugin: writes MedicationRequests, reads Patients, owns a stock table. */
+function pharmacy(
+  seen: { store?: ScopedStore },
+  sql = 'create table pharmacy_stock (code text primary key, quantity int not null)',
+) {
+  return definePlugin({
+    id: 'pharmacy',
+    version: '0.1.0',
+    kernel: '^0.1.0',
+    dependencies: { store: '^0.1.0' },
+    capabilities: { resources: { read: ['Patient', 'MedicationRequest'], write: ['MedicationRequest'] } },
+    register(env) {
+      env.contribute(storeMigrationsExtensionPoint, { value: [{ version: '0001', description: 'stock', sql }] });
+      env.registerInit({
+        deps: { store: storeServiceRef },
+        init({ store }) {
+          seen.store = store;
+        },
+      });
+    },
+  });
+}
+
+async function withSchema<T>(
+  work: (url: string, query: (sql: string) => Promise<unknown[]>) => Promise<T>,
+): Promise<T> {
+  const schema = `plugin_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  const admin = connectPostgres({ connectionString: postgresUrl, max: 1 });
+  await admin.query(`create schema ${schema}`);
+  const url = new URL(postgresUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  try {
+    return await work(url.toString(), async (sql) => (await admin.query(sql.replaceAll('{schema}', schema))).rows);
+  } finally {
+    await admin.query(`drop schema ${schema} cascade`);
+    await admin.close();
+  }
+}
+
+describe('the store as a plugin', () => {
+  it("gives each plugin a handle limited to its manifest's resource types, after applying its migrations", async () => {
+    await withSchema(async (databaseUrl, query) => {
+      const seen: { store?: ScopedStore } = {};
+      const test = await startTestHost({
+        plugins: [storePlugin, pharmacy(seen)],
+        config: { plugins: { store: { databaseUrl } } },
+      });
+      expect(test.report.plugins.map((p) => [p.id, p.status])).toEqual([
+        ['store', 'started'],
+        ['pharmacy', 'started'],
+      ]);
+      const order = await seen.store?.create({
+        resourceType: 'MedicationRequest',
+        status: 'active',
+        intent: 'order',
+        subject: { reference: 'Patient/p1' },
+        medicationCodeableConcept: { text: 'Amoxicillin 500 mg' },
+      });
+      expect(order?.meta.versionId).toBe('1');
+      await expect(seen.store?.create({ resourceType: 'Patient' })).rejects.toBeInstanceOf(AccessDeniedError);
+      await expect(seen.store?.create({ resourceType: 'Patient' })).rejects.toThrow(
+        "plugin 'pharmacy' may not create Patient: it is not among the resource types it may write",
+      );
+      expect(await query(`select to_regclass('{schema}.pharmacy_stock') is not null as ok`)).toEqual([{ ok: true }]);
+      expect(await query(`select owner, version from {schema}.mekong_migration where owner = 'pharmacy'`)).toEqual([
+        { owner: 'pharmacy', version: '0001' },
+      ]);
+      expect(await query(`select agent, action, outcome from {schema}.mekong_audit order by seq`)).toEqual([
+        { agent: 'plugin:pharmacy', action: 'create', outcome: 'success' },
+        { agent: 'plugin:pharmacy', action: 'create', outcome: 'refused' },
+        { agent: 'plugin:pharmacy', action: 'create', outcome: 'refused' },
+      ]);
+      await test.stop();
+    });
+  });
+
+  it('a failing plugin migration fails that plugin at boot, naming the migration', async () => {
+    await withSchema(async (databaseUrl) => {
+      const host = createTestHost({
+        plugins: [storePlugin, pharmacy({}, 'create tabel nope (x int)')],
+        config: { plugins: { store: { databaseUrl } } },
+      });
+      const error = await host.start().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(HostBootError);
+      expect((error as HostBootError).pluginId).toBe('pharmacy');
+      expect((error as Error).message).toMatch(/migration pharmacy@0001 \(stock\) failed: syntax error/);
+    });
+  });
+
+  it('keeps data across restarts in an embedded data directory', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mekong-store-'));
+    try {
+      const first: { store?: ScopedStore } = {};
+      const config = { plugins: { store: { dataDir } } };
+      const one = await startTestHost({ plugins: [storePlugin, pharmacy(first)], config });
+      const order = await first.store?.create({
+        resourceType: 'MedicationRequest',
+        status: 'draft',
+        intent: 'plan',
+        subject: { reference: 'Patient/p2' },
+        medicationCodeableConcept: { text: 'Metformin 850 mg' },
+      });
+      await one.stop();
+      const second: { store?: ScopedStore } = {};
+      const two = await startTestHost({ plugins: [storePlugin, pharmacy(second)], config });
+      expect(await second.store?.read('MedicationRequest', order?.id as string)).toMatchObject({ status: 'draft' });
+      await two.stop();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
