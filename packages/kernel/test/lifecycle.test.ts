@@ -178,3 +178,32 @@ describe('host lifecycle', () => {
     expect(() => host.add({ id: 'fake' } as never)).toThrow();
   });
 });
+
+describe('plugin status service', () => {
+  it('tells a plugin what became of the others, and hands over the boot report once start has settled', async () => {
+    const seen: string[] = [];
+    let status: { status(id: string): string; report(): unknown } | undefined;
+    const observer = plugin('observer', {
+      register(env) {
+        env.registerInit({
+          deps: { plugins: coreServices.pluginStatus, lifecycle: coreServices.lifecycle },
+          init({ plugins, lifecycle }) {
+            status = plugins;
+            seen.push(`init: device=${plugins.status('device')} report=${plugins.report() === undefined}`);
+            lifecycle.addStartHook(() => void seen.push(`start: self=${plugins.status('observer')}`));
+          },
+        });
+      },
+    });
+    const log = journal();
+    const test = await startTestHost({
+      plugins: [observer, traced(log, 'device', { dependencies: { observer: '*' }, fail: true })],
+      config: { kernel: { onPluginBootFailure: 'continue' } },
+    });
+    expect(seen).toEqual(['init: device=pending report=true', 'start: self=pending']);
+    expect(status?.status('device')).toBe('failed');
+    expect(status?.status('observer')).toBe('started');
+    expect(status?.status('billing')).toBe('absent');
+    expect(status?.report()).toBe(test.report);
+  });
+});

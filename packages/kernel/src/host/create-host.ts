@@ -73,6 +73,7 @@ const INTERNAL_SERVICES: readonly ServiceRef<unknown>[] = [
   coreServices.config,
   coreServices.lifecycle,
   coreServices.rootLifecycle,
+  coreServices.pluginStatus,
 ];
 
 /**
@@ -133,6 +134,16 @@ class MekongHost implements Host {
     this.hostServices.set(
       coreServices.rootLifecycle,
       createServiceFactory({ service: coreServices.rootLifecycle, factory: () => this.rootLifecycle }),
+    );
+    this.hostServices.set(
+      coreServices.pluginStatus,
+      createServiceFactory({
+        service: coreServices.pluginStatus,
+        factory: () => ({
+          status: (id: string) => this.runtimes.get(id)?.status ?? 'absent',
+          report: () => this.report,
+        }),
+      }),
     );
   }
 

@@ -4,6 +4,7 @@ import type { ClockService } from './clock.js';
 import type { ConfigService } from './config.js';
 import type { EventBus, EventsService } from './events.js';
 import type { LifecycleService } from './lifecycle.js';
+import type { PluginStatusService } from './plugin-status.js';
 import type { SchedulerService } from './scheduler.js';
 
 /**
@@ -29,4 +30,6 @@ export const coreServices = {
   clock: createServiceRef<ClockService>({ id: 'core.clock', scope: 'root' }),
   /** Recurring background tasks owned by the plugin, stopped with it. */
   scheduler: createServiceRef<SchedulerService>({ id: 'core.scheduler', scope: 'plugin' }),
+  /** The status of every installed plugin and the boot report. */
+  pluginStatus: createServiceRef<PluginStatusService>({ id: 'core.pluginStatus', scope: 'root' }),
 } as const;

@@ -1,0 +1,12 @@
+import type { BootReport, PluginStatus } from '../host/boot-report.js';
+
+/**
+ * What became of the deployment's plugins, for servers and health checks: a plugin's routes answer only
+ * while it is `started`, and readiness needs every plugin started.
+ */
+export interface PluginStatusService {
+  /** `pending` until the plugin's boot settles; `absent` when no such plugin is installed. */
+  status(pluginId: string): PluginStatus | 'pending' | 'absent';
+  /** The boot report, once the host's start has settled. */
+  report(): BootReport | undefined;
+}
