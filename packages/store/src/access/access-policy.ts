@@ -1,0 +1,44 @@
+import type { ResourceGrant } from './access-context.js';
+
+/** A FHIR interaction a policy can allow. Reading covers read, vread, search and history; writing the rest. */
+export type Interaction = 'read' | 'vread' | 'search' | 'history' | 'create' | 'update' | 'patch' | 'delete';
+
+/** The interactions reading covers. */
+export const READ_INTERACTIONS: readonly Interaction[] = ['read', 'vread', 'search', 'history'];
+/** The interactions writing covers. */
+export const WRITE_INTERACTIONS: readonly Interaction[] = ['create', 'update', 'patch', 'delete'];
+
+/** What a caller may do with one resource type (or every type, `*`). */
+export interface ResourceRule {
+  /** A FHIR resource type, or `*` for every type. */
+  readonly type: string;
+  readonly interactions: readonly Interaction[];
+  /** Element paths (`telecom`, `identifier`, `meta.security`) removed from every resource the caller receives. */
+  readonly hiddenFields?: readonly string[];
+  /** Element paths a write by the caller may not change: the stored value is kept. */
+  readonly readonlyFields?: readonly string[];
+}
+
+/**
+ * What a caller (a user, a system, a plugin) may do: deny by default, each rule allowing interactions on a
+ * resource type. With a `compartment`, only resources about those patients are visible or writable.
+ */
+export interface AccessPolicy {
+  readonly rules: readonly ResourceRule[];
+  /** `Patient/id` references: the caller sees and writes only these patients' data. */
+  readonly compartment?: readonly string[];
+}
+
+/** The policy of a plugin's manifest grant: read types may be read, write types written (and read). */
+export function policyFromGrant(grant: ResourceGrant): AccessPolicy {
+  const types = new Set([...grant.read, ...grant.write]);
+  return {
+    rules: [...types].map((type) => ({
+      type,
+      interactions: [
+        ...(grant.read.includes(type) || grant.write.includes(type) ? READ_INTERACTIONS : []),
+        ...(grant.write.includes(type) ? WRITE_INTERACTIONS : []),
+      ],
+    })),
+  };
+}
