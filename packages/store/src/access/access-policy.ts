@@ -29,14 +29,14 @@ export interface AccessPolicy {
   readonly compartment?: readonly string[];
 }
 
-/** The policy of a plugin's manifest grant: read types may be read, write types written (and read). */
+/** The policy of a plugin's manifest grant: its read types may be read, its write types written. */
 export function policyFromGrant(grant: ResourceGrant): AccessPolicy {
   const types = new Set([...grant.read, ...grant.write]);
   return {
     rules: [...types].map((type) => ({
       type,
       interactions: [
-        ...(grant.read.includes(type) || grant.write.includes(type) ? READ_INTERACTIONS : []),
+        ...(grant.read.includes(type) ? READ_INTERACTIONS : []),
         ...(grant.write.includes(type) ? WRITE_INTERACTIONS : []),
       ],
     })),
