@@ -5,6 +5,8 @@
  * @packageDocumentation
  */
 export type { AccessContext, Agent, ResourceGrant } from './access/access-context.js';
+export type { AccessPolicy, Interaction, ResourceRule } from './access/access-policy.js';
+export { policyFromGrant, READ_INTERACTIONS, WRITE_INTERACTIONS } from './access/access-policy.js';
 export { patientOf } from './access/patient-of.js';
 export { AccessDeniedError, ScopedStore } from './access/scoped-store.js';
 export type { AuditEntry, AuditedInteraction } from './audit/audit-event.js';

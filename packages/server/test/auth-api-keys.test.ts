@@ -1,0 +1,177 @@
+import { runMigrations, storeMigrations } from '@mekong/store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Backend, backends, isolatedDatabase } from '../../store/test/backends.js';
+import {
+  ApiKeyRequestError,
+  ApiKeys,
+  AuthenticationError,
+  allowsOperation,
+  apiKeyMigrations,
+  createAuthenticator,
+  ensureBootstrapKey,
+} from '../src/index.js';
+
+describe.each(backends)('API keys on %s', (backend: Backend) => {
+  let database: Awaited<ReturnType<typeof isolatedDatabase>>;
+  let clock = new Date('2026-01-01T00:00:00Z');
+  const now = () => clock;
+  beforeAll(async () => {
+    database = await isolatedDatabase(backend);
+    await runMigrations(database.db, [storeMigrations, apiKeyMigrations]);
+  });
+  afterAll(async () => {
+    await database.dispose();
+  });
+
+  it('creates a key that verifies, and stores only its hash', async () => {
+    const keys = new ApiKeys(database.db, now);
+    const { id, key } = await keys.create({ name: 'lab analyser', roles: ['nurse'] });
+    expect(key).toMatch(/^mk_[A-Za-z0-9_-]{43}$/);
+    const info = await keys.verify(key);
+    expect(info).toMatchObject({ id, name: 'lab analyser', roles: ['nurse'] });
+    expect(info.createdAt.toISOString()).toBe(clock.toISOString());
+
+    const { rows } = await database.db.query('select * from mekong_api_key');
+    const dump = JSON.stringify(rows);
+    expect(dump).not.toContain(key);
+    expect(dump).not.toContain(key.slice(3));
+    expect(dump).not.toContain(Buffer.from(key.slice(3), 'base64url').toString('hex'));
+    expect(JSON.stringify(await keys.list())).not.toContain(key);
+  });
+
+  it('refuses unknown, malformed, revoked and expired keys, saying which', async () => {
+    const keys = new ApiKeys(database.db, now);
+    const unknown = `mk_${'A'.repeat(43)}`;
+    await expect(keys.verify(unknown)).rejects.toMatchObject({ reason: 'unknown-key', status: 401 });
+    await expect(keys.verify('short')).rejects.toMatchObject({ reason: 'malformed' });
+    await expect(keys.verify(`mk_${'a b'.repeat(10)}`)).rejects.toMatchObject({ reason: 'malformed' });
+
+    const revoked = await keys.create({ name: 'old billing export', roles: ['receptionist'] });
+    await keys.revoke(revoked.id);
+    await keys.revoke(revoked.id);
+    const error = await keys.verify(revoked.key).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error).toMatchObject({ reason: 'revoked' });
+    expect((error as Error).message).toContain("'old billing export'");
+    expect((error as Error).message).not.toContain(revoked.key);
+
+    const expiring = await keys.create({
+      name: 'kiosk',
+      roles: ['receptionist'],
+      expiresAt: new Date(clock.getTime() + 60_000),
+    });
+    await expect(keys.verify(expiring.key)).resolves.toMatchObject({ name: 'kiosk' });
+    clock = new Date(clock.getTime() + 60_000);
+    await expect(keys.verify(expiring.key)).rejects.toMatchObject({ reason: 'expired' });
+    await expect(keys.revoke('no-such-id')).rejects.toBeInstanceOf(ApiKeyRequestError);
+
+    const listed = await keys.list();
+    expect(listed.find((k) => k.id === revoked.id)?.revokedAt).toBeInstanceOf(Date);
+    expect(listed.find((k) => k.id === expiring.id)?.expiresAt).toBeInstanceOf(Date);
+  });
+
+  it('rejects invalid key requests and creates nothing', async () => {
+    const keys = new ApiKeys(database.db, now);
+    const before = (await keys.list()).length;
+    const bad = [
+      { name: '', roles: ['nurse'] },
+      { name: '   ', roles: ['nurse'] },
+      { name: 'x', roles: [] },
+      { name: 'x', roles: ['has space'] },
+      { name: 'x', roles: ['nurse'], compartment: [] },
+      { name: 'x', roles: ['nurse'], compartment: ['Observation/1'] },
+      { name: 'x', roles: ['nurse'], compartment: ['123'] },
+      { name: 'x', roles: ['nurse'], expiresAt: new Date(clock.getTime() - 1) },
+      { name: 'x', roles: ['nurse'], extra: true } as never,
+    ];
+    for (const request of bad) {
+      const error = await keys.create(request).catch((e: unknown) => e);
+      expect(error, JSON.stringify(request)).toBeInstanceOf(ApiKeyRequestError);
+      expect((error as ApiKeyRequestError).status).toBe(400);
+    }
+    expect((await keys.list()).length).toBe(before);
+  });
+
+  it('authenticates a key as a system principal with its roles and compartment', async () => {
+    const auth = await createAuthenticator({ sql: database.db, config: { roles: {} }, now });
+    const { id, key } = await auth.apiKeys.create({
+      name: 'home monitoring app',
+      roles: ['patient', 'no-such-role'],
+      compartment: ['Patient/p1'],
+    });
+    const principal = await auth.authenticate(`Bearer ${key}`);
+    expect(principal.agent).toEqual({ kind: 'system', id: `api-key/${id}`, display: 'home monitoring app' });
+    expect(principal.roles).toEqual(['patient']);
+    expect(principal.admin).toBe(false);
+    expect(principal.scopes).toEqual([]);
+    expect(principal.policy.compartment).toEqual(['Patient/p1']);
+    expect(principal.policy.rules.find((r) => r.type === 'Observation')?.interactions).toEqual([
+      'read',
+      'vread',
+      'search',
+      'history',
+    ]);
+    expect(allowsOperation(principal, '$everything')).toBe(true);
+    expect(allowsOperation(principal, 'validate')).toBe(false);
+
+    // The patient role needs a patient: a key without a compartment is refused, clearly.
+    const unbound = await auth.apiKeys.create({ name: 'misconfigured', roles: ['patient'] });
+    await expect(auth.authenticate(`Bearer ${unbound.key}`)).rejects.toThrow(/names no patient/);
+
+    // Roles it does not know grant nothing.
+    const nothing = await auth.apiKeys.create({ name: 'unknown role', roles: ['janitor'] });
+    expect((await auth.authenticate(`Bearer ${nothing.key}`)).policy.rules).toEqual([]);
+  });
+
+  it('bootstraps one administrator key, from the environment or generated, never twice', async () => {
+    const fresh = await isolatedDatabase(backend);
+    try {
+      await runMigrations(fresh.db, [storeMigrations, apiKeyMigrations]);
+      const keys = new ApiKeys(fresh.db, now);
+      for (const weak of ['admin', 'password1234', 'a'.repeat(40), `${'ab'.repeat(20)}`, 'x y '.repeat(10)]) {
+        await expect(ensureBootstrapKey(keys, weak)).rejects.toThrow(/MEKONG_BOOTSTRAP_API_KEY/);
+      }
+      expect(await keys.list()).toEqual([]);
+
+      const fromEnv = 'Zx8-pQ2_rT5vW9yB3nM6kJ1hG4fD7sA0eC';
+      const results = await Promise.all([ensureBootstrapKey(keys, fromEnv), ensureBootstrapKey(keys, fromEnv)]);
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(results.every((r) => r.key === undefined)).toBe(true);
+      expect(await ensureBootstrapKey(keys, undefined)).toEqual({ created: false });
+      expect(await keys.list()).toHaveLength(1);
+
+      const auth = await createAuthenticator({ sql: fresh.db, config: { roles: {} }, now });
+      const admin = await auth.authenticate(`Bearer ${fromEnv}`);
+      expect(admin.admin).toBe(true);
+      expect(allowsOperation(admin, '$reindex')).toBe(true);
+      expect(admin.policy.rules).toEqual([
+        { type: '*', interactions: ['read', 'vread', 'search', 'history', 'create', 'update', 'patch', 'delete'] },
+      ]);
+
+      // Revoking the bootstrap key does not make a restart create another.
+      const [bootstrap] = await keys.list();
+      await keys.revoke(bootstrap?.id ?? '');
+      expect(await ensureBootstrapKey(keys, undefined)).toEqual({ created: false });
+      await expect(auth.authenticate(`Bearer ${fromEnv}`)).rejects.toMatchObject({ reason: 'revoked' });
+    } finally {
+      await fresh.dispose();
+    }
+  });
+
+  it('generates and returns the bootstrap key when none is given', async () => {
+    const fresh = await isolatedDatabase(backend);
+    try {
+      await runMigrations(fresh.db, [storeMigrations, apiKeyMigrations]);
+      const keys = new ApiKeys(fresh.db, now);
+      const first = await ensureBootstrapKey(keys, '');
+      expect(first.created).toBe(true);
+      expect(first.key).toMatch(/^mk_/);
+      await expect(keys.verify(first.key ?? '')).resolves.toMatchObject({ roles: ['admin'] });
+      expect(await ensureBootstrapKey(keys, undefined)).toEqual({ created: false });
+      const { rows } = await fresh.db.query('select * from mekong_api_key');
+      expect(JSON.stringify(rows)).not.toContain(first.key);
+    } finally {
+      await fresh.dispose();
+    }
+  });
+});
