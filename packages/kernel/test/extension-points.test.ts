@@ -1,10 +1,12 @@
 import {
   coreServices,
+  createHost,
   createServiceFactory,
   definePlugin,
   type Extension,
   optional,
   type Plugin,
+  PreflightError,
 } from '@mekong/kernel';
 import { startTestHost } from '@mekong/testing';
 import { describe, expect, it } from 'vitest';
@@ -220,5 +222,37 @@ describe('extension points', () => {
       ['owner', 'failed', 'PLUGIN_INIT_TIMEOUT'],
       ['hanging', 'disabled', undefined],
     ]);
+  });
+});
+
+describe('static contributions', () => {
+  it('are read in dependency order without running any init or create()', () => {
+    let ran = false;
+    const late = plugin('late', {
+      dependencies: { owner: '^1.0.0', early: '^1.0.0' },
+      register(env) {
+        env.contribute(rulesPoint, { priority: 9, value: { name: 'late-rule' } });
+        env.contribute(rulesPoint, {
+          create: () => {
+            ran = true;
+            return { name: 'built' };
+          },
+        });
+        env.registerInit({
+          deps: {},
+          init: () => {
+            ran = true;
+          },
+        });
+      },
+    });
+    const host = createHost().add(late, owner({}), contributor('early'));
+    expect(host.staticContributions(rulesPoint)).toEqual([
+      { pluginId: 'early', value: { name: 'early-rule' } },
+      { pluginId: 'late', value: { name: 'late-rule' } },
+    ]);
+    expect(ran).toBe(false);
+    const broken = createHost().add(late, owner({}));
+    expect(() => broken.staticContributions(rulesPoint)).toThrow(PreflightError);
   });
 });

@@ -6,7 +6,7 @@ import { collectDeclarations } from '../plugin/declarations.js';
 import { isPlugin, type Plugin } from '../plugin/define-plugin.js';
 import type { PluginManifest } from '../plugin/manifest.js';
 import type { PluginEnv } from '../plugin/plugin-env.js';
-import type { Extension } from '../refs/extension-point.js';
+import type { Extension, ExtensionPoint } from '../refs/extension-point.js';
 import { isExtensionPoint } from '../refs/extension-point.js';
 import { createServiceFactory, type ServiceFactory } from '../refs/service-factory.js';
 import { isOptionalServiceRef, type ServiceRef } from '../refs/service-ref.js';
@@ -67,6 +67,12 @@ export interface Host {
   get<T>(ref: ServiceRef<T>): T;
   /** The boot report, once `start()` has settled. */
   readonly report: BootReport | undefined;
+  /**
+   * The contributions to `point` given as plain values, by contributor in dependency order, read without running
+   * any init: what tools need before a start (the migrations `mekong migrate` applies). Throws
+   * {@link PreflightError} when the deployment does not pass pre-flight.
+   */
+  staticContributions<T>(point: ExtensionPoint<T>): { readonly pluginId: string; readonly value: T }[];
 }
 
 const INTERNAL_SERVICES: readonly ServiceRef<unknown>[] = [
@@ -166,6 +172,17 @@ class MekongHost implements Host {
   check(): CheckResult {
     const { problems } = this.preflight();
     return { ok: problems.length === 0, problems, plugins: this.plugins.map(overview) };
+  }
+
+  staticContributions<T>(point: ExtensionPoint<T>): { readonly pluginId: string; readonly value: T }[] {
+    const { problems, plan } = this.preflight();
+    if (!plan) throw new PreflightError(problems);
+    const contributions = plan.contributions.get(point as ExtensionPoint<unknown>) ?? [];
+    return plan.order.flatMap((pluginId) =>
+      contributions
+        .filter((c) => c.pluginId === pluginId && c.contribution.static)
+        .map((c) => ({ pluginId, value: c.contribution.create({}, undefined as never) as T })),
+    );
   }
 
   start(): Promise<BootReport> {

@@ -10,6 +10,8 @@ export interface DeclaredContribution {
   readonly priority: number;
   readonly deps: ServiceDeps;
   readonly create: (deps: Record<string, unknown>, context: InitContext<unknown>) => unknown;
+  /** A contribution given as a plain `value`: readable without running any plugin code. */
+  readonly static: boolean;
 }
 
 /** Everything one plugin's `register(env)` declared. */
@@ -42,7 +44,13 @@ export function collectDeclarations(pluginId: string, register: (env: PluginEnv<
       const create =
         'create' in contribution ? (contribution.create as DeclaredContribution['create']) : () => contribution.value;
       const deps = 'create' in contribution ? (contribution.deps ?? {}) : {};
-      declared.contributions.push({ point: point as ExtensionPoint<unknown>, priority, deps, create });
+      declared.contributions.push({
+        point: point as ExtensionPoint<unknown>,
+        priority,
+        deps,
+        create,
+        static: !('create' in contribution),
+      });
     },
     provideService(factory) {
       declared.services.push(factory as unknown as ServiceFactory);
