@@ -131,7 +131,7 @@ export const jwtConfigSchema = z
     if (jwt.secret !== undefined && (jwt.algorithms ?? []).some((alg) => !alg.startsWith('HS'))) {
       ctx.addIssue({ code: 'custom', path: ['algorithms'], message: 'a shared secret verifies HS256/384/512 only' });
     }
-    if (jwt.jwksUrl !== undefined) {
+    if (jwt.jwksUrl !== undefined && URL.canParse(jwt.jwksUrl)) {
       const url = new URL(jwt.jwksUrl);
       if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback.has(url.hostname))) {
         ctx.addIssue({

@@ -1,4 +1,5 @@
 import { ApiKeyRequestError, type ApiKeys } from './api-keys.js';
+import { looksLikeJwt } from './jwt-verifier.js';
 
 /** The environment variable that may carry the first administrator key. */
 export const BOOTSTRAP_KEY_ENV = 'MEKONG_BOOTSTRAP_API_KEY';
@@ -30,7 +31,9 @@ function checkBootstrapKey(key: string): void {
           ? 'contains spaces or characters outside printable ASCII'
           : new Set(key).size < 10
             ? 'repeats too few characters to be random'
-            : undefined;
+            : looksLikeJwt(key)
+              ? 'has the shape of a JWT (three parts separated by dots), so it would be read as one'
+              : undefined;
   if (problem) {
     throw new ApiKeyRequestError(
       `${BOOTSTRAP_KEY_ENV} ${problem}: refusing it as the administrator key`,
