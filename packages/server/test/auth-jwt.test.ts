@@ -138,6 +138,9 @@ describe('bearer JWTs verified with a configured public key', () => {
       expect(error.message, name).toMatch(message);
       expect(error.status).toBe(401);
       expect(error.hint.length, name).toBeGreaterThan(10);
+      expect(error.challenge(), name).toMatch(
+        /^Bearer realm="mekong", error="invalid_token", error_description="[\x20-\x21\x23-\x5b\x5d-\x7e]+"$/,
+      );
     }
     const good = await sign({});
     const [head, body, signature] = good.split('.');
@@ -150,7 +153,9 @@ describe('bearer JWTs verified with a configured public key', () => {
     expect((await refusal(auth, '   ')).reason).toBe('missing');
     expect((await refusal(auth, 'Basic dXNlcjpwYXNz')).message).toMatch(/expected "Bearer <credential>".*'Basic'/);
     expect((await refusal(auth, 'Bearer')).message).toMatch(/no credential/);
-    expect((await refusal(auth, 'Bearer a b')).reason).toBe('malformed');
+    expect((await refusal(auth, 'Bearer a b')).reason).toBe('header');
+    expect((await refusal(auth, 'Bearer a b')).challenge()).toMatch(/^Bearer realm="mekong", error="invalid_request"/);
+    expect((await refusal(auth, undefined)).challenge()).toBe('Bearer realm="mekong"');
     expect((await refusal(auth, 'Bearer not-a-key-nor-a-jwt')).reason).toBe('unknown-key');
   });
 });
@@ -169,7 +174,7 @@ describe('bearer JWTs verified with a JWKS', () => {
     const forged = await sign({}, { kid: 'rsa-1', key: other.privateKey });
     expect((await refusal(auth, `Bearer ${forged}`)).reason).toBe('bad-signature');
     const unknownKid = await sign({}, { kid: 'rsa-9', key: other.privateKey });
-    expect((await refusal(auth, `Bearer ${unknownKid}`)).message).toMatch(/no key of the identity provider’s JWKS/);
+    expect((await refusal(auth, `Bearer ${unknownKid}`)).message).toMatch(/no key of the identity provider's JWKS/);
   });
 
   it('answers 503, not 401, when the JWKS cannot be fetched', async () => {

@@ -1,6 +1,12 @@
-/** Why a request could not be authenticated: a stable code for logs, metrics and `WWW-Authenticate`. */
+/**
+ * Why a request could not be authenticated, a stable code for logs and metrics: `missing` no credential,
+ * `header` not `Bearer <credential>`, `malformed` a credential that is neither a JWT nor an API key, then the
+ * failed check of the key or token, `context` a patient context the credential lacks, `not-configured` JWTs
+ * sent to a server without an identity provider.
+ */
 export type AuthenticationFailure =
   | 'missing'
+  | 'header'
   | 'malformed'
   | 'unknown-key'
   | 'revoked'
@@ -28,6 +34,18 @@ export class AuthenticationError extends Error {
   ) {
     super(message, options);
     this.name = 'AuthenticationError';
+  }
+
+  /**
+   * The `WWW-Authenticate` header of the 401 (RFC 6750): no error code when no credential was sent,
+   * `invalid_request` for a malformed header, `invalid_token` otherwise.
+   */
+  challenge(realm = 'mekong'): string {
+    if (this.reason === 'missing') return `Bearer realm="${realm}"`;
+    const error = this.reason === 'header' ? 'invalid_request' : 'invalid_token';
+    // error_description allows printable ASCII without '"' and '\\' only (and a header nothing outside Latin-1).
+    const description = this.message.replaceAll('"', "'").replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '');
+    return `Bearer realm="${realm}", error="${error}", error_description="${description}"`;
   }
 }
 

@@ -125,9 +125,9 @@ function bearerCredential(authorization: string | undefined): string {
   }
   const match = /^Bearer +(\S+) *$/i.exec(authorization);
   if (!match) {
-    const scheme = authorization.trim().split(/\s+/)[0];
+    const scheme = authorization.trim().split(/\s+/)[0]?.slice(0, 20);
     throw new AuthenticationError(
-      'malformed',
+      'header',
       `malformed Authorization header: expected "Bearer <credential>", got the scheme '${scheme}'${authorization.trim().includes(' ') ? '' : ' and no credential'}`,
       'send Authorization: Bearer <access token or API key> (one space, no quotes)',
     );

@@ -108,7 +108,7 @@ async function keySource(config: JwtConfig, algorithms: readonly JwtAlgorithm[])
   if (keys.size === 0) {
     throw new AuthConfigError(
       `auth.jwt.publicKey cannot be used with any of the algorithms ${algorithms.join(', ')} (${failures.join('; ')})`,
-      'check that publicKey is the identity provider’s public key and that auth.jwt.algorithms names its algorithm',
+      "check that publicKey is the identity provider's public key and that auth.jwt.algorithms names its algorithm",
     );
   }
   return (header: JWSHeaderParameters) => {
@@ -148,20 +148,20 @@ function explain(error: unknown, config: JwtConfig): Error {
       expected[error.claim] ?? `the token's claim '${error.claim}' is not valid (${error.reason})`,
       error.claim === 'iss' || error.claim === 'aud'
         ? 'request the token from the identity provider and for the audience this server is configured with (auth.jwt.issuer, auth.jwt.audience)'
-        : 'check the identity provider’s clock and token settings, then obtain a new token',
+        : "check the identity provider's clock and token settings, then obtain a new token",
     );
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) {
     return new AuthenticationError(
       'bad-signature',
-      'the token’s signature does not verify with the configured key',
+      "the token's signature does not verify with the configured key",
       'the token was altered or signed by another issuer: obtain a new token from the configured identity provider',
     );
   }
   if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
     return new AuthenticationError(
       'bad-signature',
-      'no key of the identity provider’s JWKS matches the token (kid and algorithm)',
+      "no key of the identity provider's JWKS matches the token (kid and algorithm)",
       'the token was signed by another issuer or with a retired key: obtain a new token',
     );
   }
