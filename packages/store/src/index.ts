@@ -5,12 +5,16 @@
  * @packageDocumentation
  */
 export type { AccessContext, Agent, ResourceGrant } from './access/access-context.js';
+export { AccessDeniedError } from './access/access-denied.js';
 export type { AccessPolicy, Interaction, ResourceRule } from './access/access-policy.js';
 export { policyFromGrant, READ_INTERACTIONS, WRITE_INTERACTIONS } from './access/access-policy.js';
 export { patientOf } from './access/patient-of.js';
-export { AccessDeniedError, ScopedStore } from './access/scoped-store.js';
+export { ScopedStore } from './access/scoped-store.js';
+export type { StoreAccess } from './access/store-access.js';
+export { storeAccessServiceRef } from './access/store-access.js';
 export type { AuditEntry, AuditedInteraction } from './audit/audit-event.js';
 export { AuditLog } from './audit/audit-log.js';
+export { AuditSearch } from './audit/audit-search.js';
 export {
   InvalidResourceError,
   ResourceDeletedError,
@@ -26,12 +30,20 @@ export { storeMigrations } from './migrations/store-migrations.js';
 export type { DeadLetter, OutboxEvent, OutboxHandler, OutboxOptions } from './outbox/outbox.js';
 export { Outbox } from './outbox/outbox.js';
 export { storeMigrationsExtensionPoint, storePlugin, storeServiceRef } from './plugin/store-plugin.js';
+export type { BundleOptions, BundleTarget } from './resources/bundle-processor.js';
 export { BundleProcessor, TransactionEntryError } from './resources/bundle-processor.js';
-export type { ConditionalResult } from './resources/conditional-writes.js';
+export type { ConditionalOptions, ConditionalResult } from './resources/conditional-writes.js';
 export { ConditionalWrites, MultipleMatchesError } from './resources/conditional-writes.js';
-export type { ResourceStoreOptions, ResourceVersion, Stored, WriteOptions } from './resources/resource-store.js';
+export type {
+  HistoryOptions,
+  PatchOptions,
+  ResourceStoreOptions,
+  ResourceVersion,
+  Stored,
+  WriteOptions,
+} from './resources/resource-store.js';
 export { ResourceStore } from './resources/resource-store.js';
-export type { SearchQuery } from './search/search.js';
+export type { SearchOptions, SearchQuery } from './search/search.js';
 export { InvalidSearchError, ResourceSearch } from './search/search.js';
 export { openPglite } from './sql/pglite-client.js';
 export { connectPostgres } from './sql/postgres-client.js';

@@ -4,6 +4,7 @@ import {
   AccessDeniedError,
   AuditLog,
   InvalidResourceError,
+  policyFromGrant,
   ResourceStore,
   runMigrations,
   ScopedStore,
@@ -28,7 +29,7 @@ describe.each(backends)('scoped store and audit on %s', (backend) => {
     new ScopedStore(
       store,
       audit,
-      { read: ['Patient', 'MedicationRequest'], write: ['MedicationRequest', 'AuditEvent'] },
+      policyFromGrant({ read: ['Patient', 'MedicationRequest'], write: ['MedicationRequest', 'AuditEvent'] }),
       { agent: { kind: 'plugin', id: 'pharmacy' }, plugin: 'pharmacy', address: '10.1.2.3' },
     );
   const summary = async () =>

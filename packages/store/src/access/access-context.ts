@@ -11,6 +11,8 @@ export interface AccessContext {
   readonly agent: Agent;
   /** The plugin whose code makes the call. */
   readonly plugin?: string;
+  /** The OAuth client or API key name the request came through, when there is one. */
+  readonly client?: string;
   /** The network address of the request, when there is one. */
   readonly address?: string;
 }

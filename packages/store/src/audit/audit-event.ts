@@ -2,8 +2,22 @@ import { randomUUID } from 'node:crypto';
 import type { AuditEvent } from '@mekong/fhir';
 import type { AccessContext } from '../access/access-context.js';
 
-/** A store interaction, as the audit trail names it. */
-export type AuditedInteraction = 'create' | 'read' | 'vread' | 'update' | 'delete' | 'history-instance';
+/**
+ * A store interaction, as the audit trail names it (the codes of http://hl7.org/fhir/restful-interaction):
+ * the AuditEvent's subtype.
+ */
+export type AuditedInteraction =
+  | 'create'
+  | 'read'
+  | 'vread'
+  | 'update'
+  | 'patch'
+  | 'delete'
+  | 'history-instance'
+  | 'history-type'
+  | 'search-type'
+  | 'transaction'
+  | 'batch';
 
 /** What happened, to record. */
 export interface AuditEntry {
@@ -13,26 +27,62 @@ export interface AuditEntry {
   readonly entity?: string;
   /** `Patient/id` whose data it was, when known. */
   readonly patient?: string;
+  /** The resource type of a type-level interaction (search, type history), recorded when `entity` is absent. */
+  readonly resourceType?: string;
+  /** The query of a search or conditional write (`name=value&...`), recorded base64 in `entity.query`. */
+  readonly query?: string;
   /** 'success', 'refused' (not allowed) or 'failed' (allowed, but it did not work). */
   readonly outcome: 'success' | 'refused' | 'failed';
   readonly detail?: string;
   readonly recorded: Date;
 }
 
-const ACTIONS: Record<AuditedInteraction, 'C' | 'R' | 'U' | 'D'> = {
+// Searches and Bundles are "execute" (E), as the IHE Basic Audit Log Patterns record queries.
+const ACTIONS: Record<AuditedInteraction, 'C' | 'R' | 'U' | 'D' | 'E'> = {
   create: 'C',
   read: 'R',
   vread: 'R',
   update: 'U',
+  patch: 'U',
   delete: 'D',
   'history-instance': 'R',
+  'history-type': 'R',
+  'search-type': 'E',
+  transaction: 'E',
+  batch: 'E',
 };
 // DICOM/FHIR audit outcome codes: 0 success, 4 minor failure (refused), 8 serious failure.
 const OUTCOMES = { success: '0', refused: '4', failed: '8' } as const;
 
+type AuditEntity = NonNullable<AuditEvent['entity']>[number];
+
+/** The resource acted on (or the type and query of a type-level interaction), then the patient. */
+function entitiesOf(entry: AuditEntry): AuditEntity[] {
+  const query = entry.query ? { query: Buffer.from(entry.query).toString('base64') } : {};
+  const type = entry.resourceType
+    ? { type: { system: 'http://hl7.org/fhir/resource-types', code: entry.resourceType } }
+    : {};
+  const subject: AuditEntity[] = entry.entity
+    ? [{ what: { reference: entry.entity }, ...query }]
+    : entry.resourceType || entry.query
+      ? [{ ...type, ...query }]
+      : [];
+  const patient: AuditEntity[] =
+    entry.patient && entry.patient !== entry.entity
+      ? [
+          {
+            what: { reference: entry.patient },
+            role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1' },
+          },
+        ]
+      : [];
+  return [...subject, ...patient];
+}
+
 /** Renders an entry as a FHIR AuditEvent (RESTful interaction). */
 export function toAuditEvent(entry: AuditEntry): AuditEvent {
-  const { agent, plugin, address } = entry.context;
+  const entities = entitiesOf(entry);
+  const { agent, plugin, client, address } = entry.context;
   return {
     resourceType: 'AuditEvent',
     id: randomUUID(),
@@ -65,22 +115,17 @@ export function toAuditEvent(entry: AuditEntry): AuditEvent {
             },
           ]
         : []),
+      ...(client
+        ? [
+            {
+              type: { text: 'client' },
+              who: { identifier: { system: 'urn:mekong:client', value: client } },
+              requestor: false,
+            },
+          ]
+        : []),
     ],
     source: { observer: { display: 'mekong store' } },
-    ...(entry.entity || entry.patient
-      ? {
-          entity: [
-            ...(entry.entity ? [{ what: { reference: entry.entity } }] : []),
-            ...(entry.patient && entry.patient !== entry.entity
-              ? [
-                  {
-                    what: { reference: entry.patient },
-                    role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1' },
-                  },
-                ]
-              : []),
-          ],
-        }
-      : {}),
+    ...(entities.length > 0 ? { entity: entities } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import type { AuditEvent } from '@mekong/fhir';
 import { parseResource } from '@mekong/fhir';
+import { ResourceNotFoundError } from '../errors.js';
 import type { SqlClient } from '../sql/sql-client.js';
 import { type AuditEntry, toAuditEvent } from './audit-event.js';
 
@@ -26,6 +27,15 @@ export class AuditLog {
       ],
     );
     return event;
+  }
+
+  /** One audit event by id. */
+  async read(id: string): Promise<AuditEvent> {
+    const { rows } = await this.db.query<{ content: AuditEvent }>('select content from mekong_audit where id = $1', [
+      id,
+    ]);
+    if (!rows[0]) throw new ResourceNotFoundError(`AuditEvent/${id}`);
+    return rows[0].content;
   }
 
   /** Audit events, oldest first, optionally those about one patient (`Patient/id`). */

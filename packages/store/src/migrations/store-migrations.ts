@@ -133,5 +133,32 @@ export const storeMigrations: MigrationSet = {
         create index mekong_search_quantity_owner on mekong_search_quantity (resource_type, id) include (param, value);
       `,
     },
+    {
+      version: '0006',
+      description: 'patient of each resource version (compartments), audit search indexes',
+      // The patient is what patientOf() computes: the resource itself for a Patient, else the first of
+      // patient, subject, beneficiary, for that refers to a Patient.
+      sql: `
+        alter table mekong_resource add column patient text;
+        alter table mekong_resource_history add column patient text;
+        create function mekong_patient_of(resource_type text, id text, content jsonb) returns text
+          language sql immutable as $$
+          select case when resource_type = 'Patient' then 'Patient/' || id else (
+            select ref from unnest(array[
+              content->'patient'->>'reference', content->'subject'->>'reference',
+              content->'beneficiary'->>'reference', content->'for'->>'reference'
+            ]) with ordinality as e(ref, n)
+            where ref ~ '^Patient/[A-Za-z0-9.-]{1,64}$' order by n limit 1
+          ) end
+        $$;
+        update mekong_resource set patient = mekong_patient_of(resource_type, id, content);
+        update mekong_resource_history set patient = mekong_patient_of(resource_type, id, content);
+        create index mekong_resource_by_patient on mekong_resource (resource_type, patient, id);
+        create index mekong_resource_history_by_patient on mekong_resource_history (resource_type, patient, last_updated);
+        create index mekong_audit_by_time on mekong_audit (recorded, seq);
+        create index mekong_audit_by_entity on mekong_audit (entity, recorded);
+        create index mekong_audit_by_agent_identifier on mekong_audit using gin ((content->'agent') jsonb_path_ops);
+      `,
+    },
   ],
 };

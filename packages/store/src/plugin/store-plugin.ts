@@ -7,7 +7,9 @@ import {
   MekongError,
 } from '@mekong/kernel';
 import { z } from 'zod';
+import { policyFromGrant } from '../access/access-policy.js';
 import { ScopedStore } from '../access/scoped-store.js';
+import { type StoreAccess, storeAccessServiceRef } from '../access/store-access.js';
 import { AuditLog } from '../audit/audit-log.js';
 import type { Migration } from '../migrations/migration.js';
 import { runMigrations } from '../migrations/run-migrations.js';
@@ -31,7 +33,8 @@ export const storeServiceRef = createServiceRef<ScopedStore>({ id: 'store.handle
 
 /**
  * The resource store plugin. Configuration (`plugins.store`): `databaseUrl` for PostgreSQL, else `dataDir`
- * for embedded PGlite on disk, else PGlite in memory (nothing persists: for tests and demos).
+ * for embedded PGlite on disk, else PGlite in memory (nothing persists: for tests and demos); `gateways`, the
+ * plugins that may act for users through {@link storeAccessServiceRef} (default `['server']`).
  */
 export const storePlugin = definePlugin({
   id: 'store',
@@ -42,6 +45,7 @@ export const storePlugin = definePlugin({
     .object({
       databaseUrl: z.string().startsWith('postgres', 'must be a postgres:// or postgresql:// URL').optional(),
       dataDir: z.string().min(1).optional(),
+      gateways: z.array(z.string().min(1)).default(['server']),
     })
     .strict(),
   register(env) {
@@ -69,10 +73,46 @@ export const storePlugin = definePlugin({
           return new ScopedStore(
             store,
             audit,
-            manifest.capabilities.resources,
+            policyFromGrant(manifest.capabilities.resources),
             { agent: { kind: 'plugin', id: pluginId }, plugin: pluginId },
             () => clock.now(),
           );
+        },
+      }),
+    );
+
+    let gateways: readonly string[] = [];
+    env.provideService(
+      createServiceFactory({
+        service: storeAccessServiceRef,
+        deps: { clock: coreServices.clock },
+        factory({ clock }, { pluginId }): StoreAccess {
+          // Least privilege: acting for any user under any policy is for the gateways the deployment names.
+          if (!pluginId || !gateways.includes(pluginId)) {
+            throw new MekongError({
+              code: 'STORE_ACCESS_DENIED',
+              ...(pluginId ? { pluginId } : {}),
+              message: `plugin '${pluginId}' may not use the store gateway service (store.access): it is not among plugins.store.gateways (${gateways.join(', ') || 'none'})`,
+              hint: `use storeServiceRef for the plugin's own access, or add '${pluginId}' to plugins.store.gateways if it is a gateway that authenticates users`,
+            });
+          }
+          if (!db || !store || !audit) {
+            throw new MekongError({
+              code: 'STORE_NOT_READY',
+              pluginId,
+              message: 'the store gateway service was asked for before the store plugin started',
+              hint: "add 'store' to the plugin's dependencies",
+            });
+          }
+          const [database, resources, trail] = [db, store, audit];
+          return {
+            scoped: (policy, context) => new ScopedStore(resources, trail, policy, context, () => clock.now()),
+            ping: async () => {
+              await database.query('select 1');
+            },
+            sql: database,
+            backend: database.backend,
+          };
         },
       }),
     );
@@ -90,6 +130,7 @@ export const storePlugin = definePlugin({
           : await openPglite(config.dataDir ? { dataDir: config.dataDir } : {});
         const opened = db;
         lifecycle.addShutdownHook(() => opened.close(), { label: 'close database' });
+        gateways = config.gateways;
         const report = await runMigrations(db, [storeMigrations]);
         for (const { pluginId, value } of migrations) migrationsOf.set(pluginId, value);
         store = new ResourceStore(db, { now: () => clock.now() });

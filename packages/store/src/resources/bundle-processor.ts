@@ -29,6 +29,27 @@ export class TransactionEntryError extends StoreError {
   }
 }
 
+/**
+ * What runs a Bundle's entries: a {@link ResourceStore}, or an access-controlled handle that checks and audits
+ * each entry. `db` is the transaction's connection for a transaction, the database for a batch.
+ */
+export interface BundleTarget {
+  create(resource: AnyResource, options: { assignedId?: string }): Promise<AnyResource>;
+  /** Creates the resource when it does not exist: it is then at version 1. */
+  update(resource: AnyResource, options: { ifMatch?: string }): Promise<AnyResource>;
+  delete(type: ResourceType, id: string): Promise<void>;
+  read(type: ResourceType, id: string): Promise<AnyResource>;
+  vread(type: ResourceType, id: string, versionId: string): Promise<AnyResource>;
+}
+
+/** Options of {@link BundleProcessor.process}. */
+export interface BundleOptions {
+  /** Runs the entries; a {@link ResourceStore} on `db` by default. */
+  readonly target?: (db: SqlClient) => BundleTarget;
+  /** Runs inside a transaction after its last entry: what it writes commits with the transaction. */
+  readonly within?: (tx: SqlClient, response: Bundle) => Promise<void>;
+}
+
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 interface Request {
   readonly index: number;
@@ -56,7 +77,8 @@ export class BundleProcessor {
     private readonly options: ResourceStoreOptions = {},
   ) {}
 
-  async process(input: unknown): Promise<Bundle> {
+  /** Runs a transaction or batch Bundle and answers with its response Bundle. */
+  async process(input: unknown, options: BundleOptions = {}): Promise<Bundle> {
     const checked = validateResource(input, 'Bundle');
     if (!checked.ok) throw new InvalidResourceError(checked.issues);
     const bundle = checked.resource;
@@ -66,16 +88,24 @@ export class BundleProcessor {
       ]);
     }
     const requests = (bundle.entry ?? []).map((entry, index) => parseRequest(entry, index));
-    return bundle.type === 'transaction' ? this.transaction(requests, bundle.entry ?? []) : this.batch(requests);
+    const target = options.target ?? ((db: SqlClient) => new ResourceStore(db, this.options));
+    return bundle.type === 'transaction'
+      ? this.transaction(requests, bundle.entry ?? [], target, options.within)
+      : this.batch(requests, target);
   }
 
-  private async transaction(requests: Request[], entries: readonly BundleEntry[]): Promise<Bundle> {
+  private async transaction(
+    requests: Request[],
+    entries: readonly BundleEntry[],
+    target: (db: SqlClient) => BundleTarget,
+    within: BundleOptions['within'],
+  ): Promise<Bundle> {
     const assigned = assignIds(requests, entries);
     const rewritten = requests.map((request) =>
       request.resource ? { ...request, resource: rewriteReferences(request.resource, assigned.references) } : request,
     );
-    const responses = await this.db.transaction(async (tx) => {
-      const store = new ResourceStore(tx, this.options);
+    return this.db.transaction(async (tx) => {
+      const store = target(tx);
       const results = new Map<number, BundleEntry>();
       for (const request of [...rewritten].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index)) {
         try {
@@ -84,13 +114,18 @@ export class BundleProcessor {
           throw new TransactionEntryError(request.index, request.label, error as Error);
         }
       }
-      return rewritten.map((request) => results.get(request.index) as BundleEntry);
+      const response: Bundle = {
+        resourceType: 'Bundle',
+        type: 'transaction-response',
+        entry: rewritten.map((request) => results.get(request.index) as BundleEntry),
+      };
+      await within?.(tx, response);
+      return response;
     });
-    return { resourceType: 'Bundle', type: 'transaction-response', entry: responses };
   }
 
-  private async batch(requests: Request[]): Promise<Bundle> {
-    const store = new ResourceStore(this.db, this.options);
+  private async batch(requests: Request[], target: (db: SqlClient) => BundleTarget): Promise<Bundle> {
+    const store = target(this.db);
     const entry: BundleEntry[] = [];
     for (const request of requests) {
       try {
@@ -173,7 +208,7 @@ function rewriteReferences(resource: AnyResource, references: ReadonlyMap<string
   return visit(resource) as AnyResource;
 }
 
-async function execute(store: ResourceStore, request: Request, assignedId: string | undefined): Promise<BundleEntry> {
+async function execute(store: BundleTarget, request: Request, assignedId: string | undefined): Promise<BundleEntry> {
   const version = (resource: AnyResource) => resource.meta?.versionId as string;
   switch (request.method) {
     case 'POST': {
@@ -181,15 +216,12 @@ async function execute(store: ResourceStore, request: Request, assignedId: strin
       return response('201 Created', created, true);
     }
     case 'PUT': {
-      const existed = await store.read(request.type, request.id as string).then(
-        () => true,
-        () => false,
-      );
       const updated = await store.update(
         request.resource as AnyResource,
         request.ifMatch ? { ifMatch: request.ifMatch } : {},
       );
-      return response(existed ? '200 OK' : '201 Created', updated, !existed);
+      const created = version(updated) === '1';
+      return response(created ? '201 Created' : '200 OK', updated, created);
     }
     case 'DELETE':
       await store.delete(request.type, request.id as string);

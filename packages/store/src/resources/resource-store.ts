@@ -7,6 +7,7 @@ import {
   vietnamIdentifierIssues,
 } from '@mekong/fhir';
 import jsonPatch from 'fast-json-patch';
+import { patientOf } from '../access/patient-of.js';
 import { InvalidResourceError, ResourceDeletedError, ResourceNotFoundError, VersionConflictError } from '../errors.js';
 import { Outbox } from '../outbox/outbox.js';
 import { indexClauses } from '../search/index-clauses.js';
@@ -36,6 +37,26 @@ export interface WriteOptions {
   readonly assignedId?: string;
   /** Runs inside the write's transaction after the version is written: what it writes commits with it. */
   readonly within?: (tx: SqlClient, stored: AnyResource) => Promise<void>;
+  /**
+   * Shapes the resource about to be written, given the current version (undefined when there is none, or it
+   * was deleted), inside the write's transaction: an access policy keeps read-only elements and checks the
+   * patient here. Its result is validated; throwing refuses the write and writes nothing.
+   */
+  readonly prepare?: (incoming: AnyResource, current: AnyResource | undefined) => AnyResource;
+}
+
+/** Options of a patch. */
+export interface PatchOptions extends WriteOptions {
+  /** The version the client read: the patch applies only if it is still the current one. */
+  readonly ifMatch?: string;
+  /** What the client may see of the current version: the operations apply to this (hidden elements left out). */
+  readonly view?: (current: AnyResource) => AnyResource;
+}
+
+/** Options of reading history. */
+export interface HistoryOptions {
+  /** `Patient/id` references: only versions about these patients. */
+  readonly compartment?: readonly string[];
 }
 
 /** Options of {@link ResourceStore}. */
@@ -61,15 +82,18 @@ export class ResourceStore {
   private readonly now: () => Date;
 
   constructor(
-    private readonly db: SqlClient,
-    options: ResourceStoreOptions = {},
+    /** The database this store reads and writes. */
+    readonly db: SqlClient,
+    /** The options it was made with: a store on another connection (a transaction) shares them. */
+    readonly options: ResourceStoreOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
   }
 
   /** Stores a new resource under a new id (any id sent is ignored), as version 1. */
   async create<T extends AnyResource>(input: T, options: WriteOptions = {}): Promise<Stored<T>> {
-    const resource = this.validated(input);
+    const valid = this.validated(input);
+    const resource = options.prepare ? this.validated(options.prepare(valid, undefined)) : valid;
     const stored = this.stamp(resource, options.assignedId ?? randomUUID(), 1);
     const { within } = options;
     if (within) {
@@ -122,9 +146,12 @@ export class ResourceStore {
     try {
       return await this.db.transaction(async (tx) => {
         const current = await this.lockCurrent(tx, resource.resourceType, id);
+        const prepared = options.prepare
+          ? this.validated(options.prepare(resource, current && !current.deleted ? current.content : undefined))
+          : resource;
         if (!current) {
           if (options.ifMatch !== undefined) throw new ResourceNotFoundError(reference);
-          const stored = this.stamp(resource, id, 1);
+          const stored = this.stamp(prepared, id, 1);
           await this.writeVersion(tx, stored, false, 'insert');
           await options.within?.(tx, stored);
           return stored as Stored<T>;
@@ -132,7 +159,7 @@ export class ResourceStore {
         if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
           throw new VersionConflictError(reference, options.ifMatch, current.version_id);
         }
-        const stored = this.stamp(resource, id, Number(current.version_id) + 1);
+        const stored = this.stamp(prepared, id, Number(current.version_id) + 1);
         await this.writeVersion(tx, stored, false, 'update');
         await options.within?.(tx, stored);
         return stored as Stored<T>;
@@ -153,7 +180,8 @@ export class ResourceStore {
       if (!current) throw new ResourceNotFoundError(`${type}/${id}`);
       if (current.deleted) return;
       const tombstone = this.stamp({ resourceType: type, id } as AnyResource, id, Number(current.version_id) + 1);
-      await this.writeVersion(tx, tombstone, true, 'update');
+      // The tombstone keeps the patient: a compartment's history still shows the deletion.
+      await this.writeVersion(tx, tombstone, true, 'update', patientOf(current.content));
       // The audit (and later the outbox) needs the deleted content's patient: hand over the last version.
       await options.within?.(tx, current.content);
     });
@@ -164,12 +192,7 @@ export class ResourceStore {
    * like any update. The patch may not change `resourceType` or `id`; `meta.versionId` and `lastUpdated` stay
    * the server's.
    */
-  async patch(
-    type: ResourceType,
-    id: string,
-    operations: unknown,
-    options: WriteOptions & { ifMatch?: string } = {},
-  ): Promise<AnyResource> {
+  async patch(type: ResourceType, id: string, operations: unknown, options: PatchOptions = {}): Promise<AnyResource> {
     if (!Array.isArray(operations)) {
       throw new InvalidResourceError([{ path: 'Patch', message: 'must be an array of JSON Patch operations' }]);
     }
@@ -186,7 +209,7 @@ export class ResourceStore {
       let patched: AnyResource;
       try {
         patched = jsonPatch.applyPatch(
-          structuredClone(current.content),
+          structuredClone(options.view ? options.view(current.content) : current.content),
           operations as jsonPatch.Operation[],
           true,
           false,
@@ -203,7 +226,9 @@ export class ResourceStore {
       if (patched.resourceType !== type || patched.id !== id) {
         throw new InvalidResourceError([{ path: 'Patch', message: 'may not change resourceType or id' }]);
       }
-      const stored = this.stamp(this.validated(patched), id, Number(current.version_id) + 1);
+      const valid = this.validated(patched);
+      const prepared = options.prepare ? this.validated(options.prepare(valid, current.content)) : valid;
+      const stored = this.stamp(prepared, id, Number(current.version_id) + 1);
       await this.writeVersion(tx, stored, false, 'update');
       await options.within?.(tx, stored);
       return stored;
@@ -211,7 +236,10 @@ export class ResourceStore {
   }
 
   /** Versions of every resource of a type, newest first: at most `count`, and only since `since` if given. */
-  async typeHistory(type: ResourceType, options: { since?: Date; count?: number } = {}): Promise<ResourceVersion[]> {
+  async typeHistory(
+    type: ResourceType,
+    options: HistoryOptions & { since?: Date; count?: number } = {},
+  ): Promise<ResourceVersion[]> {
     const count = options.count ?? 100;
     if (!Number.isInteger(count) || count < 1 || count > 1_000) {
       throw new InvalidResourceError([{ path: '_count', message: 'must be a whole number from 1 to 1000' }]);
@@ -220,8 +248,9 @@ export class ResourceStore {
       `select version_id::text as version_id, deleted, content, content->'meta'->>'lastUpdated' as last_updated
        from mekong_resource_history h
        where resource_type = $1 and ($2::timestamptz is null or h.last_updated >= $2::timestamptz)
+         and ($4::text[] is null or h.patient = any($4::text[]))
        order by h.last_updated desc, h.id, h.version_id desc limit $3`,
-      [type, options.since?.toISOString() ?? null, count],
+      [type, options.since?.toISOString() ?? null, count, options.compartment ?? null],
     );
     return rows.map((row) => ({
       versionId: row.version_id,
@@ -231,17 +260,23 @@ export class ResourceStore {
     }));
   }
 
-  /** Every version of one resource, newest first. */
-  async history(type: ResourceType, id: string): Promise<ResourceVersion[]> {
-    const { rows } = await this.db.query<CurrentRow & { last_updated: string }>(
-      `select version_id::text as version_id, deleted, content, content->'meta'->>'lastUpdated' as last_updated
+  /**
+   * Every version of one resource, newest first; with a `compartment`, only the versions about those
+   * patients (none, when the resource is another patient's).
+   */
+  async history(type: ResourceType, id: string, options: HistoryOptions = {}): Promise<ResourceVersion[]> {
+    const { rows } = await this.db.query<CurrentRow & { last_updated: string; patient: string | null }>(
+      `select version_id::text as version_id, deleted, content, content->'meta'->>'lastUpdated' as last_updated,
+         patient
        from mekong_resource_history h where resource_type = $1 and id = $2
        order by h.version_id desc -- the bigint column: the text alias would sort 9 after 10
       `,
       [type, id],
     );
     if (rows.length === 0) throw new ResourceNotFoundError(`${type}/${id}`);
-    return rows.map((row) => ({
+    const { compartment } = options;
+    const visible = compartment ? rows.filter((row) => row.patient && compartment.includes(row.patient)) : rows;
+    return visible.map((row) => ({
       versionId: row.version_id,
       lastUpdated: row.last_updated,
       deleted: row.deleted,
@@ -276,21 +311,28 @@ export class ResourceStore {
    * Writes a version, its history row, its outbox event and its search index rows as one statement: atomic
    * on its own, and one round trip inside a transaction.
    */
-  private async writeVersion(db: SqlClient, resource: AnyResource, deleted: boolean, mode: 'insert' | 'update') {
+  private async writeVersion(
+    db: SqlClient,
+    resource: AnyResource,
+    deleted: boolean,
+    mode: 'insert' | 'update',
+    patient = patientOf(resource),
+  ) {
     const { resourceType, id, meta } = resource as AnyResource & { meta: { versionId: string; lastUpdated: string } };
     const topic = `resource.${deleted ? 'deleted' : mode === 'insert' ? 'created' : 'updated'}`;
     const event = { resourceType, id, versionId: meta.versionId };
     const current =
       mode === 'insert'
-        ? `insert into mekong_resource (resource_type, id, version_id, last_updated, deleted, content)
-           values ($1, $2, $3, $4, $5, $6::jsonb)`
-        : `update mekong_resource set version_id = $3, last_updated = $4, deleted = $5, content = $6::jsonb
+        ? `insert into mekong_resource (resource_type, id, version_id, last_updated, deleted, content, patient)
+           values ($1, $2, $3, $4, $5, $6::jsonb, $10)`
+        : `update mekong_resource set version_id = $3, last_updated = $4, deleted = $5, content = $6::jsonb,
+             patient = $10
            where resource_type = $1 and id = $2`;
-    const index = indexClauses(resource, { first: 10, replace: mode === 'update', deleted });
+    const index = indexClauses(resource, { first: 11, replace: mode === 'update', deleted });
     await db.query(
       `with history as (
-         insert into mekong_resource_history (resource_type, id, version_id, last_updated, deleted, content)
-         values ($1, $2, $3, $4, $5, $6::jsonb)
+         insert into mekong_resource_history (resource_type, id, version_id, last_updated, deleted, content, patient)
+         values ($1, $2, $3, $4, $5, $6::jsonb, $10)
        ), ${Outbox.eventClauses(7, 8, 9)}${index.sql ? `,\n${index.sql}` : ''}
        ${current}`,
       [
@@ -303,6 +345,7 @@ export class ResourceStore {
         randomUUID(),
         topic,
         JSON.stringify(event),
+        patient ?? null,
         ...index.params,
       ],
     );

@@ -19,12 +19,23 @@ export class InvalidSearchError extends StoreError {
 /** Search input: a query string's parameters (repeated names are ANDed, comma-separated values ORed). */
 export type SearchQuery = URLSearchParams | Record<string, string | readonly string[]>;
 
+/** Limits an access policy puts on a search. */
+export interface SearchOptions {
+  /** `Patient/id` references: only resources about these patients match or are included. */
+  readonly compartment?: readonly string[];
+  /** Whether resources of the type may be included (`_include`, `_revinclude`); others are left out. */
+  readonly mayInclude?: (type: ResourceType) => boolean;
+  /** Called for the target type of each chained parameter; throws to refuse the search. */
+  readonly checkChain?: (type: ResourceType) => void;
+}
+
 const MAX_COUNT = 1_000;
 const DEFAULT_COUNT = 20;
 const PREFIXES = ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap'] as const;
 type Prefix = (typeof PREFIXES)[number];
 
-class Sql {
+/** Collects the parameters of a SQL statement as it is written. */
+export class Sql {
   readonly params: unknown[] = [];
   add(value: unknown): string {
     this.params.push(value);
@@ -70,9 +81,12 @@ export function queryEntries(query: SearchQuery): [string, string][] {
 export class ResourceSearch {
   constructor(private readonly db: SqlClient) {}
 
-  async search(type: ResourceType, query: SearchQuery): Promise<Bundle> {
+  /** Runs the search; `options` narrows it to what an access policy lets the caller see. */
+  async search(type: ResourceType, query: SearchQuery, options: SearchOptions = {}): Promise<Bundle> {
     const sql = new Sql();
     const where: string[] = [`r.resource_type = ${sql.add(type)}`, 'not r.deleted'];
+    // In SQL, not after: paging and totals count only what the caller may see.
+    if (options.compartment) where.push(`r.patient = any(${sql.add(options.compartment)}::text[])`);
     let count = DEFAULT_COUNT;
     let sort: 'id' | 'lastUpdated' | '-lastUpdated' = 'id';
     let cursor: [string, string] | undefined;
@@ -119,7 +133,7 @@ export class ResourceSearch {
           `use ${name.split(':')[0]} without :iterate`,
         );
       } else {
-        where.push(this.condition(type, name, value, sql));
+        where.push(this.condition(type, name, value, sql, options));
       }
       kept.push([name, value]);
     }
@@ -162,7 +176,8 @@ export class ResourceSearch {
     const included = await this.included(
       type,
       matches.map((m) => m.id),
-      includes,
+      includes.filter((include) => options.mayInclude?.(include.reverse ? include.source : include.target) ?? true),
+      options.compartment,
     );
     return {
       resourceType: 'Bundle',
@@ -189,6 +204,7 @@ export class ResourceSearch {
     type: ResourceType,
     ids: readonly string[],
     includes: readonly Include[],
+    compartment: readonly string[] | undefined,
   ): Promise<AnyResource[]> {
     if (ids.length === 0 || includes.length === 0) return [];
     const seen = new Set(ids.map((id) => `${type}/${id}`));
@@ -199,12 +215,14 @@ export class ResourceSearch {
           ? `select o.content from mekong_search_reference s
              join mekong_resource o on o.resource_type = s.resource_type and o.id = s.id and not o.deleted
              where s.resource_type = $1 and s.param = $2 and s.target_type = $3 and s.target_id = any($4::text[])
+               and ($5::text[] is null or o.patient = any($5::text[]))
              limit ${MAX_COUNT}`
           : `select t.content from mekong_search_reference s
              join mekong_resource t on t.resource_type = s.target_type and t.id = s.target_id and not t.deleted
              where s.resource_type = $1 and s.param = $2 and s.target_type = $3 and s.id = any($4::text[])
+               and ($5::text[] is null or t.patient = any($5::text[]))
              limit ${MAX_COUNT}`,
-        [include.source, include.code, include.reverse ? type : include.target, ids],
+        [include.source, include.code, include.reverse ? type : include.target, ids, compartment ?? null],
       );
       for (const { content } of rows) {
         const key = `${content.resourceType}/${content.id}`;
@@ -221,11 +239,20 @@ export class ResourceSearch {
    * One level of chaining (`subject:Patient.name=an`): a reference of this resource to a resource of the
    * target type that matches the rest. The inner `r` is the referenced resource.
    */
-  private chained(type: ResourceType, name: string, link: string, rest: string, value: string, sql: Sql): string {
+  private chained(
+    type: ResourceType,
+    name: string,
+    link: string,
+    rest: string,
+    value: string,
+    sql: Sql,
+    options: SearchOptions,
+  ): string {
     if (rest.includes('.'))
       throw new InvalidSearchError(name, 'only one level of chaining is supported', 'chain one reference at a time');
     const { code, target } = referenceTarget(type, name, link);
-    const inner = this.condition(target, rest, value, sql);
+    options.checkChain?.(target);
+    const inner = this.condition(target, rest, value, sql, options);
     return `exists (select 1 from mekong_search_reference chain
       where chain.resource_type = r.resource_type and chain.id = r.id and chain.param = ${sql.add(code)}
         and chain.target_type = ${sql.add(target)}
@@ -233,9 +260,9 @@ export class ResourceSearch {
           where r.resource_type = chain.target_type and r.id = chain.target_id and not r.deleted and ${inner}))`;
   }
 
-  private condition(type: ResourceType, name: string, value: string, sql: Sql): string {
+  private condition(type: ResourceType, name: string, value: string, sql: Sql, options: SearchOptions): string {
     const dot = name.indexOf('.');
-    if (dot !== -1) return this.chained(type, name, name.slice(0, dot), name.slice(dot + 1), value, sql);
+    if (dot !== -1) return this.chained(type, name, name.slice(0, dot), name.slice(dot + 1), value, sql, options);
     const [code, modifier] = name.split(':') as [string, string | undefined];
     if (code === '_id') {
       if (modifier)
@@ -414,7 +441,8 @@ function quantityCondition(name: string, value: string, withUnits: boolean, sql:
   return `(${[comparison, ...units].join(' and ')})`;
 }
 
-function dateCondition(name: string, value: string, low: string, high: string, sql: Sql): string {
+/** A date condition on columns `low` and `high` (the same for an instant), for a value with an optional prefix. */
+export function dateCondition(name: string, value: string, low: string, high: string, sql: Sql): string {
   const prefix = (PREFIXES as readonly string[]).includes(value.slice(0, 2)) ? (value.slice(0, 2) as Prefix) : 'eq';
   const date = PREFIXES.includes(value.slice(0, 2) as Prefix) ? value.slice(2) : value;
   const range = dateRange(date);
@@ -499,7 +527,8 @@ function parseInclude(type: ResourceType, name: string, value: string): Include 
   return { reverse, source: source as ResourceType, code: resolved.code, target: resolved.target };
 }
 
-function encodeCursor(key: [string, string]): string {
+/** A paging cursor: an opaque string. */
+export function encodeCursor(key: [string, string]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 

@@ -1,0 +1,23 @@
+import { createServiceRef } from '@mekong/kernel';
+import type { SqlClient } from '../sql/sql-client.js';
+import type { AccessContext } from './access-context.js';
+import type { AccessPolicy } from './access-policy.js';
+import type { ScopedStore } from './scoped-store.js';
+
+/**
+ * The store as a gateway (the HTTP server) sees it: a handle per request, acting for the caller under the
+ * caller's policy. Only the plugins listed in `plugins.store.gateways` receive it.
+ */
+export interface StoreAccess {
+  /** A handle acting for `context` under `policy`, every access audited. */
+  scoped(policy: AccessPolicy, context: AccessContext): ScopedStore;
+  /** Resolves when the database answers; rejects otherwise. */
+  ping(): Promise<void>;
+  /** The database, for the gateway's own tables (API keys); never for resources. */
+  readonly sql: SqlClient;
+  /** Which database the store runs on. */
+  readonly backend: 'pglite' | 'postgres';
+}
+
+/** The gateway service: {@link StoreAccess}, for the plugins named in `plugins.store.gateways` only. */
+export const storeAccessServiceRef = createServiceRef<StoreAccess>({ id: 'store.access', scope: 'plugin' });

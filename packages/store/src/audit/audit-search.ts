@@ -1,0 +1,168 @@
+import type { AuditEvent, Bundle } from '@mekong/fhir';
+import {
+  dateCondition,
+  encodeCursor,
+  InvalidSearchError,
+  queryEntries,
+  type SearchQuery,
+  Sql,
+} from '../search/search.js';
+import type { SqlClient } from '../sql/sql-client.js';
+
+const MAX_COUNT = 1_000;
+const DEFAULT_COUNT = 20;
+const PARAMETERS = ['patient', 'agent', 'entity', 'date', 'action', 'subtype', 'outcome', '_count', '_sort', '_cursor'];
+// The audit table stores outcomes as words; searches use the FHIR codes.
+const OUTCOMES: Record<string, string> = { '0': 'success', '4': 'refused', '8': 'failed' };
+const REFERENCE = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
+const PATIENT_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
+/**
+ * Search of the audit trail (the mekong_audit table) as AuditEvents: `patient`, `agent` (an agent's identifier
+ * value, or `system|value`), `entity` (`Type/id`), `date` with prefixes, `action` (C, R, U, D, E), `subtype`
+ * (the interaction), `outcome` (0, 4, 8), `_count`, `_sort` (`-date`, the default, or `date`) and cursor
+ * paging. Other parameters are refused with a 400.
+ */
+export class AuditSearch {
+  constructor(private readonly db: SqlClient) {}
+
+  /** Runs the search; with a `compartment`, only events about those patients. */
+  async search(query: SearchQuery, options: { compartment?: readonly string[] } = {}): Promise<Bundle> {
+    const sql = new Sql();
+    const where: string[] = [];
+    if (options.compartment) where.push(`a.patient = any(${sql.add(options.compartment)}::text[])`);
+    let count = DEFAULT_COUNT;
+    let descending = true;
+    let cursor: [string, string] | undefined;
+    const kept: [string, string][] = [];
+    for (const [name, value] of queryEntries(query)) {
+      if (name === '_cursor') {
+        cursor = decodeAuditCursor(value);
+        continue;
+      }
+      kept.push([name, value]);
+      if (name === '_count') {
+        count = Number(value);
+        if (!Number.isInteger(count) || count < 1 || count > MAX_COUNT)
+          throw new InvalidSearchError(
+            name,
+            `must be a whole number from 1 to ${MAX_COUNT}, found '${value}'`,
+            'page through larger results',
+          );
+      } else if (name === '_sort') {
+        if (value !== 'date' && value !== '-date')
+          throw new InvalidSearchError(name, `AuditEvents sort by date only, found '${value}'`, 'use -date or date');
+        descending = value === '-date';
+      } else {
+        where.push(
+          `(${values(value)
+            .map((v) => condition(name, v, sql))
+            .join(' or ')})`,
+        );
+      }
+    }
+    const page = [...where];
+    if (cursor) {
+      page.push(
+        `(a.recorded, a.seq) ${descending ? '<' : '>'} (${sql.add(cursor[0])}::timestamptz, ${sql.add(cursor[1])}::bigint)`,
+      );
+    }
+    const direction = descending ? 'desc' : 'asc';
+    const { rows } = await this.db.query<{ seq: string; content: AuditEvent; recorded: string }>(
+      `select a.seq::text as seq, a.content,
+         to_char(a.recorded at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as recorded
+       from mekong_audit a ${page.length > 0 ? `where ${page.join(' and ')}` : ''}
+       order by a.recorded ${direction}, a.seq ${direction} limit ${sql.add(count + 1)}`,
+      sql.params,
+    );
+    const matches = rows.slice(0, count);
+    const link = [{ relation: 'self', url: `AuditEvent?${new URLSearchParams(kept)}` }];
+    const last = matches.at(-1);
+    if (rows.length > count && last) {
+      const next = new URLSearchParams(kept);
+      next.set('_cursor', encodeCursor([last.recorded, last.seq]));
+      link.push({ relation: 'next', url: `AuditEvent?${next}` });
+    }
+    return {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      link,
+      entry: matches.map((row) => ({
+        fullUrl: `AuditEvent/${row.content.id}`,
+        resource: row.content,
+        search: { mode: 'match' as const },
+      })),
+    };
+  }
+}
+
+function values(value: string): string[] {
+  return value.split(',');
+}
+
+function condition(name: string, value: string, sql: Sql): string {
+  switch (name) {
+    case 'patient': {
+      const reference = value.startsWith('Patient/') ? value : `Patient/${value}`;
+      if (!PATIENT_ID.test(reference.slice('Patient/'.length)))
+        throw new InvalidSearchError(name, `'${value}' is not a Patient id or reference`, 'use Patient/id or id');
+      return `a.patient = ${sql.add(reference)}`;
+    }
+    case 'entity':
+      if (!REFERENCE.test(value))
+        throw new InvalidSearchError(name, `'${value}' is not a reference`, 'use Type/id, such as Observation/o1');
+      return `(a.entity = ${sql.add(value)} or a.patient = ${sql.add(value)})`;
+    case 'agent': {
+      if (value === '') throw new InvalidSearchError(name, 'is empty', 'give an agent identifier value');
+      const bar = value.indexOf('|');
+      const identifier = bar === -1 ? { value } : { system: value.slice(0, bar), value: value.slice(bar + 1) };
+      return `a.content->'agent' @> ${sql.add(JSON.stringify([{ who: { identifier } }]))}::jsonb`;
+    }
+    case 'date':
+      return dateCondition(name, value, 'a.recorded', 'a.recorded', sql);
+    case 'action':
+      if (!['C', 'R', 'U', 'D', 'E'].includes(value))
+        throw new InvalidSearchError(name, `must be C, R, U, D or E, found '${value}'`, 'use action=R for reads');
+      return `a.content->>'action' = ${sql.add(value)}`;
+    case 'subtype': {
+      // A token: the system is http://hl7.org/fhir/restful-interaction, optional.
+      const code = value.replace(/^http:\/\/hl7\.org\/fhir\/restful-interaction\|/, '');
+      if (!/^[a-z-]+$/.test(code))
+        throw new InvalidSearchError(name, `'${value}' is not an interaction code`, 'use subtype=read, search-type...');
+      return `a.action = ${sql.add(code)}`;
+    }
+    case 'outcome': {
+      const outcome = OUTCOMES[value];
+      if (!outcome)
+        throw new InvalidSearchError(
+          name,
+          `must be 0 (success), 4 (refused) or 8 (failed), found '${value}'`,
+          'use outcome=4 for refusals',
+        );
+      return `a.outcome = ${sql.add(outcome)}`;
+    }
+    default:
+      throw new InvalidSearchError(
+        name,
+        `AuditEvent has no search parameter '${name}' here`,
+        `known parameters: ${PARAMETERS.join(', ')}`,
+      );
+  }
+}
+
+function decodeAuditCursor(value: string): [string, string] {
+  try {
+    const key = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(key) && key.length === 2 && key.every((k) => typeof k === 'string')) {
+      const [recorded, seq] = key as [string, string];
+      if (!Number.isNaN(Date.parse(recorded)) && /^\d{1,18}$/.test(seq)) return [recorded, seq];
+    }
+  } catch {
+    // reported below
+  }
+  throw new InvalidSearchError(
+    '_cursor',
+    'is not a cursor this server issued',
+    "follow the Bundle's next link as it is",
+  );
+}
