@@ -1,16 +1,13 @@
-import type { AccessPolicy, Interaction } from './access-policy.js';
+import { type AccessPolicy, type Interaction, WRITE_INTERACTIONS } from './access-policy.js';
 
-/**
- * The rules of a policy that apply to one resource type. `*` rules cover every type but AuditEvent: reading
- * the audit trail needs a rule that names it, and no rule makes it writable.
- */
+/** The rules of a policy that apply to one resource type: those naming it, and `*` rules. */
 export function rulesFor(policy: AccessPolicy, type: string) {
-  return policy.rules.filter((rule) => rule.type === type || (rule.type === '*' && type !== 'AuditEvent'));
+  return policy.rules.filter((rule) => rule.type === type || rule.type === '*');
 }
 
-/** Whether the policy allows the interaction on the type. */
+/** Whether the policy allows the interaction on the type. No rule makes AuditEvent writable. */
 export function allows(policy: AccessPolicy, type: string, interaction: Interaction): boolean {
-  if (type === 'AuditEvent' && !['read', 'search'].includes(interaction)) return false;
+  if (type === 'AuditEvent' && WRITE_INTERACTIONS.includes(interaction)) return false;
   return rulesFor(policy, type).some((rule) => rule.interactions.includes(interaction));
 }
 
