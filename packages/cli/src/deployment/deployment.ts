@@ -1,0 +1,19 @@
+import type { AnyResource } from '@mekong/fhir';
+import type { HostConfig, Plugin } from '@mekong/kernel';
+
+/**
+ * A deployment, as a `mekong.config.ts` exports it (default export): the plugins, their configuration, and the
+ * demo data `mekong seed` loads.
+ */
+export interface Deployment {
+  readonly plugins: readonly Plugin[];
+  /** `kernel` settings and `plugins.<id>` configuration (the store's database is `plugins.store`). */
+  readonly config?: HostConfig;
+  /** Demo resources with fixed ids: `mekong seed` writes each (create or update), so seeding twice changes nothing. */
+  readonly seed?: readonly AnyResource[];
+}
+
+/** Declares a deployment with its types checked; returns it unchanged. */
+export function defineDeployment(deployment: Deployment): Deployment {
+  return deployment;
+}

@@ -1,0 +1,100 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { doctor } from './commands/doctor.js';
+import { migrate } from './commands/migrate.js';
+import { listPlugins } from './commands/plugins.js';
+import { seed } from './commands/seed.js';
+import { start } from './commands/start.js';
+import { createToken } from './commands/token.js';
+import { DEFAULT_CONFIG_FILE, loadDeployment } from './deployment/load-deployment.js';
+import { type Output, terminal } from './output/output.js';
+import { version } from './version.js';
+
+const positiveInteger = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of days, 1 or more');
+  return n;
+};
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Runs the `mekong` command line with `argv` (without node and the script) and resolves with its exit code. */
+export async function runCli(argv: readonly string[], out: Output = terminal): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('mekong')
+    .description('Run and manage a Mekong deployment')
+    .version(version)
+    .option('-c, --config <file>', 'the deployment configuration', DEFAULT_CONFIG_FILE)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => out.line(s.trimEnd()), writeErr: (s) => out.error(s.trimEnd()) });
+  const deployment = () => loadDeployment(program.opts<{ config: string }>().config);
+
+  program
+    .command('start')
+    .description('start the deployment and serve it until Ctrl+C')
+    .action(async () => {
+      exitCode = await start(await deployment(), out);
+    });
+  program
+    .command('doctor')
+    .description('check Node.js, plugins, configuration, database and migrations without starting')
+    .action(async () => {
+      exitCode = await doctor(await deployment(), out);
+    });
+  program
+    .command('migrate')
+    .description("apply the store's and the plugins' pending migrations")
+    .option('--dry-run', 'list the pending migrations, apply nothing', false)
+    .action(async (options: { dryRun: boolean }) => {
+      exitCode = await migrate(await deployment(), options, out);
+    });
+  program
+    .command('plugins')
+    .description('list the plugins with their versions, dependencies, capabilities and status')
+    .action(async () => {
+      exitCode = listPlugins(await deployment(), out);
+    });
+  program
+    .command('seed')
+    .description("load the deployment's demo data")
+    .action(async () => {
+      exitCode = await seed(await deployment(), out);
+    });
+  program
+    .command('token')
+    .description('manage API keys')
+    .command('create')
+    .description('issue an API key (printed once)')
+    .requiredOption('--name <name>', 'who or what uses the key')
+    .option('--role <role>', 'a role of the key (repeat for several)', collect, [])
+    .option('--patient <Patient/id>', 'restrict the key to this patient (repeat for several)', collect)
+    .option('--expires-in-days <days>', 'expire the key after this many days', positiveInteger)
+    .action(async (options: { name: string; role: string[]; patient?: string[]; expiresInDays?: number }) => {
+      exitCode = await createToken(
+        await deployment(),
+        {
+          name: options.name,
+          roles: options.role.length > 0 ? options.role : ['admin'],
+          ...(options.patient ? { patients: options.patient } : {}),
+          ...(options.expiresInDays ? { expiresInDays: options.expiresInDays } : {}),
+        },
+        out,
+      );
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version') return 0;
+    if (code?.startsWith('commander.')) return 2;
+    out.error(describe(error));
+    return 1;
+  }
+}
+
+/** Mekong's errors (CLI, kernel, store, server) say what to do next in `hint`. */
+function describe(error: unknown): string {
+  const hint = (error as { hint?: unknown }).hint;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof hint === 'string' ? `${message}\nhint: ${hint}` : `unexpected failure: ${message}`;
+}

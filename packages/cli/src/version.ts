@@ -1,0 +1,2 @@
+/** The version of `@mekong/cli`. */
+export const version = '0.1.0';

@@ -1,0 +1,144 @@
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Output, runCli } from '@mekong/cli';
+import { connectPostgres, openPglite } from '@mekong/store';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const config = fileURLToPath(new URL('./fixtures/mekong.config.ts', import.meta.url));
+const bin = fileURLToPath(new URL('../bin/mekong.js', import.meta.url));
+const postgresUrl = process.env.MEKONG_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+// The fixture reads MEKONG_DATA_DIR when it is first imported: one data directory for this file's in-process runs.
+const dataDir = mkdtempSync(join(tmpdir(), 'mekong-cli-'));
+process.env.MEKONG_DATA_DIR = dataDir;
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+async function mekong(...args: string[]) {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  const out: Output = { line: (t) => void lines.push(t), error: (t) => void errors.push(t) };
+  const code = await runCli(['--config', config, ...args], out);
+  return { code, stdout: lines.join('\n'), stderr: errors.join('\n') };
+}
+
+describe('mekong on PGlite', () => {
+  it('doctor finds pending migrations, migrate --dry-run lists them, migrate applies them once, doctor passes', async () => {
+    const before = await mekong('doctor');
+    expect(before.code).toBe(1);
+    expect(before.stdout).toMatch(/✓ pre-flight: 2 plugin\(s\)/);
+    expect(before.stderr).toMatch(/6 migration\(s\) pending: store@0001, .*ward@0001\n\s+hint: run `mekong migrate`/);
+
+    const dry = await mekong('migrate', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('6 migration(s) pending, 0 already applied');
+    expect(dry.stdout).toContain('pending: ward@0001');
+
+    const applied = await mekong('migrate');
+    expect(applied.stdout).toContain('6 migration(s) applied');
+    expect((await mekong('migrate')).stdout).toContain('0 migration(s) applied, 6 already applied');
+
+    const after = await mekong('doctor');
+    expect(after.code).toBe(0);
+    expect(after.stdout).toMatch(/✓ database and migrations: PGlite in .* is reachable, 6 migration\(s\) applied/);
+    expect(after.stdout).toContain('ready to start');
+  });
+
+  it('seed writes the demo data by id, audited, and a second seed adds versions, not copies', async () => {
+    expect((await mekong('seed')).code).toBe(0);
+    const again = await mekong('seed');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/✓ write 2 demo resource\(s\) \(Organization, Patient\)/);
+    const db = await openPglite({ dataDir });
+    try {
+      const { rows } = await db.query<{ id: string; version_id: string }>(
+        'select id, version_id::text from mekong_resource order by id',
+      );
+      expect(rows).toEqual([
+        { id: 'demo-hospital', version_id: '2' },
+        { id: 'demo-patient', version_id: '2' },
+      ]);
+      const audit = await db.query<{ n: number }>(
+        "select count(*)::int as n from mekong_audit where agent = 'system:mekong-cli' and outcome = 'success'",
+      );
+      expect(audit.rows[0]?.n).toBe(4);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('plugins lists versions, dependencies and capabilities', async () => {
+    const { code, stdout } = await mekong('plugins');
+    expect(code).toBe(0);
+    expect(stdout).toContain('store@0.1.0  ok');
+    expect(stdout).toMatch(
+      /ward@1\.2\.0 {2}ok\n {2}beds of a ward\n {2}depends on store \^0\.1\.0\n {2}reads Location/,
+    );
+  });
+
+  it('says what failed and what to do: no config file, no server for a token, bad arguments', async () => {
+    const missing = await runCli(['--config', '/nowhere/mekong.config.ts', 'doctor'], {
+      line: () => {},
+      error: (t) => expect(t).toMatch(/no deployment configuration at \/nowhere\/mekong\.config\.ts\nhint: run mekong/),
+    });
+    expect(missing).toBe(1);
+    const token = await mekong('token', 'create', '--name', 'lab');
+    expect(token.code).toBe(1);
+    expect(token.stderr).toContain("the deployment has no 'server' plugin");
+    const days = await mekong('token', 'create', '--name', 'lab', '--expires-in-days', 'soon');
+    expect(days.code).toBe(2);
+    expect(days.stderr).toContain('must be a whole number of days');
+  });
+
+  it('refuses a configuration without a deployment as its default export', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mekong-cli-bad-'));
+    try {
+      writeFileSync(join(dir, 'mekong.config.ts'), 'export const plugins = [];\n');
+      const errors: string[] = [];
+      const code = await runCli(['--config', join(dir, 'mekong.config.ts'), 'plugins'], {
+        line: () => {},
+        error: (t) => void errors.push(t),
+      });
+      expect(code).toBe(1);
+      expect(errors.join('\n')).toMatch(/has no deployment as its default export\nhint: end it with `export default/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the mekong command on PostgreSQL', () => {
+  it('migrates a PostgreSQL database and then passes doctor, as a separate process', async () => {
+    const schema = `cli_${randomUUID().replaceAll('-', '')}`;
+    const admin = connectPostgres({ connectionString: postgresUrl, max: 1 });
+    await admin.query(`create schema ${schema}`);
+    try {
+      const url = new URL(postgresUrl);
+      url.searchParams.set('options', `-c search_path=${schema}`);
+      const run = (...args: string[]) =>
+        spawnSync(process.execPath, [bin, '--config', config, ...args], {
+          env: { ...process.env, DATABASE_URL: url.toString() },
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+      const migrated = run('migrate');
+      expect(migrated.stderr).toBe('');
+      expect(migrated.stdout).toMatch(/✓ open PostgreSQL at 127\.0\.0\.1:5432\/test \(\d+ ms\)/);
+      expect(migrated.stdout).toContain('6 migration(s) applied');
+      const checked = run('doctor');
+      expect(checked.status).toBe(0);
+      expect(checked.stdout).toContain('ready to start');
+      const tables = await admin.query<{ n: number }>(
+        "select count(*)::int as n from information_schema.tables where table_schema = $1 and table_name = 'ward_bed'",
+        [schema],
+      );
+      expect(tables.rows[0]?.n).toBe(1);
+    } finally {
+      await admin.query(`drop schema ${schema} cascade`);
+      await admin.close();
+    }
+  });
+});
