@@ -1,4 +1,4 @@
-import { coreServices, HostBootError, type Plugin } from '@mekong/kernel';
+import { coreServices, HostBootError, type Plugin, type PluginStatusService } from '@mekong/kernel';
 import { createTestHost, startTestHost } from '@mekong/testing';
 import { describe, expect, it } from 'vitest';
 import { journal, plugin, sleep } from './fixtures.js';
@@ -182,7 +182,7 @@ describe('host lifecycle', () => {
 describe('plugin status service', () => {
   it('tells a plugin what became of the others, and hands over the boot report once start has settled', async () => {
     const seen: string[] = [];
-    let status: { status(id: string): string; report(): unknown } | undefined;
+    let status: PluginStatusService | undefined;
     const observer = plugin('observer', {
       register(env) {
         env.registerInit({
@@ -205,5 +205,7 @@ describe('plugin status service', () => {
     expect(status?.status('observer')).toBe('started');
     expect(status?.status('billing')).toBe('absent');
     expect(status?.report()).toBe(test.report);
+    expect(status?.manifest('device')?.dependencies).toEqual({ observer: '*' });
+    expect(status?.manifest('billing')).toBeUndefined();
   });
 });

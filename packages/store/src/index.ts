@@ -45,6 +45,7 @@ export type {
 export { ResourceStore } from './resources/resource-store.js';
 export type { SearchOptions, SearchQuery } from './search/search.js';
 export { InvalidSearchError, ResourceSearch } from './search/search.js';
+export { supportedSearchParameters } from './search/supported-parameters.js';
 export { openPglite } from './sql/pglite-client.js';
 export { connectPostgres } from './sql/postgres-client.js';
 export type { QueryResult, SqlClient } from './sql/sql-client.js';

@@ -147,6 +147,7 @@ class MekongHost implements Host {
         service: coreServices.pluginStatus,
         factory: () => ({
           status: (id: string) => this.runtimes.get(id)?.status ?? 'absent',
+          manifest: (id: string) => this.runtimes.get(id)?.planned.plugin.manifest,
           report: () => this.report,
         }),
       }),

@@ -1,0 +1,33 @@
+import type { AccessPolicy, Interaction } from '@mekong/store';
+import type { Principal } from '../auth/index.js';
+import { HttpError } from '../http/http-error.js';
+import type { RouteRequirements } from './route-types.js';
+
+function policyAllows(policy: AccessPolicy, type: string, interaction: Interaction): boolean {
+  return policy.rules.some(
+    (rule) =>
+      (rule.type === type || (rule.type === '*' && type !== 'AuditEvent')) && rule.interactions.includes(interaction),
+  );
+}
+
+/** Refuses (403) a caller that lacks what a route or operation requires. */
+export function checkRequirements(principal: Principal, requires: RouteRequirements | undefined, what: string): void {
+  if (!requires) return;
+  if (requires.admin && !principal.admin) {
+    throw new HttpError({
+      status: 403,
+      message: `${what} is for administrators only`,
+      hint: 'call it with an administrator credential',
+    });
+  }
+  for (const { type, interactions } of requires.resources ?? []) {
+    const missing = interactions.filter((interaction) => !policyAllows(principal.policy, type, interaction));
+    if (missing.length > 0) {
+      throw new HttpError({
+        status: 403,
+        message: `${what} needs ${missing.join(', ')} on ${type}, which ${principal.agent.kind} '${principal.agent.id}' may not do`,
+        hint: `ask an administrator for a role that allows ${missing.join(', ')} on ${type}`,
+      });
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import type { PluginStatusService } from '@mekong/kernel';
+import type { StoreAccess } from '@mekong/store';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { HttpError } from '../http/http-error.js';
+import { requirePrincipal } from '../http/request-context.js';
+
+/** Paths answered without authentication. */
+export const PUBLIC_HEALTH_PATHS = ['/healthz', '/readyz'] as const;
+
+const PING_TIMEOUT_MS = 2000;
+
+async function databaseProblem(access: StoreAccess): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      access.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
+      }),
+    ]);
+    return undefined;
+  } catch (error) {
+    return `the database (${access.backend}) is not reachable: ${error instanceof Error ? error.message : String(error)}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * `/healthz` (the process answers), `/readyz` (every plugin started and the database reachable: 200, or 503
+ * with the reasons) and `/admin/plugins` (the boot report, administrators only).
+ */
+export function registerHealthRoutes(
+  app: FastifyInstance,
+  deps: { readonly access: StoreAccess; readonly status: PluginStatusService },
+): void {
+  const tags = ['Operations'];
+  app.get('/healthz', { schema: { tags, summary: 'Liveness: the process answers' } }, () => ({ status: 'alive' }));
+
+  app.get(
+    '/readyz',
+    { schema: { tags, summary: 'Readiness: every plugin started and the database reachable' } },
+    async (_request, reply: FastifyReply) => {
+      const reasons: string[] = [];
+      const report = deps.status.report();
+      if (!report) reasons.push('the host is still starting');
+      for (const plugin of report?.plugins ?? []) {
+        if (plugin.status !== 'started') {
+          reasons.push(`plugin '${plugin.id}' is ${plugin.status}${plugin.reason ? `: ${plugin.reason}` : ''}`);
+        }
+      }
+      const database = await databaseProblem(deps.access);
+      if (database) reasons.push(database);
+      return reply
+        .code(reasons.length === 0 ? 200 : 503)
+        .send({ status: reasons.length === 0 ? 'ready' : 'not ready', reasons });
+    },
+  );
+
+  app.get(
+    '/admin/plugins',
+    {
+      schema: {
+        tags,
+        summary: 'The boot report: each plugin, its status and timings (administrators only)',
+        security: [{ bearer: [] }],
+      },
+    },
+    (request) => {
+      const principal = requirePrincipal(request);
+      if (!principal.admin) {
+        throw new HttpError({
+          status: 403,
+          message: 'the boot report is for administrators only',
+          hint: 'call it with an administrator credential',
+        });
+      }
+      const report = deps.status.report();
+      if (!report)
+        throw new HttpError({
+          status: 503,
+          message: 'the host is still starting',
+          hint: 'retry in a moment',
+          headers: { 'retry-after': '1' },
+        });
+      return report;
+    },
+  );
+}

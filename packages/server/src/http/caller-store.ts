@@ -1,0 +1,66 @@
+import {
+  type AccessPolicy,
+  type Interaction,
+  READ_INTERACTIONS,
+  type ResourceGrant,
+  type ResourceRule,
+  type ScopedStore,
+  type StoreAccess,
+  WRITE_INTERACTIONS,
+} from '@mekong/store';
+import type { FastifyRequest } from 'fastify';
+import type { Principal } from '../auth/index.js';
+
+const SECURITY_LABELS = 'meta.security';
+
+/**
+ * The policy the store enforces for a caller: its own, with `meta.security` read-only unless it is an
+ * administrator (security labels decide who may see a resource: no one labels their own writes).
+ */
+export function callerPolicy(principal: Principal): AccessPolicy {
+  if (principal.admin) return principal.policy;
+  return {
+    ...principal.policy,
+    rules: principal.policy.rules.map((rule) => ({
+      ...rule,
+      readonlyFields: [...new Set([...(rule.readonlyFields ?? []), SECURITY_LABELS])],
+    })),
+  };
+}
+
+/**
+ * A policy narrowed to what a plugin's manifest declares: plugin code acting for a caller may do what both the
+ * caller and the plugin may do, never more than either.
+ */
+export function narrowToGrant(policy: AccessPolicy, grant: ResourceGrant): AccessPolicy {
+  const declared = [...new Set([...grant.read, ...grant.write])];
+  const rules: ResourceRule[] = [];
+  for (const rule of policy.rules) {
+    const types = rule.type === '*' ? declared.filter((type) => type !== 'AuditEvent') : [rule.type];
+    for (const type of types) {
+      const allowed = new Set<Interaction>([
+        ...(grant.read.includes(type) ? READ_INTERACTIONS : []),
+        ...(grant.write.includes(type) ? WRITE_INTERACTIONS : []),
+      ]);
+      const interactions = rule.interactions.filter((interaction) => allowed.has(interaction));
+      if (interactions.length > 0) rules.push({ ...rule, type, interactions });
+    }
+  }
+  return { ...policy, rules };
+}
+
+/** A store acting for the caller of a request (and for the plugin whose code serves it, when there is one). */
+export function storeFor(
+  access: StoreAccess,
+  request: FastifyRequest,
+  principal: Principal,
+  plugin?: { readonly id: string; readonly grant: ResourceGrant },
+): ScopedStore {
+  const policy = callerPolicy(principal);
+  return access.scoped(plugin ? narrowToGrant(policy, plugin.grant) : policy, {
+    agent: principal.agent,
+    ...(plugin ? { plugin: plugin.id } : {}),
+    ...(principal.client ? { client: principal.client } : {}),
+    address: request.ip,
+  });
+}

@@ -1,0 +1,36 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { HttpError } from '../http/http-error.js';
+import { principalOf } from '../http/request-context.js';
+
+/** Who a request counts against: its authenticated client (or agent), else its address. */
+export function rateLimitKey(request: FastifyRequest): string {
+  const principal = principalOf(request);
+  if (!principal) return `address:${request.ip}`;
+  return principal.client ? `client:${principal.client}` : `${principal.agent.kind}:${principal.agent.id}`;
+}
+
+/**
+ * Per-client rate limits: after authentication (so a client is counted as itself, wherever it connects from),
+ * 429 with Retry-After and an OperationOutcome when exceeded. Public endpoints (health, docs) are not counted.
+ */
+export async function registerRateLimit(
+  app: FastifyInstance,
+  options: { max: number; timeWindowMs: number; isPublic: (request: FastifyRequest) => boolean },
+): Promise<void> {
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'preHandler',
+    max: options.max,
+    timeWindow: options.timeWindowMs,
+    keyGenerator: rateLimitKey,
+    allowList: (request) => options.isPublic(request),
+    errorResponseBuilder: (_request, context) =>
+      new HttpError({
+        status: 429,
+        message: `rate limit exceeded: at most ${context.max} requests per ${Math.round(options.timeWindowMs / 1000)} s for this client`,
+        hint: `retry in ${context.after}`,
+        headers: { 'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))) },
+      }),
+  });
+}

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { authConfigSchema } from '../auth/index.js';
+
+const MiB = 1024 * 1024;
+
+/** Request limits: every one answered with an OperationOutcome when exceeded. */
+export const serverLimitsSchema = z
+  .object({
+    /** Largest request body in bytes (413 above). */
+    bodyBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(512 * MiB)
+      .default(8 * MiB),
+    /** Deepest JSON nesting accepted (400 above). */
+    jsonDepth: z.number().int().min(8).max(1000).default(100),
+    /** Largest `_count` a search may ask for (400 above). */
+    maxCount: z.number().int().min(1).max(1000).default(1000),
+    /** Most entries in a transaction or batch Bundle (413 above). */
+    maxBundleEntries: z.number().int().min(1).max(100_000).default(1000),
+    /** A request that has not been answered after this long gets 503. */
+    requestTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
+    /** Requests per client (or per address before authentication) per window (429 above). */
+    rateLimit: z
+      .object({
+        max: z.number().int().min(1).max(1_000_000).default(1000),
+        timeWindowMs: z.number().int().min(100).max(86_400_000).default(60_000),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+/** The server plugin's configuration (`plugins.server`). */
+export const serverConfigSchema = z
+  .object({
+    /** Address to listen on; `0.0.0.0` to accept connections from other machines. */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** Port to listen on; 0 picks a free one (tests). */
+    port: z.number().int().min(0).max(65_535).default(8080),
+    /** The public URL of the server, for absolute links (`https://his.example.vn`); default from host and port. */
+    baseUrl: z
+      .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL such as "https://his.example.vn"' })
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional(),
+    /** Trust `X-Forwarded-*` from a reverse proxy in front of the server (for client addresses). */
+    trustProxy: z.boolean().default(false),
+    limits: serverLimitsSchema.prefault({}),
+    /** Browser origins allowed to call the API (CORS); none by default. */
+    cors: z
+      .object({
+        origins: z
+          .array(z.url({ protocol: /^https?$/, error: 'must be an origin such as "https://app.example.vn"' }))
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
+    /** Authentication: API keys and bearer JWTs, and the roles they grant. */
+    auth: authConfigSchema.prefault({}),
+  })
+  .strict();
+
+/** The server configuration as written (every field optional). */
+export type ServerConfigInput = z.input<typeof serverConfigSchema>;
+/** The server configuration, validated with defaults applied. */
+export type ServerConfig = z.output<typeof serverConfigSchema>;
+/** The `limits` section of {@link ServerConfig}. */
+export type ServerLimits = ServerConfig['limits'];

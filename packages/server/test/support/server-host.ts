@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import type { HostConfig, Plugin } from '@mekong/kernel';
+import { type ServerConfigInput, type ServerService, serverPlugin, serverServiceRef } from '@mekong/server';
+import { connectPostgres, storePlugin } from '@mekong/store';
+import { startTestHost, type TestHost } from '@mekong/testing';
+import { afterAll } from 'vitest';
+
+export const postgresUrl = process.env.MEKONG_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A started host with the store and the server, API keys for a few roles, and request helpers. */
+export interface ServerHost {
+  readonly test: TestHost;
+  readonly server: ServerService;
+  /** API keys by role: admin, clinician, nurse, receptionist, auditor. */
+  readonly keys: Readonly<Record<'admin' | 'clinician' | 'nurse' | 'receptionist' | 'auditor', string>>;
+  /** `inject()` a request with a key's credential (and JSON body as FHIR JSON). */
+  inject(options: InjectOptions): Promise<InjectResponse>;
+  /** The same over a real socket. */
+  fetch(options: InjectOptions): Promise<Response>;
+}
+
+export interface InjectOptions {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | 'HEAD';
+  readonly url: string;
+  /** A role's key, a raw credential (`raw:...`), or none. */
+  readonly as?: keyof ServerHost['keys'] | `raw:${string}` | 'anonymous';
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+export interface InjectResponse {
+  readonly statusCode: number;
+  readonly headers: Record<string, string | string[] | number | undefined>;
+  readonly body: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary FHIR JSON
+  json<T = any>(): T;
+}
+
+/** Options of {@link startServerHost}. */
+export interface ServerHostOptions {
+  readonly plugins?: readonly Plugin[];
+  readonly server?: ServerConfigInput;
+  readonly backend?: 'pglite' | 'postgres';
+  readonly kernel?: HostConfig['kernel'];
+  readonly plugin?: Record<string, unknown>;
+}
+
+/** Starts store and server (PGlite in memory by default; PostgreSQL in a schema of its own). */
+export async function startServerHost(options: ServerHostOptions = {}): Promise<ServerHost> {
+  let store: Record<string, unknown> = {};
+  if (options.backend === 'postgres') {
+    const schema = `srv_${randomUUID().replaceAll('-', '')}`;
+    const admin = connectPostgres({ connectionString: postgresUrl, max: 1 });
+    await admin.query(`create schema ${schema}`);
+    const url = new URL(postgresUrl);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    store = { databaseUrl: url.toString() };
+    afterAll(async () => {
+      await admin.query(`drop schema ${schema} cascade`);
+      await admin.close();
+    });
+  }
+  const test = await startTestHost({
+    plugins: [storePlugin, serverPlugin, ...(options.plugins ?? [])],
+    config: {
+      ...(options.kernel ? { kernel: options.kernel } : {}),
+      plugins: { store, server: { port: 0, ...options.server }, ...options.plugin },
+    },
+  });
+  const server = test.get(serverServiceRef);
+  const keys = Object.fromEntries(
+    await Promise.all(
+      (['admin', 'clinician', 'nurse', 'receptionist', 'auditor'] as const).map(async (role) => [
+        role,
+        (await server.apiKeys.create({ name: `test ${role}`, roles: [role] })).key,
+      ]),
+    ),
+  ) as ServerHost['keys'];
+  const headersOf = (o: InjectOptions) => {
+    const as = o.as ?? 'admin';
+    const authorization =
+      as === 'anonymous' ? undefined : as.startsWith('raw:') ? as.slice(4) : `Bearer ${keys[as as keyof typeof keys]}`;
+    return {
+      ...(authorization ? { authorization } : {}),
+      ...(o.body !== undefined && typeof o.body !== 'string' ? { 'content-type': 'application/fhir+json' } : {}),
+      ...o.headers,
+    };
+  };
+  const payload = (o: InjectOptions) =>
+    o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+  return {
+    test,
+    server,
+    keys,
+    async inject(o) {
+      const body = payload(o);
+      const response = await server.app.inject({
+        method: o.method,
+        url: o.url,
+        headers: headersOf(o),
+        ...(body === undefined ? {} : { payload: body }),
+      });
+      return response as unknown as InjectResponse;
+    },
+    fetch(o) {
+      const body = payload(o);
+      return fetch(`${server.url}${o.url}`, {
+        method: o.method,
+        headers: headersOf(o),
+        ...(body === undefined ? {} : { body }),
+      });
+    },
+  };
+}
+
+/** A minimal valid Patient. */
+export function patient(family = 'Nguyen', extra: Record<string, unknown> = {}) {
+  return { resourceType: 'Patient', name: [{ family, given: ['An'] }], gender: 'female', ...extra };
+}
