@@ -8,6 +8,8 @@ import {
   AccessDeniedError,
   connectPostgres,
   type ScopedStore,
+  type StoreAccess,
+  storeAccessServiceRef,
   storeMigrationsExtensionPoint,
   storePlugin,
   storeServiceRef,
@@ -31,6 +33,24 @@ function pharmacy(
         deps: { store: storeServiceRef },
         init({ store }) {
           seen.store = store;
+        },
+      });
+    },
+  });
+}
+
+/** A plugin that asks for the gateway service. */
+function gateway(id: string, seen: { access?: StoreAccess }) {
+  return definePlugin({
+    id,
+    version: '0.1.0',
+    kernel: '^0.1.0',
+    dependencies: { store: '^0.1.0' },
+    register(env) {
+      env.registerInit({
+        deps: { access: storeAccessServiceRef },
+        init({ access }) {
+          seen.access = access;
         },
       });
     },
@@ -125,4 +145,51 @@ describe('the store as a plugin', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('gives the gateway service to the plugins in plugins.store.gateways only, naming the config to change', async () => {
+    await withSchema(async (databaseUrl, query) => {
+      const seen: { access?: StoreAccess } = {};
+      const test = await startTestHost({
+        plugins: [storePlugin, gateway('server', seen)],
+        config: { plugins: { store: { databaseUrl } } },
+      });
+      const access = seen.access as StoreAccess;
+      expect(access.backend).toBe('postgres');
+      await access.ping();
+      const scoped = access.scoped(
+        { rules: [{ type: 'Patient', interactions: ['create', 'read'] }] },
+        { agent: { kind: 'user', id: 'u1' }, client: 'web' },
+      );
+      const patient = await scoped.create({ resourceType: 'Patient' });
+      await expect(scoped.delete('Patient', patient.id)).rejects.toThrow(
+        "user 'u1' (client 'web') may not delete Patient",
+      );
+      expect(await query(`select agent, action, outcome from {schema}.mekong_audit order by seq`)).toEqual([
+        { agent: 'user:u1', action: 'create', outcome: 'success' },
+        { agent: 'user:u1', action: 'delete', outcome: 'refused' },
+      ]);
+      expect((await access.sql.query<{ n: number }>('select 1 as n')).rows).toEqual([{ n: 1 }]);
+      await test.stop();
+
+      const error = await createTestHost({
+        plugins: [storePlugin, gateway('reports', {})],
+        config: { plugins: { store: { databaseUrl } } },
+      })
+        .start()
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(HostBootError);
+      expect((error as HostBootError).pluginId).toBe('reports');
+      expect((error as Error).message).toMatch(
+        /plugin 'reports' may not use the store gateway service \(store.access\): it is not among plugins.store.gateways \(server\)/,
+      );
+
+      const named: { access?: StoreAccess } = {};
+      const allowed = await startTestHost({
+        plugins: [storePlugin, gateway('reports', named)],
+        config: { plugins: { store: { databaseUrl, gateways: ['reports'] } } },
+      });
+      expect(named.access?.backend).toBe('postgres');
+      await allowed.stop();
+    });
+  });
 });

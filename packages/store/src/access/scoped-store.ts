@@ -321,7 +321,15 @@ export class ScopedStore {
   ): Promise<R> {
     const denied = this.deny(interaction, type);
     if (denied) {
-      await this.recordProblem({ interaction, ...about, outcome: 'refused', detail: denied.message });
+      // Unread, a resource's patient is unknown; a Patient's is itself.
+      const patient = type === 'Patient' ? about.entity : undefined;
+      await this.recordProblem({
+        interaction,
+        ...about,
+        ...(patient ? { patient } : {}),
+        outcome: 'refused',
+        detail: denied.message,
+      });
       throw denied;
     }
     let done: { result: R; audit: About };
@@ -401,8 +409,7 @@ export class ScopedStore {
         const patient = patientOf(stored);
         const reference = `${stored.resourceType}/${stored.id}`;
         const needed = NEEDS[interaction] as Interaction;
-        if (!this.inCompartment(patient)) throw this.outsideCompartment(needed, reference, patient);
-        if (state.existed && interaction !== 'delete' && patient !== state.before) {
+        if (state.existed && interaction !== 'delete' && patient !== state.before && this.policy.compartment) {
           throw new AccessDeniedError(
             this.context,
             needed,
@@ -411,6 +418,7 @@ export class ScopedStore {
             'a resource keeps the patient it is about: create a new one for another patient',
           );
         }
+        if (!this.inCompartment(patient)) throw this.outsideCompartment(needed, reference, patient);
         await this.record(
           { interaction, ...about, entity: reference, ...(patient ? { patient } : {}), outcome: 'success' },
           tx,
@@ -486,9 +494,13 @@ class PatientRefusal extends Error {
   }
 }
 
-/** The patient an AuditEvent is about (its entity in the patient role). */
+/** The patient an AuditEvent is about: its entity in the patient role, or the Patient acted on. */
 function auditPatientOf(event: AuditEvent): string | undefined {
-  return event.entity?.find((e) => e.role?.code === '1')?.what?.reference;
+  const entities = event.entity ?? [];
+  return (
+    entities.find((e) => e.role?.code === '1')?.what?.reference ??
+    entities.find((e) => e.what?.reference?.startsWith('Patient/'))?.what?.reference
+  );
 }
 
 /**
