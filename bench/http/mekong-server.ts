@@ -1,0 +1,42 @@
+import { createHost } from '@mekong/kernel';
+import { serverPlugin, serverServiceRef } from '@mekong/server';
+import { storePlugin } from '@mekong/store';
+import { announce } from './child-protocol.js';
+
+// A Mekong deployment of the store and the server, as a child process: PostgreSQL when DATABASE_URL is set,
+// else PGlite in DATA_DIR. Listens on PORT (default: any free port). With BENCH_API_KEY=1 it creates an
+// administrator API key and announces it.
+const importedMs = performance.now();
+const databaseUrl = process.env.DATABASE_URL;
+const dataDir = process.env.DATA_DIR;
+if (!databaseUrl && !dataDir) throw new Error('mekong-server: set DATABASE_URL (PostgreSQL) or DATA_DIR (PGlite)');
+
+const host = createHost({
+  config: {
+    // Request logging off, as the baseline has none.
+    kernel: { logLevel: 'warn' },
+    plugins: {
+      store: databaseUrl ? { databaseUrl } : { dataDir },
+      server: {
+        host: '127.0.0.1',
+        port: Number(process.env.PORT ?? 0),
+        // The rate limiter stays on, with a ceiling the benchmark does not reach.
+        limits: { rateLimit: { max: 1_000_000, timeWindowMs: 60_000 } },
+      },
+    },
+  },
+}).add(storePlugin, serverPlugin);
+
+const t = performance.now();
+await host.start();
+const hostStartMs = performance.now() - t;
+const server = host.get(serverServiceRef);
+const key =
+  process.env.BENCH_API_KEY === '1'
+    ? (await server.apiKeys.create({ name: 'bench-http', roles: ['admin'] })).key
+    : undefined;
+announce({ url: server.url, importedMs, hostStartMs, ...(key ? { key } : {}) });
+
+process.once('SIGTERM', () => {
+  void host.stop();
+});

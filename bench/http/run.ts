@@ -1,0 +1,200 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median } from '../kernel/stats.js';
+import { spawnServer } from './child-protocol.js';
+import { combine, type Load, load, type Scenario } from './load.js';
+import { patientOf } from './patients.js';
+import { createSchema } from './pg-schema.js';
+import {
+  createScenario,
+  headersFor,
+  READ_SET_FROM,
+  readScenario,
+  searchPath,
+  searchScenario,
+} from './scenarios.js';
+import { type StartTiming, startToReady } from './start-to-ready.js';
+
+// The Mekong server (store + server plugins on PostgreSQL, API-key authentication) against a bare Fastify +
+// pg handler doing the same insert or select, under autocannon on loopback, in one run; then the time from
+// process start until /readyz answers, on PostgreSQL and on a first PGlite start. Servers run in child
+// processes; the load generator runs here.
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const READ_SET = Number(process.env.BENCH_READ_SET ?? 1_000);
+const CONNECTIONS = [10, 100];
+const postgresUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const MEKONG = here('./mekong-server.ts');
+const BASELINE = here('./baseline-server.ts');
+const TARGETS: Record<string, number> = { create: 0.5, read: 0.6 };
+
+/** Creates patients READ_SET_FROM.. through `url`, 10 at a time; their ids in order. */
+async function seed(url: string, headers: Record<string, string>): Promise<string[]> {
+  const ids: string[] = new Array(READ_SET);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < READ_SET; i = next++) {
+      const response = await fetch(`${url}/fhir/R4/Patient`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(patientOf(READ_SET_FROM + i)),
+      });
+      const body = (await response.json()) as { id?: string };
+      if (response.status !== 201 || !body.id)
+        throw new Error(`seeding ${url}: ${response.status} ${JSON.stringify(body)}`);
+      ids[i] = body.id;
+    }
+  };
+  await Promise.all(Array.from({ length: 10 }, worker));
+  return ids;
+}
+
+/** Both servers must find exactly the one patient a search names, and read it back. */
+async function check(url: string, headers: Record<string, string>, id: string): Promise<void> {
+  const read = await fetch(`${url}/fhir/R4/Patient/${id}`, { headers });
+  if (read.status !== 200) throw new Error(`read on ${url}: ${read.status} ${await read.text()}`);
+  const search = await fetch(`${url}${searchPath(READ_SET_FROM)}`, { headers });
+  const bundle = (await search.json()) as { entry?: { resource: { id: string } }[] };
+  if (search.status !== 200 || bundle.entry?.length !== 1 || bundle.entry[0]?.resource.id !== id)
+    throw new Error(`search on ${url} did not find exactly patient ${id}: ${JSON.stringify(bundle).slice(0, 500)}`);
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => (Number.isNaN(n) ? '-' : n.toFixed(0));
+
+console.log(`# HTTP benchmark: ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} cores`);
+console.log(
+  `(${SECONDS} s per server and figure, as two halves in the order baseline, Mekong, Mekong, baseline; ` +
+    'autocannon on loopback, servers in child processes)\n',
+);
+
+const schemas = [await createSchema(postgresUrl), await createSchema(postgresUrl)] as const;
+const [mekong, baseline] = await Promise.all([
+  spawnServer(MEKONG, { DATABASE_URL: schemas[0].url, BENCH_API_KEY: '1' }),
+  spawnServer(BASELINE, { DATABASE_URL: schemas[1].url }),
+]);
+try {
+  const headers = headersFor(mekong.key ?? '');
+  const [mekongIds, baselineIds] = [await seed(mekong.url, headers), await seed(baseline.url, headers)];
+  await check(mekong.url, headers, mekongIds[0] as string);
+  await check(baseline.url, headers, baselineIds[0] as string);
+
+  const scenarios: [string, (ids: readonly string[]) => Scenario][] = [
+    ['create', () => createScenario(headers)],
+    ['read', (ids) => readScenario(headers, ids)],
+    ['search', (ids) => searchScenario(headers, ids.length)],
+  ];
+  // Warm-up of every path on both servers (JIT, pools, plan caches).
+  for (const [, scenario] of scenarios) {
+    await load(baseline.url, scenario(baselineIds), 10, 2);
+    await load(mekong.url, scenario(mekongIds), 10, 2);
+  }
+
+  const rows: { name: string; connections: number; mekong: Load; baseline: Load }[] = [];
+  for (const [name, scenario] of scenarios) {
+    for (const connections of CONNECTIONS) {
+      // Baseline, Mekong, Mekong, baseline: drift in the machine's load falls on both alike.
+      const half = SECONDS / 2;
+      const b1 = await load(baseline.url, scenario(baselineIds), connections, half);
+      const m1 = await load(mekong.url, scenario(mekongIds), connections, half);
+      const m2 = await load(mekong.url, scenario(mekongIds), connections, half);
+      const b2 = await load(baseline.url, scenario(baselineIds), connections, half);
+      const [m, b] = [combine(m1, m2), combine(b1, b2)];
+      rows.push({ name, connections, mekong: m, baseline: b });
+      console.error(`  ${name} @${connections}: Mekong ${fmt(m.rps)} req/s, baseline ${fmt(b.rps)} req/s`);
+    }
+  }
+
+  console.log('## Throughput and latency (Mekong / bare Fastify + pg)\n');
+  console.log(
+    '| scenario | connections | Mekong req/s | baseline req/s | ratio | Mekong p50 / p99 (ms) | baseline p50 / p99 (ms) | target |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const { name, connections, mekong: m, baseline: b } of rows) {
+    const ratio = m.rps / b.rps;
+    const target = TARGETS[name];
+    const verdict = target === undefined ? '-' : `>= ${target.toFixed(2)}: ${ratio >= target ? 'met' : '**NOT met**'}`;
+    console.log(
+      `| ${name} | ${connections} | ${fmt(m.rps)} | ${fmt(b.rps)} | ${ratio.toFixed(2)} | ${ms(m.p50)} / ${ms(m.p99)} | ${ms(b.p50)} / ${ms(b.p99)} | ${verdict} |`,
+    );
+  }
+  const failures = rows.flatMap((r) =>
+    [
+      ['Mekong', r.mekong],
+      ['baseline', r.baseline],
+    ].flatMap(([who, l]) =>
+      (l as Load).failures > 0 ? [`${r.name} @${r.connections} ${who}: ${(l as Load).failures}`] : [],
+    ),
+  );
+  console.log(`\nfailed requests (wrong status, errors, timeouts): ${failures.join('; ') || 'none'}`);
+} finally {
+  await Promise.all([mekong.stop(), baseline.stop()]);
+  for (const schema of schemas) await schema.drop();
+}
+
+// Start to ready: spawn -> /readyz 200. One discarded start first fills tsx's transform cache.
+const RUNS = Number(process.env.BENCH_START_RUNS ?? 3);
+async function times(runs: number, start: () => Promise<StartTiming>): Promise<StartTiming> {
+  const samples: StartTiming[] = [];
+  for (let r = 0; r < runs; r++) samples.push(await start());
+  return {
+    readyMs: median(samples.map((s) => s.readyMs)),
+    importedMs: median(samples.map((s) => s.importedMs)),
+    hostStartMs: median(samples.map((s) => s.hostStartMs)),
+  };
+}
+async function onFreshSchema<T>(work: (url: string) => Promise<T>): Promise<T> {
+  const schema = await createSchema(postgresUrl);
+  try {
+    return await work(schema.url);
+  } finally {
+    await schema.drop();
+  }
+}
+async function onFreshDataDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'mekong-bench-pglite-'));
+  try {
+    return await work(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await onFreshSchema((url) => startToReady(MEKONG, { DATABASE_URL: url }));
+const starts: [string, StartTiming, number | undefined][] = [];
+starts.push([
+  'PostgreSQL, empty schema (all migrations run)',
+  await times(RUNS, () => onFreshSchema((url) => startToReady(MEKONG, { DATABASE_URL: url }))),
+  2000,
+]);
+starts.push([
+  'PostgreSQL, migrations already applied',
+  await onFreshSchema(async (url) => {
+    await startToReady(MEKONG, { DATABASE_URL: url });
+    return times(RUNS, () => startToReady(MEKONG, { DATABASE_URL: url }));
+  }),
+  2000,
+]);
+starts.push([
+  'PGlite, first start in a fresh data dir',
+  await times(Math.max(1, RUNS - 1), () => onFreshDataDir((dir) => startToReady(MEKONG, { DATA_DIR: dir }))),
+  5000,
+]);
+starts.push([
+  'PGlite, restart on an existing data dir',
+  await onFreshDataDir(async (dir) => {
+    await startToReady(MEKONG, { DATA_DIR: dir });
+    return times(Math.max(1, RUNS - 1), () => startToReady(MEKONG, { DATA_DIR: dir }));
+  }),
+  undefined,
+]);
+
+console.log('\n## Start to ready (spawn until /readyz answers 200; median)\n');
+console.log('| database | start to ready (ms) | of which Node + tsx + imports (ms) | host.start() (ms) | target |');
+console.log('| --- | --- | --- | --- | --- |');
+for (const [label, t, target] of starts) {
+  const verdict = target === undefined ? '-' : `< ${target / 1000} s: ${t.readyMs < target ? 'met' : '**NOT met**'}`;
+  console.log(`| ${label} | ${ms(t.readyMs)} | ${ms(t.importedMs)} | ${ms(t.hostStartMs)} | ${verdict} |`);
+}
