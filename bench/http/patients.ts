@@ -31,9 +31,9 @@ export function patientOf(i: number) {
     name: [{ use: 'official' as const, family, given, text: `${family} ${given.join(' ')}` }],
     gender: female ? ('female' as const) : ('male' as const),
     birthDate: `19${String(40 + (i % 60)).padStart(2, '0')}-0${1 + (i % 9)}-1${i % 9}`,
-    telecom: [{ system: 'phone' as const, value: `09${String(10_000_000 + i).padStart(8, '0')}`, use: 'mobile' as const }],
-    address: [
-      { line: [pick(COMMUNES, i * 3)], district: 'Huyện Thường Tín', city: 'Hà Nội', country: 'VN' },
+    telecom: [
+      { system: 'phone' as const, value: `09${String(10_000_000 + i).padStart(8, '0')}`, use: 'mobile' as const },
     ],
+    address: [{ line: [pick(COMMUNES, i * 3)], district: 'Huyện Thường Tín', city: 'Hà Nội', country: 'VN' }],
   };
 }

@@ -7,14 +7,7 @@ import { spawnServer } from './child-protocol.js';
 import { combine, type Load, load, type Scenario } from './load.js';
 import { patientOf } from './patients.js';
 import { createSchema } from './pg-schema.js';
-import {
-  createScenario,
-  headersFor,
-  READ_SET_FROM,
-  readScenario,
-  searchPath,
-  searchScenario,
-} from './scenarios.js';
+import { createScenario, headersFor, READ_SET_FROM, readScenario, searchPath, searchScenario } from './scenarios.js';
 import { type StartTiming, startToReady } from './start-to-ready.js';
 
 // The Mekong server (store + server plugins on PostgreSQL, API-key authentication) against a bare Fastify +

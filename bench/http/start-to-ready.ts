@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Announcement, nodeArgs, parseAnnouncement } from './child-protocol.js';
 
 /** One start of a Mekong server process, timed from spawn until `/readyz` answers 200. */
@@ -64,7 +64,11 @@ export async function startToReady(entry: string, env: Record<string, string>): 
     const readyMs = performance.now() - t0;
     // The announcement follows host.start() at once; /readyz may answer a moment before it is read.
     for (let waited = 0; !announced && waited < 5000; waited += POLL_MS) await sleep(POLL_MS);
-    return { readyMs, importedMs: announced?.importedMs ?? Number.NaN, hostStartMs: announced?.hostStartMs ?? Number.NaN };
+    return {
+      readyMs,
+      importedMs: announced?.importedMs ?? Number.NaN,
+      hostStartMs: announced?.hostStartMs ?? Number.NaN,
+    };
   } finally {
     if (child.exitCode === null) child.kill('SIGTERM');
     await exited;
