@@ -223,6 +223,6 @@ describe.each(backends)('search on %s', (backend) => {
     expect(await refused({ 'gender.name': 'x' })).toMatch(/'gender' is not a reference parameter of Patient/);
     expect(await refused({ 'name:fuzzy': 'x' })).toMatch(/modifier 'fuzzy' is not supported on strings/);
     expect(await refused({ _cursor: 'not-a-cursor' })).toMatch(/is not a cursor this server issued/);
-    expect(await refused({ _sort: 'name' })).toMatch(/sorting by 'name' is not supported yet/);
+    expect(await refused({ _sort: 'nmae' })).toMatch(/'_sort': cannot sort by 'nmae'/);
   });
 });

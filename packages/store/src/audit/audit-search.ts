@@ -1,12 +1,7 @@
 import type { AuditEvent, Bundle } from '@mekong/fhir';
-import {
-  dateCondition,
-  encodeCursor,
-  InvalidSearchError,
-  queryEntries,
-  type SearchQuery,
-  Sql,
-} from '../search/search.js';
+import { InvalidSearchError, queryEntries, type SearchQuery } from '../search/search.js';
+import { SqlParams as Sql } from '../search/sql-params.js';
+import { dateCondition } from '../search/value-conditions.js';
 import type { SqlClient } from '../sql/sql-client.js';
 
 const MAX_COUNT = 1_000;
@@ -80,7 +75,7 @@ export class AuditSearch {
     const last = matches.at(-1);
     if (rows.length > count && last) {
       const next = new URLSearchParams(kept);
-      next.set('_cursor', encodeCursor([last.recorded, last.seq]));
+      next.set('_cursor', Buffer.from(JSON.stringify([last.recorded, last.seq])).toString('base64url'));
       link.push({ relation: 'next', url: `AuditEvent?${next}` });
     }
     return {

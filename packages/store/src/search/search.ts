@@ -1,20 +1,29 @@
-import { type AnyResource, type Bundle, type ResourceType, resourceTypes } from '@mekong/fhir';
-import { StoreError } from '../errors.js';
+import type { AnyResource, Bundle, ResourceType } from '@mekong/fhir';
 import type { SqlClient } from '../sql/sql-client.js';
-import { dateRange } from './date-range.js';
-import { foldText } from './normalize.js';
+import { InvalidSearchError } from './invalid-search-error.js';
+import { type Include, parseInclude, referenceTarget } from './references.js';
 import { parametersOf } from './search-parameters.js';
+import {
+  afterCursor,
+  type Cursor,
+  decodeCursor,
+  encodeCursor,
+  idOrder,
+  orderBy,
+  parseSort,
+  type SortOrder,
+  sortKeyExpression,
+} from './sort.js';
+import { likeEscape, SqlParams, splitValues } from './sql-params.js';
+import {
+  dateCondition,
+  quantityCondition,
+  referenceCondition,
+  stringCondition,
+  tokenCondition,
+} from './value-conditions.js';
 
-/** A search the store cannot run as asked; the message names the parameter. */
-export class InvalidSearchError extends StoreError {
-  constructor(
-    readonly parameter: string,
-    message: string,
-    hint: string,
-  ) {
-    super({ code: 'SEARCH_INVALID', status: 400, message: `search parameter '${parameter}': ${message}`, hint });
-  }
-}
+export { InvalidSearchError } from './invalid-search-error.js';
 
 /** Search input: a query string's parameters (repeated names are ANDed, comma-separated values ORed). */
 export type SearchQuery = URLSearchParams | Record<string, string | readonly string[]>;
@@ -31,38 +40,6 @@ export interface SearchOptions {
 
 const MAX_COUNT = 1_000;
 const DEFAULT_COUNT = 20;
-const PREFIXES = ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap'] as const;
-type Prefix = (typeof PREFIXES)[number];
-
-/** Collects the parameters of a SQL statement as it is written. */
-export class Sql {
-  readonly params: unknown[] = [];
-  add(value: unknown): string {
-    this.params.push(value);
-    return `$${this.params.length}`;
-  }
-}
-
-/** Splits a parameter value on commas not escaped with a backslash, and unescapes `\,`, `\|`, `\$`, `\\`. */
-function splitValues(value: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i] as string;
-    if (c === '\\' && i + 1 < value.length) {
-      current += value[++i];
-    } else if (c === ',') {
-      out.push(current);
-      current = '';
-    } else {
-      current += c;
-    }
-  }
-  out.push(current);
-  return out;
-}
-
-const likeEscape = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** The name-value pairs of a search query, repeated names kept. */
 export function queryEntries(query: SearchQuery): [string, string][] {
@@ -72,24 +49,51 @@ export function queryEntries(query: SearchQuery): [string, string][] {
   );
 }
 
+/** What one search parameter asks of a candidate resource `r`. */
+interface Condition {
+  /** A boolean SQL expression over `r.id`, and over the resource's columns when `row` is set. */
+  readonly where: string;
+  /** For a positive match in one index table: the query of the matching ids, which a search can start from. */
+  readonly ids?: string;
+  /** Which condition to start from when several could: the lowest (the likeliest to be selective). */
+  readonly rank?: number;
+  /** Reads the resource row's columns (`r.last_updated`), not only its id. */
+  readonly row?: boolean;
+}
+
+// Tokens, references and uris usually name few resources; dates and quantities usually span many.
+const RANK = { compartment: 0, token: 0, reference: 0, uri: 0, string: 1, quantity: 2, date: 2, chain: 3 } as const;
+
 /**
  * FHIR search over the store's indexes: token, string (case- and accent-insensitive), date with prefixes,
- * reference, uri, quantity and number parameters of the specification, `_id` and `_lastUpdated`, with `_count`, `_sort`
- * (`_id`, `_lastUpdated`), `_total` and stable cursor paging. Parameters it does not know or support yet are
- * refused with a 400, never ignored.
+ * reference, uri, quantity and number parameters of the specification, `_id` and `_lastUpdated`, one level of
+ * chaining, `_include` and `_revinclude`, with `_count`, `_sort` (by search parameters, `_id` and `_lastUpdated`),
+ * `_total` and stable cursor paging. Parameters it does not know or support yet are refused with a 400, never
+ * ignored.
+ *
+ * A search with a condition on an index starts from that index's matching ids (index-only), sorts and cuts the
+ * page from them, and reads only the page's resources: its cost follows the matches, not the table.
  */
 export class ResourceSearch {
   constructor(private readonly db: SqlClient) {}
 
-  /** Runs the search; `options` narrows it to what an access policy lets the caller see. */
+  /**
+   * Runs a search of one resource type; the Bundle's `next` link carries the cursor of the following page.
+   * `options` narrows it to what an access policy lets the caller see.
+   */
   async search(type: ResourceType, query: SearchQuery, options: SearchOptions = {}): Promise<Bundle> {
-    const sql = new Sql();
-    const where: string[] = [`r.resource_type = ${sql.add(type)}`, 'not r.deleted'];
+    const sql = new SqlParams();
+    const t = sql.add(type);
+    const conditions: Condition[] = [];
     // In SQL, not after: paging and totals count only what the caller may see.
-    if (options.compartment) where.push(`r.patient = any(${sql.add(options.compartment)}::text[])`);
+    if (options.compartment) {
+      const ids = `select x.id from mekong_resource x
+        where x.resource_type = ${t} and x.patient = any(${sql.add(options.compartment)}::text[]) and not x.deleted`;
+      conditions.push({ where: `r.id in (${ids})`, ids, rank: RANK.compartment });
+    }
     let count = DEFAULT_COUNT;
-    let sort: 'id' | 'lastUpdated' | '-lastUpdated' = 'id';
-    let cursor: [string, string] | undefined;
+    let order: SortOrder = idOrder;
+    let cursorValue: string | undefined;
     let total = false;
     const includes: Include[] = [];
     const kept: [string, string][] = [];
@@ -104,14 +108,8 @@ export class ResourceSearch {
           );
         }
       } else if (name === '_sort') {
-        if (value !== '_id' && value !== '_lastUpdated' && value !== '-_lastUpdated') {
-          throw new InvalidSearchError(
-            name,
-            `sorting by '${value}' is not supported yet`,
-            'sort by _id, _lastUpdated or -_lastUpdated',
-          );
-        }
-        sort = value === '_id' ? 'id' : value === '_lastUpdated' ? 'lastUpdated' : '-lastUpdated';
+        if (order !== idOrder) throw new InvalidSearchError(name, 'is given twice', 'give every key in one _sort');
+        order = parseSort(type, value);
       } else if (name === '_total') {
         if (!['none', 'estimate', 'accurate'].includes(value)) {
           throw new InvalidSearchError(
@@ -122,7 +120,7 @@ export class ResourceSearch {
         }
         total = value !== 'none';
       } else if (name === '_cursor') {
-        cursor = decodeCursor(value);
+        cursorValue = value;
         continue;
       } else if (name === '_include' || name === '_revinclude') {
         includes.push(parseInclude(type, name, value));
@@ -133,26 +131,42 @@ export class ResourceSearch {
           `use ${name.split(':')[0]} without :iterate`,
         );
       } else {
-        where.push(this.condition(type, name, value, sql, options));
+        conditions.push(this.condition(type, t, name, value, sql, options));
       }
       kept.push([name, value]);
     }
-    const whereParams = sql.params.length; // the cursor and limit come after: the count query shares only these
-    const order =
-      sort === 'id' ? 'r.id' : sort === 'lastUpdated' ? 'r.last_updated, r.id' : 'r.last_updated desc, r.id desc';
-    const page = [...where];
-    if (cursor) {
-      page.push(
-        sort === 'id'
-          ? `r.id > ${sql.add(cursor[1])}`
-          : sort === 'lastUpdated'
-            ? `(r.last_updated, r.id) > (${sql.add(cursor[0])}::timestamptz, ${sql.add(cursor[1])})`
-            : `(r.last_updated, r.id) < (${sql.add(cursor[0])}::timestamptz, ${sql.add(cursor[1])})`,
-      );
-    }
-    const { rows } = await this.db.query<{ id: string; content: AnyResource; last_updated: string }>(
-      `select r.id, r.content, to_char(r.last_updated at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as last_updated
-       from mekong_resource r where ${page.join(' and ')} order by ${order} limit ${sql.add(count + 1)}`,
+    const cursor: Cursor | undefined = cursorValue === undefined ? undefined : decodeCursor(order, cursorValue);
+
+    // Start from the most promising index when nothing needs the resource row before the page is cut; the
+    // resource table is then read for the page only. Index rows exist only for current, undeleted versions.
+    const row = conditions.some((c) => c.row) || order.keys.some((k) => !k.kind);
+    const driver = row ? undefined : conditions.filter((c) => c.ids).sort((a, b) => (a.rank ?? 9) - (b.rank ?? 9))[0];
+    const filters = conditions.filter((c) => c !== driver).map((c) => c.where);
+    const from = (extra: string[]) => {
+      const where = driver ? [...filters, ...extra] : [`r.resource_type = ${t}`, 'not r.deleted', ...filters, ...extra];
+      return `from ${driver ? `(${driver.ids}) r` : 'mekong_resource r'}${where.length ? ` where ${where.join(' and ')}` : ''}${driver ? ' group by r.id' : ''}`;
+    };
+    const whereParams = sql.params.length; // the count query shares only these
+    // Without sort keys the page is cut at the level of the index scan, so LIMIT reaches it (a grouped
+    // subquery would be planned whole); with keys, the keys of every candidate are needed anyway.
+    const page =
+      order.keys.length === 0
+        ? `select r.id ${from(cursor ? [afterCursor(order, cursor, sql, 'r')] : [])}
+           order by ${orderBy(order, 'r')} limit ${sql.add(count + 1)}`
+        : `select c.* from (select r.id${order.keys.map((key, i) => `, ${sortKeyExpression(key, t, sql)} as k${i}`).join('')} ${from([])}) c
+           ${cursor ? `where ${afterCursor(order, cursor, sql, 'c')}` : ''}
+           order by ${orderBy(order, 'c')} limit ${sql.add(count + 1)}`;
+    const { rows } = await this.db.query<{
+      id: string;
+      content: AnyResource;
+      last_updated: string;
+      [key: `t${number}`]: string | null;
+    }>(
+      `select c.id${order.keys.map((_, i) => `, c.k${i}::text as t${i}`).join('')}, r.content,
+         to_char(r.last_updated at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as last_updated
+       from (${page}) c
+       join mekong_resource r on r.resource_type = ${t} and r.id = c.id and not r.deleted
+       order by ${orderBy(order, 'c')}`,
       sql.params,
     );
     const more = rows.length > count;
@@ -162,13 +176,14 @@ export class ResourceSearch {
     const last = matches.at(-1);
     if (more && last) {
       const next = new URLSearchParams(kept);
-      next.set('_cursor', encodeCursor([last.last_updated, last.id]));
+      const values = order.keys.map((_, i) => last[`t${i}`] ?? null);
+      next.set('_cursor', encodeCursor(order, { values, id: last.id }));
       link.push({ relation: 'next', url: `${type}?${next}` });
     }
     let totalCount: number | undefined;
     if (total) {
       const counted = await this.db.query<{ n: number }>(
-        `select count(*)::int as n from mekong_resource r where ${where.join(' and ')}`,
+        `select count(*)::int as n from (select r.id ${from([])}) c`,
         sql.params.slice(0, whereParams),
       );
       totalCount = counted.rows[0]?.n;
@@ -241,33 +256,43 @@ export class ResourceSearch {
    */
   private chained(
     type: ResourceType,
+    t: string,
     name: string,
     link: string,
     rest: string,
     value: string,
-    sql: Sql,
+    sql: SqlParams,
     options: SearchOptions,
-  ): string {
+  ): Condition {
     if (rest.includes('.'))
       throw new InvalidSearchError(name, 'only one level of chaining is supported', 'chain one reference at a time');
     const { code, target } = referenceTarget(type, name, link);
     options.checkChain?.(target);
-    const inner = this.condition(target, rest, value, sql, options);
-    return `exists (select 1 from mekong_search_reference chain
-      where chain.resource_type = r.resource_type and chain.id = r.id and chain.param = ${sql.add(code)}
-        and chain.target_type = ${sql.add(target)}
+    const targetType = sql.add(target);
+    const inner = this.condition(target, targetType, rest, value, sql, options);
+    const ids = `select chain.id from mekong_search_reference chain
+      where chain.resource_type = ${t} and chain.param = ${sql.add(code)} and chain.target_type = ${targetType}
         and exists (select 1 from mekong_resource r
-          where r.resource_type = chain.target_type and r.id = chain.target_id and not r.deleted and ${inner}))`;
+          where r.resource_type = ${targetType} and r.id = chain.target_id and not r.deleted and ${inner.where})`;
+    return { where: `r.id in (${ids})`, ids, rank: RANK.chain };
   }
 
-  private condition(type: ResourceType, name: string, value: string, sql: Sql, options: SearchOptions): string {
+  /** The condition of one query parameter on resources of `type` (whose SQL placeholder is `t`). */
+  private condition(
+    type: ResourceType,
+    t: string,
+    name: string,
+    value: string,
+    sql: SqlParams,
+    options: SearchOptions,
+  ): Condition {
     const dot = name.indexOf('.');
-    if (dot !== -1) return this.chained(type, name, name.slice(0, dot), name.slice(dot + 1), value, sql, options);
+    if (dot !== -1) return this.chained(type, t, name, name.slice(0, dot), name.slice(dot + 1), value, sql, options);
     const [code, modifier] = name.split(':') as [string, string | undefined];
     if (code === '_id') {
       if (modifier)
         throw new InvalidSearchError(name, `modifier '${modifier}' is not supported on _id`, 'use _id=id1,id2');
-      return `r.id = any(${sql.add(splitValues(value))}::text[])`;
+      return { where: `r.id = any(${sql.add(splitValues(value))}::text[])` };
     }
     if (code === '_lastUpdated') {
       if (modifier)
@@ -277,7 +302,7 @@ export class ResourceSearch {
           'use a prefix such as ge2024-01-01',
         );
       const ors = splitValues(value).map((v) => dateCondition(name, v, 'r.last_updated', 'r.last_updated', sql));
-      return `(${ors.join(' or ')})`;
+      return { where: `(${ors.join(' or ')})`, row: true };
     }
     const { indexed, unsupported } = parametersOf(type);
     const parameter = indexed.get(code);
@@ -292,15 +317,17 @@ export class ResourceSearch {
     }
     const kind = parameter.definition.type === 'number' ? 'quantity' : parameter.definition.type;
     const table = `mekong_search_${kind}`;
-    const owner = `s.resource_type = r.resource_type and s.id = r.id and s.param = ${sql.add(code)}`;
+    const param = `s.resource_type = ${t} and s.param = ${sql.add(code)}`;
     if (modifier === 'missing') {
       if (value !== 'true' && value !== 'false')
         throw new InvalidSearchError(name, `must be true or false, found '${value}'`, 'use :missing=true');
-      return `${value === 'true' ? 'not ' : ''}exists (select 1 from ${table} s where ${owner})`;
+      return {
+        where: `${value === 'true' ? 'not ' : ''}exists (select 1 from ${table} s where ${param} and s.id = r.id)`,
+      };
     }
-    const negate = modifier === 'not' && parameter.definition.type === 'token';
-    const values = splitValues(value);
-    const ors = values.map((v) => {
+    if (modifier === 'not' && parameter.definition.type !== 'token')
+      throw new InvalidSearchError(name, `modifier 'not' applies to tokens only`, `use ${code}:missing or a prefix`);
+    const ors = splitValues(value).map((v) => {
       switch (parameter.definition.type) {
         case 'token':
           return tokenCondition(name, v, modifier === 'not' ? undefined : modifier, sql);
@@ -323,228 +350,12 @@ export class ResourceSearch {
           return modifier === 'below' ? `s.value like ${sql.add(`${likeEscape(v)}%`)}` : `s.value = ${sql.add(v)}`;
       }
     });
-    return `${negate ? 'not ' : ''}exists (select 1 from ${table} s where ${owner} and (${ors.join(' or ')}))`;
+    // A resource whose values include none of those asked (or that has no value at all).
+    if (modifier === 'not')
+      return {
+        where: `not exists (select 1 from ${table} s where ${param} and s.id = r.id and (${ors.join(' or ')}))`,
+      };
+    const ids = `select s.id from ${table} s where ${param} and (${ors.join(' or ')})`;
+    return { where: `r.id in (${ids})`, ids, rank: RANK[kind as keyof typeof RANK] };
   }
-}
-
-/** Resolves a reference parameter of a type and the type it points to (from `:Type` or its only target). */
-function referenceTarget(type: ResourceType, name: string, link: string): { code: string; target: ResourceType } {
-  const [code, modifier] = link.split(':') as [string, string | undefined];
-  const parameter = parametersOf(type).indexed.get(code);
-  if (parameter?.definition.type !== 'reference') {
-    throw new InvalidSearchError(
-      name,
-      `'${code}' is not a reference parameter of ${type}`,
-      'chain and include through reference parameters',
-    );
-  }
-  const targets = parameter.targets;
-  const target = modifier ?? (targets.length === 1 ? targets[0] : undefined);
-  if (!target) {
-    throw new InvalidSearchError(
-      name,
-      `'${code}' may point to ${targets.join(', ')}`,
-      `name the type: ${code}:${targets[0] ?? 'Patient'}`,
-    );
-  }
-  if (targets.length > 0 && !targets.includes(target)) {
-    throw new InvalidSearchError(
-      name,
-      `'${code}' of ${type} does not point to ${target}`,
-      `use one of ${targets.join(', ')}`,
-    );
-  }
-  return { code, target: target as ResourceType };
-}
-
-function tokenCondition(name: string, value: string, modifier: string | undefined, sql: Sql): string {
-  if (modifier)
-    throw new InvalidSearchError(
-      name,
-      `modifier '${modifier}' is not supported on tokens yet`,
-      'use :not, :missing or none',
-    );
-  const bar = value.indexOf('|');
-  if (bar === -1) return `s.code = ${sql.add(value)}`;
-  const system = value.slice(0, bar);
-  const code = value.slice(bar + 1);
-  if (system === '') return `(s.system is null and s.code = ${sql.add(code)})`;
-  if (code === '') return `s.system = ${sql.add(system)}`;
-  return `(s.system = ${sql.add(system)} and s.code = ${sql.add(code)})`;
-}
-
-function stringCondition(name: string, value: string, modifier: string | undefined, sql: Sql): string {
-  if (modifier === 'exact') return `s.exact = ${sql.add(value)}`;
-  const folded = likeEscape(foldText(value));
-  if (modifier === 'contains') return `s.folded like ${sql.add(`%${folded}%`)}`;
-  if (modifier)
-    throw new InvalidSearchError(
-      name,
-      `modifier '${modifier}' is not supported on strings`,
-      'use :exact, :contains or none',
-    );
-  return `s.folded like ${sql.add(`${folded}%`)}`;
-}
-
-function referenceCondition(name: string, value: string, modifier: string | undefined, sql: Sql): string {
-  if (modifier && !/^[A-Z][A-Za-z]+$/.test(modifier)) {
-    throw new InvalidSearchError(
-      name,
-      `modifier '${modifier}' is not supported on references`,
-      'use :Type (subject:Patient=id)',
-    );
-  }
-  const typed = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(value);
-  if (typed) return `(s.target_type = ${sql.add(typed[1])} and s.target_id = ${sql.add(typed[2])})`;
-  if (/^[A-Za-z0-9\-.]{1,64}$/.test(value)) {
-    return modifier
-      ? `(s.target_type = ${sql.add(modifier)} and s.target_id = ${sql.add(value)})`
-      : `s.target_id = ${sql.add(value)}`;
-  }
-  return `s.url = ${sql.add(value)}`;
-}
-
-const NUMBER = /^-?\d+(\.\d+)?$/;
-
-/**
- * `[prefix]number[|system|code]`. Equality follows the precision written: 5.4 matches [5.35, 5.45). `ap` is
- * within 10%. Numbers stay decimal strings into SQL's numeric: no binary rounding.
- */
-function quantityCondition(name: string, value: string, withUnits: boolean, sql: Sql): string {
-  const prefixed = (PREFIXES as readonly string[]).includes(value.slice(0, 2));
-  const prefix = prefixed ? (value.slice(0, 2) as Prefix) : 'eq';
-  const [number = '', system, code, ...extra] = (prefixed ? value.slice(2) : value).split('|');
-  if (!NUMBER.test(number) || extra.length > 0 || (!withUnits && system !== undefined)) {
-    throw new InvalidSearchError(
-      name,
-      `'${value}' is not a ${withUnits ? 'quantity' : 'number'}`,
-      withUnits
-        ? 'use [prefix]number[|system|code], for example gt5.4|http://unitsofmeasure.org|mmol/L'
-        : 'use [prefix]number, for example ge0.8',
-    );
-  }
-  const decimals = number.split('.')[1]?.length ?? 0;
-  const v = `${sql.add(number)}::numeric`;
-  const half = () => `${sql.add(`0.${'0'.repeat(decimals)}5`)}::numeric`;
-  const comparison = {
-    eq: () => `(s.value >= ${v} - ${half()} and s.value < ${v} + ${half()})`,
-    ne: () => `not (s.value >= ${v} - ${half()} and s.value < ${v} + ${half()})`,
-    gt: () => `s.value > ${v}`,
-    lt: () => `s.value < ${v}`,
-    ge: () => `s.value >= ${v}`,
-    le: () => `s.value <= ${v}`,
-    sa: () => `s.value > ${v}`,
-    eb: () => `s.value < ${v}`,
-    ap: () => `(s.value >= ${v} - abs(${v}) * 0.1 and s.value <= ${v} + abs(${v}) * 0.1)`,
-  }[prefix]();
-  const units = [...(system ? [`s.system = ${sql.add(system)}`] : []), ...(code ? [`s.code = ${sql.add(code)}`] : [])];
-  return `(${[comparison, ...units].join(' and ')})`;
-}
-
-/** A date condition on columns `low` and `high` (the same for an instant), for a value with an optional prefix. */
-export function dateCondition(name: string, value: string, low: string, high: string, sql: Sql): string {
-  const prefix = (PREFIXES as readonly string[]).includes(value.slice(0, 2)) ? (value.slice(0, 2) as Prefix) : 'eq';
-  const date = PREFIXES.includes(value.slice(0, 2) as Prefix) ? value.slice(2) : value;
-  const range = dateRange(date);
-  if (!range) {
-    throw new InvalidSearchError(
-      name,
-      `'${value}' is not a date`,
-      'use an optional prefix (eq, ne, gt, lt, ge, le, sa, eb, ap) and YYYY, YYYY-MM, YYYY-MM-DD or a dateTime',
-    );
-  }
-  // Each bound becomes a parameter only if the condition uses it: an unused parameter has no type.
-  let lowParam: string | undefined;
-  let highParam: string | undefined;
-  const pLow = () => (lowParam ??= `${sql.add(new Date(range.low).toISOString())}::timestamptz`);
-  const pHigh = () => (highParam ??= `${sql.add(new Date(range.high).toISOString())}::timestamptz`);
-  // A column is one instant (low and high are the same expression); index rows are ranges [low, high).
-  const instant = low === high;
-  const within = () =>
-    instant ? `(${low} >= ${pLow()} and ${low} < ${pHigh()})` : `(${low} >= ${pLow()} and ${high} <= ${pHigh()})`;
-  switch (prefix) {
-    case 'eq':
-      return within();
-    case 'ne':
-      return `not ${within()}`;
-    case 'gt':
-      return instant ? `${low} >= ${pHigh()}` : `${high} > ${pHigh()}`;
-    case 'lt':
-      return `${low} < ${pLow()}`;
-    case 'ge':
-      return instant ? `${low} >= ${pLow()}` : `${high} > ${pLow()}`;
-    case 'le':
-      return `${low} < ${pHigh()}`;
-    case 'sa':
-      return `${low} >= ${pHigh()}`;
-    case 'eb':
-      return instant ? `${low} < ${pLow()}` : `${high} <= ${pLow()}`;
-    case 'ap':
-      return instant
-        ? `(${low} >= ${pLow()} and ${low} < ${pHigh()})`
-        : `(${low} < ${pHigh()} and ${high} > ${pLow()})`;
-  }
-}
-
-interface Include {
-  readonly reverse: boolean;
-  /** The resource type whose reference parameter is followed. */
-  readonly source: ResourceType;
-  readonly code: string;
-  readonly target: ResourceType;
-}
-
-/** `_include=Observation:subject[:Patient]` on Observations; `_revinclude=Observation:subject` on Patients. */
-function parseInclude(type: ResourceType, name: string, value: string): Include {
-  const [source, code, target] = value.split(':') as [string, string | undefined, string | undefined];
-  const reverse = name === '_revinclude';
-  if (!code || !(resourceTypes as readonly string[]).includes(source)) {
-    throw new InvalidSearchError(
-      name,
-      `'${value}' must be SourceType:parameter[:TargetType]`,
-      `for example ${reverse ? 'Observation:subject' : `${type}:subject`}`,
-    );
-  }
-  if (!reverse && source !== type) {
-    throw new InvalidSearchError(
-      name,
-      `includes from ${source}, but the search is for ${type}`,
-      `use ${type}:<parameter>`,
-    );
-  }
-  const resolved = referenceTarget(
-    source as ResourceType,
-    name,
-    target ? `${code}:${target}` : reverse ? `${code}:${type}` : code,
-  );
-  if (reverse && resolved.target !== type) {
-    throw new InvalidSearchError(
-      name,
-      `${source}:${code} does not point to ${type}`,
-      `revinclude a reference to ${type}`,
-    );
-  }
-  return { reverse, source: source as ResourceType, code: resolved.code, target: resolved.target };
-}
-
-/** A paging cursor: an opaque string. */
-export function encodeCursor(key: [string, string]): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
-function decodeCursor(value: string): [string, string] {
-  try {
-    const key = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(key) && key.length === 2 && key.every((k) => typeof k === 'string')) {
-      const [updated, id] = key as [string, string];
-      if (!Number.isNaN(Date.parse(updated))) return [updated, id];
-    }
-  } catch {
-    // reported below
-  }
-  throw new InvalidSearchError(
-    '_cursor',
-    'is not a cursor this server issued',
-    "follow the Bundle's next link as it is",
-  );
 }

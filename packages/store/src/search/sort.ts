@@ -1,0 +1,172 @@
+import type { ResourceType } from '@mekong/fhir';
+import { InvalidSearchError } from './invalid-search-error.js';
+import { parametersOf } from './search-parameters.js';
+import type { SqlParams } from './sql-params.js';
+
+/** One key of `_sort`: a search parameter (or `_lastUpdated`) and its direction. */
+export interface SortKey {
+  readonly code: string;
+  readonly descending: boolean;
+  /** The index table the key is read from; undefined for `_lastUpdated`, a column of the resource. */
+  readonly kind?: 'string' | 'token' | 'date' | 'reference' | 'uri' | 'quantity';
+}
+
+/** A parsed `_sort`: its keys, then the resource id as the last tie-breaker. */
+export interface SortOrder {
+  /** `_sort` as given, the cursor's check that a page link is followed with the sort it was cut with. */
+  readonly spec: string;
+  readonly keys: readonly SortKey[];
+  readonly idDescending: boolean;
+}
+
+/** The default order: by id, which is stable and walks the primary key. */
+export const idOrder: SortOrder = { spec: '', keys: [], idDescending: false };
+
+/**
+ * Parses `_sort=family,-birthdate`: search parameters of the type (string, token, date, number, quantity,
+ * reference, uri), `_lastUpdated` and `_id`, each ascending or `-` descending. Keys after `_id` cannot matter and
+ * are refused; anything unknown is refused naming it.
+ */
+export function parseSort(type: ResourceType, value: string): SortOrder {
+  const { indexed, unsupported } = parametersOf(type);
+  const keys: SortKey[] = [];
+  const seen = new Set<string>();
+  const hint = `sort by _id, _lastUpdated or a search parameter of ${type}, comma-separated, '-' for descending`;
+  const items = value.split(',');
+  for (const [i, item] of items.entries()) {
+    const descending = item.startsWith('-');
+    const code = descending ? item.slice(1) : item;
+    if (code === '') throw new InvalidSearchError('_sort', `has an empty key in '${value}'`, hint);
+    if (seen.has(code)) throw new InvalidSearchError('_sort', `sorts by '${code}' twice`, 'name each key once');
+    seen.add(code);
+    if (code === '_id') {
+      if (i !== items.length - 1)
+        throw new InvalidSearchError('_sort', `keys after '_id' would never apply in '${value}'`, 'end with _id');
+      return { spec: value, keys, idDescending: descending };
+    }
+    if (code === '_lastUpdated') {
+      keys.push({ code, descending });
+      continue;
+    }
+    const parameter = indexed.get(code);
+    if (!parameter) {
+      throw new InvalidSearchError(
+        '_sort',
+        code.includes(':') || code.includes('.')
+          ? `cannot sort by '${code}': modifiers and chains do not apply to sorting`
+          : `cannot sort by '${code}': ${unsupported.get(code) ?? `${type} has no search parameter '${code}'`}`,
+        hint,
+      );
+    }
+    const kind = parameter.definition.type === 'number' ? 'quantity' : parameter.definition.type;
+    keys.push({ code, descending, kind: kind as NonNullable<SortKey['kind']> });
+  }
+  // Ties are broken by id in the direction of the last key: `-_lastUpdated` then walks one index backwards.
+  return { spec: value, keys, idDescending: keys.at(-1)?.descending ?? false };
+}
+
+// The value a resource sorts by: the smallest of its values ascending and the largest descending (a date
+// range by its start ascending and its end descending), as the specification asks for repeated elements.
+const COLUMNS: Record<NonNullable<SortKey['kind']>, { asc: string; desc: string; cast: string }> = {
+  string: { asc: 'min(s.folded)', desc: 'max(s.folded)', cast: 'text' },
+  token: { asc: 'min(s.code)', desc: 'max(s.code)', cast: 'text' },
+  date: { asc: 'min(s.low)', desc: 'max(s.high)', cast: 'timestamptz' },
+  reference: { asc: 'min(s.url)', desc: 'max(s.url)', cast: 'text' },
+  uri: { asc: 'min(s.value)', desc: 'max(s.value)', cast: 'text' },
+  quantity: { asc: 'min(s.value)', desc: 'max(s.value)', cast: 'numeric' },
+};
+
+/** The SQL type a key's values have (for casting cursor values back). */
+export function sortKeyCast(key: SortKey): string {
+  return key.kind ? COLUMNS[key.kind].cast : 'timestamptz';
+}
+
+/**
+ * The SQL expression of a key for the resource `r` (its `id`, and `last_updated` when the key is `_lastUpdated`):
+ * a correlated aggregate over the owner index of the key's table, null when the resource has no value.
+ */
+export function sortKeyExpression(key: SortKey, typeParam: string, sql: SqlParams): string {
+  if (!key.kind) return 'r.last_updated';
+  const column = COLUMNS[key.kind];
+  return `(select ${key.descending ? column.desc : column.asc} from mekong_search_${key.kind} s
+    where s.resource_type = ${typeParam} and s.id = r.id and s.param = ${sql.add(key.code)})`;
+}
+
+/**
+ * `order by` over `alias.k0, alias.k1, ...` and `alias.id`. Resources without a value sort last either way;
+ * `_lastUpdated` always has one, and is left without `nulls last` so an index on it can give the order.
+ */
+export function orderBy(order: SortOrder, alias: string): string {
+  return [
+    ...order.keys.map((key, i) => `${alias}.k${i}${key.descending ? ' desc' : ''}${key.kind ? ' nulls last' : ''}`),
+    `${alias}.id${order.idDescending ? ' desc' : ''}`,
+  ].join(', ');
+}
+
+/**
+ * The condition that a row of `alias` comes strictly after the cursor's row in `order`: the first key that
+ * differs decides, a missing value (null) sorting after every value.
+ */
+export function afterCursor(order: SortOrder, cursor: Cursor, sql: SqlParams, alias: string): string {
+  const id = `${alias}.id ${order.idDescending ? '<' : '>'} ${sql.add(cursor.id)}`;
+  return order.keys.reduceRight((after, key, i) => {
+    const column = `${alias}.k${i}`;
+    const value = cursor.values[i];
+    if (value === null || value === undefined) return `(${column} is null and ${after})`;
+    const v = `${sql.add(value)}::${sortKeyCast(key)}`;
+    const nulls = key.kind ? ` or ${column} is null` : '';
+    return `(${column} ${key.descending ? '<' : '>'} ${v}${nulls} or (${column} = ${v} and ${after}))`;
+  }, id);
+}
+
+/** Where a page ended: its last row's sort key values (as text, null when missing) and id. */
+export interface Cursor {
+  readonly values: readonly (string | null)[];
+  readonly id: string;
+}
+
+/** An opaque token for the next page's link. */
+export function encodeCursor(order: SortOrder, cursor: Cursor): string {
+  return Buffer.from(JSON.stringify({ s: order.spec, k: cursor.values, id: cursor.id })).toString('base64url');
+}
+
+/** Reads a cursor back, refusing one cut under another sort or not issued by this server. */
+export function decodeCursor(order: SortOrder, value: string): Cursor {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+  } catch {
+    decoded = undefined;
+  }
+  const c = decoded as { s?: unknown; k?: unknown; id?: unknown } | undefined;
+  if (
+    c === null ||
+    typeof c !== 'object' ||
+    typeof c.s !== 'string' ||
+    typeof c.id !== 'string' ||
+    !Array.isArray(c.k) ||
+    c.k.length !== order.keys.length ||
+    !c.k.every((v, i) => v === null || (typeof v === 'string' && validValue(order.keys[i] as SortKey, v)))
+  ) {
+    throw new InvalidSearchError(
+      '_cursor',
+      'is not a cursor this server issued',
+      "follow the Bundle's next link as it is",
+    );
+  }
+  if (c.s !== order.spec) {
+    throw new InvalidSearchError(
+      '_cursor',
+      `was cut for _sort '${c.s}', not '${order.spec}'`,
+      'follow the next link with the _sort it came with, or start again without _cursor',
+    );
+  }
+  return { values: c.k as (string | null)[], id: c.id };
+}
+
+function validValue(key: SortKey, value: string): boolean {
+  const cast = sortKeyCast(key);
+  if (cast === 'numeric') return /^-?\d+(\.\d+)?$/.test(value);
+  if (cast === 'timestamptz') return /^-?infinity$/.test(value) || !Number.isNaN(Date.parse(value));
+  return true;
+}
