@@ -1,15 +1,30 @@
 import { createHost, type Host, type HostConfig } from '@mekong/kernel';
+import { serverPlugin } from '@mekong/server';
+import { storePlugin } from '@mekong/store';
+import { demoDataPlugin } from './plugins/demo-data.js';
 import { triagePlugin } from './plugins/triage.js';
 import { vitalSignsTriagePlugin } from './plugins/vital-signs-triage.js';
 
-/** The plugins of this deployment. The clinical plugins join as they land. */
-export const plugins = [triagePlugin, vitalSignsTriagePlugin];
+/** The plugins of this deployment: the core (store, server), demo data, and the sample triage plugins. */
+export const plugins = [storePlugin, serverPlugin, demoDataPlugin, triagePlugin, vitalSignsTriagePlugin];
 
-/** The deployment's configuration; `LOG_LEVEL` sets the log level. */
+/**
+ * The deployment's configuration from the environment: PostgreSQL when `DATABASE_URL` is set, else embedded
+ * PGlite in `MEKONG_DATA_DIR` (default `.mekong-data` here); `PORT` (default 8080), `HOST`, `LOG_LEVEL`, and the
+ * first administrator key from `MEKONG_BOOTSTRAP_API_KEY` (generated and printed once when unset).
+ */
 export function deploymentConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
   return {
     kernel: { logLevel: (env.LOG_LEVEL as 'info' | undefined) ?? 'warn' },
-    plugins: { triage: { defaultLevel: 4 } },
+    plugins: {
+      store: env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { dataDir: env.MEKONG_DATA_DIR ?? '.mekong-data' },
+      server: {
+        port: env.PORT ? Number(env.PORT) : 8080,
+        ...(env.HOST ? { host: env.HOST } : {}),
+        ...(env.MEKONG_BOOTSTRAP_API_KEY ? { bootstrapApiKey: env.MEKONG_BOOTSTRAP_API_KEY } : {}),
+      },
+      triage: { defaultLevel: 4 },
+    },
   };
 }
 
