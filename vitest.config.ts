@@ -12,5 +12,7 @@ export default defineConfig({
       'docs/**/*.test.ts',
     ],
     testTimeout: 20_000,
+    // Opening PGlite takes seconds, more when test files run in parallel on two cores.
+    hookTimeout: 60_000,
   },
 });

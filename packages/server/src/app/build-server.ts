@@ -2,7 +2,8 @@ import type { Extension, PluginStatusService } from '@mekong/kernel';
 import type { StoreAccess } from '@mekong/store';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import type { Authenticator } from '../auth/index.js';
+import { registerApiKeyRoutes } from '../admin/api-key-routes.js';
+import type { ApiKeys, Authenticator } from '../auth/index.js';
 import { type MountedOperation, mountOperations } from '../extensions/mount-operations.js';
 import { type MountedRoute, mountRoutes } from '../extensions/mount-routes.js';
 import type { FhirOperation } from '../extensions/operation-types.js';
@@ -29,6 +30,8 @@ export interface BuildServerOptions {
   /** The store gateway: a store acting for each caller. */
   readonly access: StoreAccess;
   readonly authenticator: Pick<Authenticator, 'authenticate'>;
+  /** The deployment's API keys: with them, administrators manage keys at `/admin/api-keys`. */
+  readonly apiKeys?: ApiKeys;
   /** The plugins' status and manifests: routes answer only while their plugin is started. */
   readonly status: PluginStatusService;
   /** Routes contributed by plugins. */
@@ -85,6 +88,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   await registerOpenApi(app, { version: SERVER_VERSION, status, pluginPaths: () => pluginPaths });
 
   registerHealthRoutes(app, { access, status });
+  if (options.apiKeys) registerApiKeyRoutes(app, options.apiKeys);
   const deps = { access, status, links };
   const routes: MountedRoute[] = mountRoutes(app, options.routes ?? [], deps);
   const operations: MountedOperation[] = mountOperations(app, options.operations ?? [], deps);

@@ -1,6 +1,6 @@
 import type { OperationOutcome } from '@mekong/fhir';
 import { InvalidResourceError, StoreError, TransactionEntryError } from '@mekong/store';
-import { AuthenticationError, AuthenticationUnavailableError } from '../auth/index.js';
+import { ApiKeyRequestError, AuthenticationError, AuthenticationUnavailableError } from '../auth/index.js';
 import { HttpError, issueTypeFor } from './http-error.js';
 import { diagnosticsOf, type OutcomeIssue, operationOutcome } from './operation-outcome.js';
 
@@ -44,6 +44,7 @@ export function errorResponse(error: unknown, requestId: string): ErrorResponse 
   if (error instanceof AuthenticationUnavailableError) {
     return respond(503, [issue(503, error.message, error.hint)], { 'retry-after': '5' });
   }
+  if (error instanceof ApiKeyRequestError) return respond(400, [issue(400, error.message, error.hint)]);
   if (error instanceof StoreError) return storeErrorResponse(error);
   if (isFastifyClientError(error)) {
     const status = error.statusCode;

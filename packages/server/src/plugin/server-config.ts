@@ -56,6 +56,11 @@ export const serverConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * The first administrator API key (from `MEKONG_BOOTSTRAP_API_KEY`), used on the first start only; when unset,
+     * one is generated and shown once. Never a default.
+     */
+    bootstrapApiKey: z.string().optional(),
     /** Authentication: API keys and bearer JWTs, and the roles they grant. */
     auth: authConfigSchema.prefault({}),
   })

@@ -2,7 +2,7 @@ import { coreServices, createServiceFactory, definePlugin } from '@mekong/kernel
 import { storeAccessServiceRef, storeMigrationsExtensionPoint, storeServiceRef } from '@mekong/store';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../app/build-server.js';
-import { type ApiKeys, apiKeyMigrations, createAuthenticator } from '../auth/index.js';
+import { type ApiKeys, apiKeyMigrations, createAuthenticator, ensureBootstrapKey } from '../auth/index.js';
 import { fhirOperationsExtensionPoint, serverRoutesExtensionPoint } from '../extensions/extension-points.js';
 import { SERVER_VERSION } from '../version.js';
 import { serverConfigSchema } from './server-config.js';
@@ -29,6 +29,7 @@ export const serverPlugin = definePlugin({
     let listening: string | undefined;
     let configuredUrl = '';
     let apiKeys: ApiKeys | undefined;
+    let bootstrapKey: string | undefined;
     const service: ServerService = {
       get app() {
         return app as FastifyInstance;
@@ -38,6 +39,9 @@ export const serverPlugin = definePlugin({
       },
       get apiKeys() {
         return apiKeys as ApiKeys;
+      },
+      get bootstrapKey() {
+        return bootstrapKey;
       },
     };
     env.provideService(createServiceFactory({ service: serverServiceRef, factory: () => service }));
@@ -62,10 +66,20 @@ export const serverPlugin = definePlugin({
           now: () => clock.now(),
         });
         apiKeys = authenticator.apiKeys;
+        const bootstrap = await ensureBootstrapKey(apiKeys, config.bootstrapApiKey);
+        bootstrapKey = bootstrap.key;
+        if (bootstrap.created) {
+          log.info(
+            bootstrap.key
+              ? 'first start: an administrator API key was generated; it is shown once (mekong start prints it)'
+              : 'first start: the administrator API key is the one given in MEKONG_BOOTSTRAP_API_KEY',
+          );
+        }
         const built = await buildServer({
           config,
           access,
           authenticator,
+          apiKeys,
           status,
           routes,
           operations,

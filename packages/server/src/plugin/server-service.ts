@@ -10,6 +10,11 @@ export interface ServerService {
   readonly url: string;
   /** The deployment's API keys: create, list and revoke them (the CLI, tests). */
   readonly apiKeys: ApiKeys;
+  /**
+   * The administrator API key generated on this, the deployment's first, start, for the operator to see once;
+   * undefined on every later start and when `bootstrapApiKey` was given.
+   */
+  readonly bootstrapKey: string | undefined;
 }
 
 /** The server plugin's root service: `host.get(serverServiceRef)` in a started host. */

@@ -1,0 +1,79 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { type ApiKeyInfo, ApiKeyRequestError, type ApiKeys, apiKeyRequestSchema } from '../auth/index.js';
+import { HttpError } from '../http/http-error.js';
+import { requirePrincipal } from '../http/request-context.js';
+
+const createBody = apiKeyRequestSchema.extend({ expiresAt: z.iso.datetime({ offset: true }).optional() });
+
+function requireAdmin(request: FastifyRequest): void {
+  if (!requirePrincipal(request).admin) {
+    throw new HttpError({
+      status: 403,
+      message: 'API keys are managed by administrators only',
+      hint: 'call it with an administrator credential',
+    });
+  }
+}
+
+const described = (info: ApiKeyInfo) => ({
+  id: info.id,
+  name: info.name,
+  roles: info.roles,
+  ...(info.compartment ? { compartment: info.compartment } : {}),
+  createdAt: info.createdAt.toISOString(),
+  ...(info.expiresAt ? { expiresAt: info.expiresAt.toISOString() } : {}),
+  ...(info.revokedAt ? { revokedAt: info.revokedAt.toISOString() } : {}),
+});
+
+/**
+ * `/admin/api-keys` (administrators only): issue a key (`POST`, the key is in the answer once), list keys
+ * (never the keys themselves), revoke one (`DELETE /admin/api-keys/:id`).
+ */
+export function registerApiKeyRoutes(app: FastifyInstance, keys: ApiKeys): void {
+  const tags = ['Administration'];
+  const security = [{ bearer: [] }];
+  app.post(
+    '/admin/api-keys',
+    { schema: { tags, security, summary: 'Issue an API key (shown once)', body: z.toJSONSchema(createBody) } },
+    async (request, reply) => {
+      requireAdmin(request);
+      const parsed = createBody.safeParse(request.body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new ApiKeyRequestError(
+          `${issue?.path.join('.') || 'body'}: ${issue?.message}`,
+          'send {"name": "...", "roles": ["clinician"], "compartment"?: ["Patient/id"], "expiresAt"?: "2027-01-01T00:00:00Z"}',
+        );
+      }
+      const { expiresAt, ...rest } = parsed.data;
+      const created = await keys.create({ ...rest, ...(expiresAt ? { expiresAt: new Date(expiresAt) } : {}) });
+      return reply.code(201).send({
+        id: created.id,
+        name: rest.name,
+        roles: rest.roles,
+        ...(rest.compartment ? { compartment: rest.compartment } : {}),
+        ...(expiresAt ? { expiresAt } : {}),
+        key: created.key,
+        note: 'the key is shown this once; only its hash is kept',
+      });
+    },
+  );
+  app.get(
+    '/admin/api-keys',
+    { schema: { tags, security, summary: 'List API keys (without the keys)' } },
+    async (request) => {
+      requireAdmin(request);
+      return { keys: (await keys.list()).map(described) };
+    },
+  );
+  app.delete(
+    '/admin/api-keys/:id',
+    { schema: { tags, security, summary: 'Revoke an API key' } },
+    async (request, reply) => {
+      requireAdmin(request);
+      await keys.revoke((request.params as { id: string }).id);
+      return reply.code(204).send();
+    },
+  );
+}
