@@ -36,8 +36,11 @@ describe('pnpm start (mekong start in examples/district-hospital)', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => void (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
     const exited = new Promise<number | null>((resolve) => child?.on('exit', resolve));
     await expect.poll(() => output, { timeout: 60_000, interval: 200 }).toContain('Mekong is running');
     expect(output).toMatch(/mekong kernel 0\.1\.\d+: started in [\d.]+ ms \(5 plugin\(s\)\)/);
