@@ -170,6 +170,21 @@ export function mountOperations(
             return sendFhir(request, reply, answer, mediaType);
           },
         });
+        if (affectsState) {
+          app.route({
+            method: 'GET',
+            url,
+            schema: { hide: true },
+            handler: () => {
+              throw new HttpError({
+                status: 405,
+                message: `$${code} changes data: it is invoked with POST only`,
+                hint: 'POST a Parameters resource',
+                headers: { allow: 'POST' },
+              });
+            },
+          });
+        }
         mounted.push({
           pluginId,
           code,

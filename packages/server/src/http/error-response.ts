@@ -34,7 +34,11 @@ const FASTIFY_HINTS: Record<string, string> = {
  */
 export function errorResponse(error: unknown, requestId: string): ErrorResponse {
   if (error instanceof HttpError) {
-    return respond(error.status, [issue(error.status, error.message, error.hint, error.expression)], error.headers);
+    return respond(
+      error.status,
+      [{ code: error.code, diagnostics: diagnosticsOf(error.message, error.hint), expression: error.expression }],
+      error.headers,
+    );
   }
   if (error instanceof AuthenticationError) {
     return respond(401, [issue(401, error.message, error.hint)], {

@@ -16,7 +16,15 @@ export interface ServerHost {
   /** `inject()` a request with a key's credential (and JSON body as FHIR JSON). */
   inject(options: InjectOptions): Promise<InjectResponse>;
   /** The same over a real socket. */
-  fetch(options: InjectOptions): Promise<Response>;
+  fetch(options: InjectOptions): Promise<FetchResponse>;
+}
+
+/** A response received over a socket. */
+export interface FetchResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary FHIR JSON
+  json<T = any>(): Promise<T>;
 }
 
 export interface InjectOptions {
@@ -102,13 +110,14 @@ export async function startServerHost(options: ServerHostOptions = {}): Promise<
       });
       return response as unknown as InjectResponse;
     },
-    fetch(o) {
+    async fetch(o) {
       const body = payload(o);
-      return fetch(`${server.url}${o.url}`, {
+      const response = await fetch(`${server.url}${o.url}`, {
         method: o.method,
         headers: headersOf(o),
         ...(body === undefined ? {} : { body }),
       });
+      return { status: response.status, headers: response.headers, json: () => response.json() as never };
     },
   };
 }
