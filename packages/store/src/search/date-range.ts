@@ -15,6 +15,12 @@ export function dateRange(value: string): DateRange | undefined {
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, fraction, zone] = m;
   const year = Number(y);
+  // The pattern admits 2026-13 or 2026-02-30; the calendar does not.
+  const days = mo === undefined ? 31 : new Date(Date.UTC(year, Number(mo), 0)).getUTCDate();
+  if (mo !== undefined && (Number(mo) < 1 || Number(mo) > 12)) return undefined;
+  if (d !== undefined && (Number(d) < 1 || Number(d) > days)) return undefined;
+  if (h !== undefined && (Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59)) return undefined;
+  if (zone && zone !== 'Z' && (Number(zone.slice(1, 3)) > 14 || Number(zone.slice(4, 6)) > 59)) return undefined;
   if (mo === undefined) return { low: Date.UTC(year, 0, 1), high: Date.UTC(year + 1, 0, 1) };
   const month = Number(mo) - 1;
   if (d === undefined) return { low: Date.UTC(year, month, 1), high: Date.UTC(year, month + 1, 1) };
