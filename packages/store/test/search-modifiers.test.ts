@@ -37,7 +37,7 @@ describe.each(backends)('periods, modifiers and totals on %s', (backend) => {
     await encounter('e1', '2026-01-03T08:00:00+07:00', '2026-01-05T17:00:00+07:00');
     await encounter('e2', '2026-01-10'); // still open
     await encounter('e3', '2025-12-30', '2026-01-02');
-    const patient = async (key: string, family: string, gender?: 'male' | 'female', birthDate?: string) => {
+    const patient = async (key: string, family: string, gender?: 'male' | 'female' | 'other', birthDate?: string) => {
       ids[key] = (
         await store.create({
           resourceType: 'Patient',
