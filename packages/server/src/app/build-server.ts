@@ -1,3 +1,4 @@
+import type { CapabilityStatement } from '@mekong/fhir';
 import type { Extension, PluginStatusService } from '@mekong/kernel';
 import type { StoreAccess } from '@mekong/store';
 import type { FastifyBaseLogger as Logger } from 'fastify';
@@ -106,16 +107,25 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const date = new Date().toISOString();
   const started = <T extends { pluginId: string }>(items: readonly T[]) =>
     items.filter((item) => status.status(item.pluginId) === 'started');
-  registerFhirRoutes(app, { access, links, limits }, () =>
-    capabilityStatement({
-      links,
-      version: SERVER_VERSION,
-      operations: started(operations),
-      routes: started(routes),
-      corsOrigins: config.cors.origins,
-      date,
-    }),
-  );
+  // Rebuilt only when the base URL or the set of started plugins changes: it lists ~150 resource types.
+  let cached: { key: string; statement: CapabilityStatement } | undefined;
+  registerFhirRoutes(app, { access, links, limits }, () => {
+    const liveOperations = started(operations);
+    const liveRoutes = started(routes);
+    const key = [links.base(), ...new Set([...liveOperations, ...liveRoutes].map((item) => item.pluginId))].join(' ');
+    if (cached?.key !== key) {
+      const statement = capabilityStatement({
+        links,
+        version: SERVER_VERSION,
+        operations: liveOperations,
+        routes: liveRoutes,
+        corsOrigins: config.cors.origins,
+        date,
+      });
+      cached = { key, statement };
+    }
+    return cached.statement;
+  });
   await app.ready();
   return app;
 }
