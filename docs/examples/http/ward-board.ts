@@ -1,3 +1,4 @@
+import type { Encounter } from '@mekong/fhir';
 import { definePlugin } from '@mekong/kernel';
 import {
   defineOperation,
@@ -23,7 +24,8 @@ const board = defineRoute({
       status: 'in-progress',
       _count: String(query.limit),
     });
-    const patients = (found.entry ?? []).map((entry) => entry.resource).map((e) => e?.subject?.reference);
+    const encounters = (found.entry ?? []).map((entry) => entry.resource as Encounter);
+    const patients = encounters.map((encounter) => encounter.subject?.reference);
     return { ward: params.ward, patients };
   },
 });
