@@ -11,7 +11,8 @@ export default defineConfig({
       'examples/*/test/**/*.test.ts',
       'docs/**/*.test.ts',
     ],
-    testTimeout: 20_000,
+    // Generous: PGlite and child processes slow down when test files share two cores; speed is measured in bench/.
+    testTimeout: 60_000,
     // Opening PGlite takes seconds, more when test files run in parallel on two cores.
     hookTimeout: 60_000,
   },

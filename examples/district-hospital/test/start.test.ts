@@ -68,5 +68,5 @@ describe('pnpm start (mekong start in examples/district-hospital)', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(output).toMatch(/SIGTERM received: stopping\.\.\.\nstopped in [\d.]+ ms/);
-  });
+  }, 120_000); // a first PGlite start with migrations, while other test files share the two cores
 });
