@@ -81,9 +81,10 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   registerContentTypes(app, { maxDepth: limits.jsonDepth });
   registerHandlerTimeout(app, limits.requestTimeoutMs);
   registerCors(app, config.cors.origins);
-  registerAuthentication(app, options.authenticator, isPublic);
+  // Security headers before authentication, whose 401s would otherwise go out without them.
   await registerSecurityHeaders(app);
-  await registerRateLimit(app, { ...limits.rateLimit, isPublic });
+  const authFailureLimit = await registerRateLimit(app, { ...limits.rateLimit, isPublic });
+  registerAuthentication(app, options.authenticator, isPublic, authFailureLimit);
 
   let pluginPaths: PluginPath[] = [];
   await registerOpenApi(app, { version: SERVER_VERSION, status, pluginPaths: () => pluginPaths });

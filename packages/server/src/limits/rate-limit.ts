@@ -10,14 +10,19 @@ export function rateLimitKey(request: FastifyRequest): string {
   return principal.client ? `client:${principal.client}` : `${principal.agent.kind}:${principal.agent.id}`;
 }
 
+/** Counts a failed authentication against the request's address; throws a 429 once there were too many. */
+export type AuthFailureLimit = (request: FastifyRequest) => Promise<void>;
+
 /**
  * Per-client rate limits: after authentication (so a client is counted as itself, wherever it connects from),
  * 429 with Retry-After and an OperationOutcome when exceeded. Public endpoints (health, docs) are not counted.
+ * Requests refused by authentication never reach that limit: the returned function counts them per address,
+ * with the same budget, so that guessing credentials is limited too.
  */
 export async function registerRateLimit(
   app: FastifyInstance,
   options: { max: number; timeWindowMs: number; isPublic: (request: FastifyRequest) => boolean },
-): Promise<void> {
+): Promise<AuthFailureLimit> {
   await app.register(rateLimit, {
     global: true,
     hook: 'preHandler',
@@ -33,4 +38,15 @@ export async function registerRateLimit(
         headers: { 'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))) },
       }),
   });
+  const failures = app.createRateLimit({ keyGenerator: (request) => `auth-failure:${request.ip}` });
+  return async (request) => {
+    const result = await failures(request);
+    if (result.isAllowed || !result.isExceeded) return;
+    throw new HttpError({
+      status: 429,
+      message: `too many failed authentications from this address: at most ${result.max} per ${Math.round(options.timeWindowMs / 1000)} s`,
+      hint: 'check the credential (API key or access token) before retrying',
+      headers: { 'retry-after': String(Math.max(1, result.ttlInSeconds)) },
+    });
+  };
 }

@@ -12,6 +12,7 @@ import type { AccessContext } from './access-context.js';
 import { AccessDeniedError } from './access-denied.js';
 import type { AccessPolicy, Interaction } from './access-policy.js';
 import { keepingPaths, withoutPaths } from './field-paths.js';
+import { hiddenElementSearched } from './hidden-parameters.js';
 import { patientOf } from './patient-of.js';
 import { allows, hiddenFieldsOf, protectedFieldsOf } from './policy-rules.js';
 import { namedPatient } from './search-patient.js';
@@ -260,6 +261,17 @@ export class ScopedStore {
     return {
       ...(this.policy.compartment ? { compartment: this.policy.compartment } : {}),
       mayInclude: visible,
+      checkParameter: (type, parameter) => {
+        const hidden = hiddenElementSearched(type, parameter, hiddenFieldsOf(this.policy, type));
+        if (hidden)
+          throw new AccessDeniedError(
+            this.context,
+            'search',
+            type,
+            `the search parameter '${parameter.code}' reads ${type}.${hidden}, which its access policy hides`,
+            'search by parameters over elements it may see',
+          );
+      },
       checkChain: (type) => {
         if (!visible(type))
           throw new AccessDeniedError(
@@ -302,7 +314,8 @@ export class ScopedStore {
       this.context,
       interaction,
       target,
-      `${patient ? `it is about ${patient}` : 'it is about no patient'}, outside the patients it may access`,
+      // Never name the other patient: the caller would learn whose record the id is (the audit names them).
+      `${patient ? 'it is about another patient' : 'it is about no patient'}, outside the patients it may access`,
       `only resources about ${this.policy.compartment?.join(', ')} are accessible to it`,
     );
   }

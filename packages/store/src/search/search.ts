@@ -1,4 +1,4 @@
-import type { AnyResource, Bundle, ResourceType } from '@mekong/fhir';
+import type { AnyResource, Bundle, ResourceType, SearchParameterDefinition } from '@mekong/fhir';
 import type { SqlClient } from '../sql/sql-client.js';
 import { InvalidSearchError } from './invalid-search-error.js';
 import { type Include, parseInclude, referenceTarget } from './references.js';
@@ -36,6 +36,11 @@ export interface SearchOptions {
   readonly mayInclude?: (type: ResourceType) => boolean;
   /** Called for the target type of each chained parameter; throws to refuse the search. */
   readonly checkChain?: (type: ResourceType) => void;
+  /**
+   * Called for each search parameter the search matches, chains or includes through, with the type it is a
+   * parameter of; throws to refuse the search (a parameter over elements the caller may not see).
+   */
+  readonly checkParameter?: (type: ResourceType, parameter: SearchParameterDefinition) => void;
 }
 
 const MAX_COUNT = 1_000;
@@ -123,7 +128,10 @@ export class ResourceSearch {
         cursorValue = value;
         continue;
       } else if (name === '_include' || name === '_revinclude') {
-        includes.push(parseInclude(type, name, value));
+        const include = parseInclude(type, name, value);
+        const definition = parametersOf(include.source).indexed.get(include.code)?.definition;
+        if (definition) options.checkParameter?.(include.source, definition);
+        includes.push(include);
       } else if (name.startsWith('_include:') || name.startsWith('_revinclude:')) {
         throw new InvalidSearchError(
           name,
@@ -267,6 +275,8 @@ export class ResourceSearch {
     if (rest.includes('.'))
       throw new InvalidSearchError(name, 'only one level of chaining is supported', 'chain one reference at a time');
     const { code, target } = referenceTarget(type, name, link);
+    const definition = parametersOf(type).indexed.get(code)?.definition;
+    if (definition) options.checkParameter?.(type, definition);
     options.checkChain?.(target);
     const targetType = sql.add(target);
     const inner = this.condition(target, targetType, rest, value, sql, options);
@@ -315,6 +325,7 @@ export class ResourceSearch {
         `known parameters of ${type}: _id, _lastUpdated, ${[...indexed.keys()].sort().join(', ')}`,
       );
     }
+    options.checkParameter?.(type, parameter.definition);
     const kind = parameter.definition.type === 'number' ? 'quantity' : parameter.definition.type;
     const table = `mekong_search_${kind}`;
     const param = `s.resource_type = ${t} and s.param = ${sql.add(code)}`;
