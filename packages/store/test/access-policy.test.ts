@@ -143,7 +143,9 @@ describe.each(backends)('access policies on %s', (backend) => {
     hidden((await handle.search('Patient', { _id: stored.id })).entry?.[0]?.resource);
     // Searching by a hidden element would reveal it one guess at a time: refused, also through a chain.
     for (const query of [{ phone: '0901111111' }, { telecom: 'phone|0901111111' }, { email: 'a@b.vn' }]) {
-      await expect(handle.search('Patient', query)).rejects.toThrow(/reads Patient\.telecom, which its access policy hides/);
+      await expect(handle.search('Patient', query)).rejects.toThrow(
+        /reads Patient\.telecom, which its access policy hides/,
+      );
     }
     expect((await handle.search('Patient', { 'address-city': 'Huế' })).entry).toHaveLength(1);
     const got = await handle.bundle({

@@ -3,7 +3,8 @@ import { definePlugin } from '@mekong/kernel';
 import { defineRoute, serverRoutesExtensionPoint } from '@mekong/server';
 
 /** A message that names internal paths: it must never reach a caller. */
-export const INTERNAL_MESSAGE = 'ENOENT: open /srv/mekong/node_modules/secret/config.ts:42 (select * from mekong_api_key)';
+export const INTERNAL_MESSAGE =
+  'ENOENT: open /srv/mekong/node_modules/secret/config.ts:42 (select * from mekong_api_key)';
 
 /**
  * A started plugin with routes: one that answers, one that fails with an internal error, one slower than the

@@ -3,7 +3,7 @@ import type { HostConfig, Plugin } from '@mekong/kernel';
 import { type ServerConfigInput, type ServerService, serverPlugin, serverServiceRef } from '@mekong/server';
 import { connectPostgres, storePlugin } from '@mekong/store';
 import { startTestHost, type TestHost } from '@mekong/testing';
-import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
+import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll } from 'vitest';
 
 /** The PostgreSQL server the store tests use. */
@@ -37,6 +37,9 @@ export interface Call {
   readonly remoteAddress?: string;
 }
 
+/** JWT claims; an `undefined` value leaves a default claim out. */
+export type Claims = Record<string, unknown>;
+
 /** A response, the same whichever transport carried it. */
 export interface Answer {
   readonly status: number;
@@ -55,9 +58,9 @@ export interface SecurityHost {
   /** Sends a request over a transport. */
   send(call: Call, transport?: Transport): Promise<Answer>;
   /** Signs an ES256 JWT with the trusted key; claims override the defaults (iss, aud, sub, iat, exp in 5 min). */
-  jwt(claims: JWTPayload, header?: Record<string, unknown>): Promise<string>;
+  jwt(claims: Claims, header?: Record<string, unknown>): Promise<string>;
   /** A key pair the server does not trust, for forged tokens. */
-  readonly forger: { sign(claims: JWTPayload): Promise<string> };
+  readonly forger: { sign(claims: Claims): Promise<string> };
   /** The public JWK the server trusts. */
   readonly publicJwk: JWK;
 }
@@ -97,9 +100,10 @@ export async function startSecurityHost(options: SecurityHostOptions = {}): Prom
   });
   const service = test.get(serverServiceRef);
   const keys = {} as Record<Role, string>;
-  for (const role of ROLES) keys[role] = (await service.apiKeys.create({ name: `security ${role}`, roles: [role] })).key;
+  for (const role of ROLES)
+    keys[role] = (await service.apiKeys.create({ name: `security ${role}`, roles: [role] })).key;
 
-  const sign = (key: CryptoKey, claims: JWTPayload, header: Record<string, unknown> = {}) => {
+  const sign = (key: CryptoKey, claims: Claims, header: Record<string, unknown> = {}) => {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ iss: ISSUER, aud: AUDIENCE, sub: 'user-1', iat: now, exp: now + 300, ...claims })
       .setProtectedHeader({ ...header, alg: 'ES256' })
@@ -148,7 +152,8 @@ async function send(
   transport: Transport,
 ): Promise<Answer> {
   const headers = requestHeaders(keys, call);
-  const body = call.body === undefined ? undefined : typeof call.body === 'string' ? call.body : JSON.stringify(call.body);
+  const body =
+    call.body === undefined ? undefined : typeof call.body === 'string' ? call.body : JSON.stringify(call.body);
   if (transport === 'inject') {
     const response = await server.app.inject({
       method: call.method as 'GET',
