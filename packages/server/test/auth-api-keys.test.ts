@@ -2,6 +2,7 @@ import { runMigrations, storeMigrations } from '@mekong/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, backends, isolatedDatabase } from '../../store/test/backends.js';
 import {
+  API_KEY_RECHECK_MS,
   ApiKeyRequestError,
   ApiKeys,
   AuthenticationError,
@@ -68,6 +69,35 @@ describe.each(backends)('API keys on %s', (backend: Backend) => {
     const listed = await keys.list();
     expect(listed.find((k) => k.id === revoked.id)?.revokedAt).toBeInstanceOf(Date);
     expect(listed.find((k) => k.id === expiring.id)?.expiresAt).toBeInstanceOf(Date);
+  });
+
+  it('refuses a key revoked by this process at once, and one revoked by another process within the recheck time', async () => {
+    const here = new ApiKeys(database.db, now);
+    const elsewhere = new ApiKeys(database.db, now);
+    const local = await here.create({ name: 'ward tablet', roles: ['nurse'] });
+    await expect(here.verify(local.key)).resolves.toMatchObject({ name: 'ward tablet' });
+    await here.revoke(local.id);
+    await expect(here.verify(local.key)).rejects.toMatchObject({ reason: 'revoked' });
+
+    const remote = await here.create({ name: 'pharmacy robot', roles: ['pharmacist'] });
+    await expect(here.verify(remote.key)).resolves.toMatchObject({ name: 'pharmacy robot' });
+    await elsewhere.revoke(remote.id);
+    // Remembered from the last lookup until the recheck time has passed; never longer.
+    await expect(here.verify(remote.key)).resolves.toMatchObject({ name: 'pharmacy robot' });
+    clock = new Date(clock.getTime() + API_KEY_RECHECK_MS);
+    await expect(here.verify(remote.key)).rejects.toMatchObject({ reason: 'revoked' });
+  });
+
+  it('checks the expiry of a remembered key on every use', async () => {
+    const keys = new ApiKeys(database.db, now);
+    const { key } = await keys.create({
+      name: 'night shift',
+      roles: ['nurse'],
+      expiresAt: new Date(clock.getTime() + 1_000),
+    });
+    await expect(keys.verify(key)).resolves.toMatchObject({ name: 'night shift' });
+    clock = new Date(clock.getTime() + 1_000);
+    await expect(keys.verify(key)).rejects.toMatchObject({ reason: 'expired' });
   });
 
   it('rejects invalid key requests and creates nothing', async () => {
@@ -152,6 +182,8 @@ describe.each(backends)('API keys on %s', (backend: Backend) => {
       const [bootstrap] = await keys.list();
       await keys.revoke(bootstrap?.id ?? '');
       expect(await ensureBootstrapKey(keys, undefined)).toEqual({ created: false });
+      // Revoked through another instance (as by another process): refused once the recheck time has passed.
+      clock = new Date(clock.getTime() + API_KEY_RECHECK_MS);
       await expect(auth.authenticate(`Bearer ${fromEnv}`)).rejects.toMatchObject({ reason: 'revoked' });
     } finally {
       await fresh.dispose();

@@ -61,11 +61,22 @@ interface Row {
 const COLUMNS = 'id, name, hash, roles, compartment, created_at, expires_at, revoked_at';
 
 /**
+ * How long a verified key's record is reused without asking the database again: a key revoked through
+ * another server process is refused within this time (at once through this one).
+ */
+export const API_KEY_RECHECK_MS = 5_000;
+const MAX_REMEMBERED_KEYS = 10_000;
+
+/**
  * API keys for systems (`Authorization: Bearer mk_...`). A key is 32 random bytes, base64url, after `mk_`;
  * only its SHA-256 hash is stored (the key cannot be recovered, only replaced), looked up by a unique index
- * and compared in constant time. Keys honour their expiry and revocation.
+ * and compared in constant time. Keys honour their expiry and revocation; a valid key's record is
+ * remembered for {@link API_KEY_RECHECK_MS}, so a client's requests do not each cost a database lookup.
  */
 export class ApiKeys {
+  /** Records of usable keys by hash, with when to look them up again (epoch milliseconds of `now`). */
+  private readonly remembered = new Map<string, { info: ApiKeyInfo; until: number }>();
+
   constructor(
     private readonly sql: SqlClient,
     private readonly now: () => Date = () => new Date(),
@@ -97,12 +108,16 @@ export class ApiKeys {
     });
   }
 
-  /** Revokes a key: it is refused from now on. Revoking a revoked key changes nothing. */
+  /**
+   * Revokes a key: it is refused from now on by this process, and by other server processes on the same
+   * database within {@link API_KEY_RECHECK_MS}. Revoking a revoked key changes nothing.
+   */
   async revoke(id: string): Promise<void> {
     const { rows } = await this.sql.query<{ id: string }>(
       'update mekong_api_key set revoked_at = coalesce(revoked_at, $2) where id = $1 returning id',
       [id, this.now()],
     );
+    for (const [hash, { info }] of this.remembered) if (info.id === id) this.remembered.delete(hash);
     if (rows.length === 0) {
       throw new ApiKeyRequestError(`there is no API key with id '${id}'`, 'list the keys to find the id');
     }
@@ -124,16 +139,7 @@ export class ApiKeys {
       );
     }
     const hash = hashOf(key);
-    const { rows } = await this.sql.query<Row>(`select ${COLUMNS} from mekong_api_key where hash = $1`, [hash]);
-    const row = rows[0];
-    if (!row || !timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex'))) {
-      throw new AuthenticationError(
-        'unknown-key',
-        'unknown API key',
-        'check that the key was copied whole, or ask an administrator for a new one',
-      );
-    }
-    const info = infoOf(row);
+    const info = this.rememberedInfo(hash) ?? (await this.lookUp(hash));
     if (info.revokedAt) {
       throw new AuthenticationError(
         'revoked',
@@ -147,6 +153,36 @@ export class ApiKeys {
         `API key '${info.name}' (${info.id}) expired on ${info.expiresAt.toISOString()}`,
         'ask an administrator for a new key',
       );
+    }
+    return info;
+  }
+
+  private rememberedInfo(hash: string): ApiKeyInfo | undefined {
+    const entry = this.remembered.get(hash);
+    if (!entry) return undefined;
+    if (entry.until > this.now().getTime()) return entry.info;
+    this.remembered.delete(hash);
+    return undefined;
+  }
+
+  private async lookUp(hash: string): Promise<ApiKeyInfo> {
+    const { rows } = await this.sql.query<Row>(`select ${COLUMNS} from mekong_api_key where hash = $1`, [hash]);
+    const row = rows[0];
+    if (!row || !timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex'))) {
+      throw new AuthenticationError(
+        'unknown-key',
+        'unknown API key',
+        'check that the key was copied whole, or ask an administrator for a new one',
+      );
+    }
+    const info = infoOf(row);
+    // Only keys that may be used are remembered; expiry is checked on every use.
+    if (!info.revokedAt) {
+      if (this.remembered.size >= MAX_REMEMBERED_KEYS) {
+        const oldest = this.remembered.keys().next().value;
+        if (oldest !== undefined) this.remembered.delete(oldest);
+      }
+      this.remembered.set(hash, { info, until: this.now().getTime() + API_KEY_RECHECK_MS });
     }
     return info;
   }

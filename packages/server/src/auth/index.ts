@@ -1,6 +1,6 @@
 export { apiKeyMigrations } from './api-key-migrations.js';
 export type { ApiKeyInfo, ApiKeyRequest } from './api-keys.js';
-export { API_KEY_PREFIX, ApiKeyRequestError, ApiKeys, apiKeyRequestSchema } from './api-keys.js';
+export { API_KEY_PREFIX, API_KEY_RECHECK_MS, ApiKeyRequestError, ApiKeys, apiKeyRequestSchema } from './api-keys.js';
 export type { AuthConfig, JwtAlgorithm, JwtConfig, RoleDefinition } from './auth-config.js';
 export {
   authConfigSchema,
