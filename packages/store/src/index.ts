@@ -13,6 +13,7 @@ export { ScopedStore } from './access/scoped-store.js';
 export type { StoreAccess } from './access/store-access.js';
 export { storeAccessServiceRef } from './access/store-access.js';
 export type { AuditEntry, AuditedInteraction } from './audit/audit-event.js';
+export type { AuditLogOptions } from './audit/audit-log.js';
 export { AuditLog } from './audit/audit-log.js';
 export { AuditSearch } from './audit/audit-search.js';
 export {

@@ -4,29 +4,92 @@ import { ResourceNotFoundError } from '../errors.js';
 import type { SqlClient } from '../sql/sql-client.js';
 import { type AuditEntry, toAuditEvent } from './audit-event.js';
 
+const COLUMNS = 8;
+/** Most entries one group commit writes (8 parameters each, far below PostgreSQL's 65,535). */
+const MAX_GROUP = 200;
+
+function insertOf(rows: number): string {
+  const values = Array.from({ length: rows }, (_, r) => {
+    const p = (c: number) => `$${r * COLUMNS + c}`;
+    return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}::jsonb)`;
+  });
+  return `insert into mekong_audit (id, recorded, agent, action, outcome, entity, patient, content) values ${values.join(', ')}`;
+}
+const INSERT_ONE = insertOf(1);
+
+interface Pending {
+  readonly row: readonly unknown[];
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Options of an {@link AuditLog}. */
+export interface AuditLogOptions {
+  /**
+   * Group commit: entries recorded outside a transaction while an insert is in flight are written together by
+   * the next one, as one statement (each `record` still resolves only once its entry is committed). One round
+   * trip and one commit for many concurrent reads instead of one each. Default false.
+   */
+  readonly groupCommit?: boolean;
+}
+
 /** The append-only audit trail (the database refuses updates and deletes of it). */
 export class AuditLog {
-  constructor(private readonly db: SqlClient) {}
+  private readonly pending: Pending[] = [];
+  private writing = false;
 
-  /** Records one entry as a validated FHIR AuditEvent; inside `tx` when given, so it commits with a write. */
-  async record(entry: AuditEntry, tx: SqlClient = this.db): Promise<AuditEvent> {
+  constructor(
+    private readonly db: SqlClient,
+    private readonly options: AuditLogOptions = {},
+  ) {}
+
+  /**
+   * Records one entry as a validated FHIR AuditEvent, committed when the promise resolves; inside `tx` when
+   * given, so it commits with a write.
+   */
+  async record(entry: AuditEntry, tx?: SqlClient): Promise<AuditEvent> {
     const event = parseResource(toAuditEvent(entry), 'AuditEvent');
-    const agent = `${entry.context.agent.kind}:${entry.context.agent.id}`;
-    await tx.query(
-      `insert into mekong_audit (id, recorded, agent, action, outcome, entity, patient, content)
-       values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
-      [
-        event.id,
-        event.recorded,
-        agent,
-        entry.interaction,
-        entry.outcome,
-        entry.entity ?? null,
-        entry.patient ?? null,
-        JSON.stringify(event),
-      ],
-    );
+    const row = [
+      event.id,
+      event.recorded,
+      `${entry.context.agent.kind}:${entry.context.agent.id}`,
+      entry.interaction,
+      entry.outcome,
+      entry.entity ?? null,
+      entry.patient ?? null,
+      JSON.stringify(event),
+    ];
+    if (tx || !this.options.groupCommit) await (tx ?? this.db).query(INSERT_ONE, row);
+    else await this.inGroup(row);
     return event;
+  }
+
+  private inGroup(row: readonly unknown[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ row, resolve, reject });
+      if (!this.writing) void this.writeGroups();
+    });
+  }
+
+  /** Writes what is pending, group after group, until nothing is; one group in flight at a time. */
+  private async writeGroups(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.pending.length > 0) {
+        const group = this.pending.splice(0, MAX_GROUP);
+        try {
+          await this.db.query(
+            insertOf(group.length),
+            group.flatMap((entry) => entry.row),
+          );
+          for (const entry of group) entry.resolve();
+        } catch (error) {
+          for (const entry of group) entry.reject(error);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
   }
 
   /** One audit event by id. */

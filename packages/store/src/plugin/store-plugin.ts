@@ -134,7 +134,7 @@ export const storePlugin = definePlugin({
         const report = await runMigrations(db, [storeMigrations]);
         for (const { pluginId, value } of migrations) migrationsOf.set(pluginId, value);
         store = new ResourceStore(db, { now: () => clock.now() });
-        audit = new AuditLog(db);
+        audit = new AuditLog(db, { groupCommit: true });
         if (!config.databaseUrl && !config.dataDir)
           log.warn('the store is in memory: nothing will persist (set plugins.store.dataDir or databaseUrl)');
         log.info({ backend: db.backend, applied: report.applied }, 'store ready');
