@@ -5,6 +5,8 @@ import pg from 'pg';
 export interface Schema {
   readonly name: string;
   readonly url: string;
+  /** `url` with an `application_name`, to find its connections in `pg_stat_activity`. */
+  as(application: string): string;
   drop(): Promise<void>;
 }
 
@@ -23,6 +25,11 @@ export async function createSchema(serverUrl: string): Promise<Schema> {
   return {
     name,
     url: scoped.toString(),
+    as(application) {
+      const named = new URL(scoped);
+      named.searchParams.set('application_name', application);
+      return named.toString();
+    },
     async drop() {
       const client = new pg.Client({ connectionString: serverUrl });
       await client.connect();

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from '../kernel/stats.js';
 import { spawnServer } from './child-protocol.js';
-import { combine, type Load, load, type Scenario } from './load.js';
+import { cpuMeter } from './cpu.js';
+import { combine, cpuPerRequest, type Load, load, rps, type Scenario } from './load.js';
 import { patientOf } from './patients.js';
 import { createSchema } from './pg-schema.js';
 import { createScenario, headersFor, READ_SET_FROM, readScenario, searchPath, searchScenario } from './scenarios.js';
@@ -65,9 +66,13 @@ console.log(
 
 const schemas = [await createSchema(postgresUrl), await createSchema(postgresUrl)] as const;
 const [mekong, baseline] = await Promise.all([
-  spawnServer(MEKONG, { DATABASE_URL: schemas[0].url, BENCH_API_KEY: '1' }),
-  spawnServer(BASELINE, { DATABASE_URL: schemas[1].url }),
+  spawnServer(MEKONG, { DATABASE_URL: schemas[0].as('bench_http_mekong'), BENCH_API_KEY: '1' }),
+  spawnServer(BASELINE, { DATABASE_URL: schemas[1].as('bench_http_baseline') }),
 ]);
+const meters = {
+  mekong: cpuMeter(postgresUrl, mekong.child.pid ?? 0, 'bench_http_mekong'),
+  baseline: cpuMeter(postgresUrl, baseline.child.pid ?? 0, 'bench_http_baseline'),
+};
 try {
   const headers = headersFor(mekong.key ?? '');
   const [mekongIds, baselineIds] = [await seed(mekong.url, headers), await seed(baseline.url, headers)];
@@ -90,13 +95,13 @@ try {
     for (const connections of CONNECTIONS) {
       // Baseline, Mekong, Mekong, baseline: drift in the machine's load falls on both alike.
       const half = SECONDS / 2;
-      const b1 = await load(baseline.url, scenario(baselineIds), connections, half);
-      const m1 = await load(mekong.url, scenario(mekongIds), connections, half);
-      const m2 = await load(mekong.url, scenario(mekongIds), connections, half);
-      const b2 = await load(baseline.url, scenario(baselineIds), connections, half);
+      const b1 = await load(baseline.url, scenario(baselineIds), connections, half, meters.baseline);
+      const m1 = await load(mekong.url, scenario(mekongIds), connections, half, meters.mekong);
+      const m2 = await load(mekong.url, scenario(mekongIds), connections, half, meters.mekong);
+      const b2 = await load(baseline.url, scenario(baselineIds), connections, half, meters.baseline);
       const [m, b] = [combine(m1, m2), combine(b1, b2)];
       rows.push({ name, connections, mekong: m, baseline: b });
-      console.error(`  ${name} @${connections}: Mekong ${fmt(m.rps)} req/s, baseline ${fmt(b.rps)} req/s`);
+      console.error(`  ${name} @${connections}: Mekong ${fmt(rps(m))} req/s, baseline ${fmt(rps(b))} req/s`);
     }
   }
 
@@ -106,11 +111,20 @@ try {
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const { name, connections, mekong: m, baseline: b } of rows) {
-    const ratio = m.rps / b.rps;
+    const ratio = rps(m) / rps(b);
     const target = TARGETS[name];
     const verdict = target === undefined ? '-' : `>= ${target.toFixed(2)}: ${ratio >= target ? 'met' : '**NOT met**'}`;
     console.log(
-      `| ${name} | ${connections} | ${fmt(m.rps)} | ${fmt(b.rps)} | ${ratio.toFixed(2)} | ${ms(m.p50)} / ${ms(m.p99)} | ${ms(b.p50)} / ${ms(b.p99)} | ${verdict} |`,
+      `| ${name} | ${connections} | ${fmt(rps(m))} | ${fmt(rps(b))} | ${ratio.toFixed(2)} | ${ms(m.p50)} / ${ms(m.p99)} | ${ms(b.p50)} / ${ms(b.p99)} | ${verdict} |`,
+    );
+  }
+  console.log('\n## CPU per request (µs): server process + its PostgreSQL backends\n');
+  console.log('| scenario | connections | Mekong server | Mekong database | baseline server | baseline database |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const { name, connections, mekong: m, baseline: b } of rows) {
+    const [mc, bc] = [cpuPerRequest(m), cpuPerRequest(b)];
+    console.log(
+      `| ${name} | ${connections} | ${fmt(mc.server)} | ${fmt(mc.database)} | ${fmt(bc.server)} | ${fmt(bc.database)} |`,
     );
   }
   const failures = rows.flatMap((r) =>
