@@ -359,6 +359,8 @@ export function restSuite(start: () => Promise<ServerHost>): void {
       });
       expect(posted.statusCode).toBe(200);
       expect(posted.json().entry).toHaveLength(5);
+      const asJson = await host.inject({ method: 'POST', url: '/fhir/R4/Patient/_search', body: { family } });
+      expect(asJson.statusCode).toBe(415);
     });
 
     it('refuses a _count above the maximum (400) and parameters the store does not know (400)', async () => {

@@ -44,6 +44,26 @@ export interface InjectResponse {
   json<T = any>(): T;
 }
 
+// Cleanup at the end of the file: hooks registered while tests run would not be. Hosts stop before their schemas go.
+const cleanups: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A PostgreSQL URL whose connections use a new schema of their own, dropped after the test file. */
+export async function isolatedPostgresUrl(): Promise<string> {
+  const schema = `srv_${randomUUID().replaceAll('-', '')}`;
+  const admin = connectPostgres({ connectionString: postgresUrl, max: 1 });
+  await admin.query(`create schema ${schema}`);
+  cleanups.push(async () => {
+    await admin.query(`drop schema ${schema} cascade`);
+    await admin.close();
+  });
+  const url = new URL(postgresUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}
+
 /** Options of {@link startServerHost}. */
 export interface ServerHostOptions {
   readonly plugins?: readonly Plugin[];
@@ -55,19 +75,7 @@ export interface ServerHostOptions {
 
 /** Starts store and server (PGlite in memory by default; PostgreSQL in a schema of its own). */
 export async function startServerHost(options: ServerHostOptions = {}): Promise<ServerHost> {
-  let store: Record<string, unknown> = {};
-  if (options.backend === 'postgres') {
-    const schema = `srv_${randomUUID().replaceAll('-', '')}`;
-    const admin = connectPostgres({ connectionString: postgresUrl, max: 1 });
-    await admin.query(`create schema ${schema}`);
-    const url = new URL(postgresUrl);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    store = { databaseUrl: url.toString() };
-    afterAll(async () => {
-      await admin.query(`drop schema ${schema} cascade`);
-      await admin.close();
-    });
-  }
+  const store = options.backend === 'postgres' ? { databaseUrl: await isolatedPostgresUrl() } : {};
   const test = await startTestHost({
     plugins: [storePlugin, serverPlugin, ...(options.plugins ?? [])],
     config: {
@@ -75,6 +83,7 @@ export async function startServerHost(options: ServerHostOptions = {}): Promise<
       plugins: { store, server: { port: 0, ...options.server }, ...options.plugin },
     },
   });
+  cleanups.push(() => test.stop());
   const server = test.get(serverServiceRef);
   const keys = Object.fromEntries(
     await Promise.all(

@@ -1,3 +1,4 @@
+import { HttpError } from '../../http/http-error.js';
 import type { FhirCall, FhirDeps, FhirResult } from '../fhir-handler.js';
 import { checkCount, queryOf, resourceTypeParam } from '../fhir-params.js';
 import { withAbsoluteLinks } from '../links.js';
@@ -13,6 +14,13 @@ export function searchByPost(deps: FhirDeps) {
   return (call: FhirCall): Promise<FhirResult> => {
     const query = queryOf(call.request);
     const body = call.request.body;
+    if (body !== undefined && !(body instanceof URLSearchParams)) {
+      throw new HttpError({
+        status: 415,
+        message: 'search by POST takes a form body (application/x-www-form-urlencoded)',
+        hint: 'send the parameters as name=value&name=value, or search by GET',
+      });
+    }
     if (body instanceof URLSearchParams)
       for (const [name, value] of body) if (name !== '_format') query.append(name, value);
     return search(deps, call, query);
