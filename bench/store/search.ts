@@ -68,7 +68,7 @@ const patientOf = (i: number) => ({
   birthDate: `19${String(40 + (i % 60)).padStart(2, '0')}-0${1 + (i % 9)}-1${i % 9}`,
 });
 
-async function latencies(run: (i: number) => Promise<unknown>): Promise<{ p50: number; p99: number }> {
+async function latencies(run: (i: number) => Promise<unknown>): Promise<{ p50: number; p95: number; p99: number }> {
   const samples: number[] = [];
   for (let i = 0; i < QUERIES; i++) {
     const t = performance.now();
@@ -76,7 +76,11 @@ async function latencies(run: (i: number) => Promise<unknown>): Promise<{ p50: n
     samples.push(performance.now() - t);
   }
   samples.sort((a, b) => a - b);
-  return { p50: median(samples), p99: samples[Math.floor(samples.length * 0.99)] as number };
+  return {
+    p50: median(samples),
+    p95: samples[Math.floor(samples.length * 0.95)] as number,
+    p99: samples[Math.floor(samples.length * 0.99)] as number,
+  };
 }
 
 async function measure(label: string, db: SqlClient) {
@@ -93,6 +97,16 @@ async function measure(label: string, db: SqlClient) {
   }
   const loadSeconds = (performance.now() - t) / 1000;
   await db.query('analyze');
+  // Autovacuum is off on this project's PostgreSQL server and PGlite has none: right after loading, the
+  // visibility map is empty and every index-only scan reads the heap too. Measure that state, then the one
+  // autovacuum keeps a production server in (after VACUUM).
+  const asLoaded = await searches(db, search);
+  await db.query('vacuum analyze');
+  const vacuumed = await searches(db, search);
+  return { label, loadSeconds, states: [['as loaded', asLoaded] as const, ['after VACUUM', vacuumed] as const] };
+}
+
+async function searches(db: SqlClient, search: ResourceSearch) {
   const target = (i: number) => (i * 7919) % SEARCH_N;
   const byIdentifier = await latencies((i) =>
     search.search('Patient', { identifier: `${CCCD}|${patientOf(target(i)).identifier[0]?.value}` }),
@@ -110,14 +124,24 @@ async function measure(label: string, db: SqlClient) {
       JSON.stringify({ name: [{ family: 'Nguyễn', given: [pick(GIVEN, i)] }] }),
     ]),
   );
-  return {
-    label,
-    loadSeconds,
-    rows: [
-      ['identifier', byIdentifier, rawIdentifier],
-      ['name (family + given prefix)', byName, rawName],
-    ] as const,
-  };
+  const byNameSorted = await latencies((i) =>
+    search.search('Patient', {
+      family: 'nguyen',
+      given: pick(GIVEN, i).slice(0, 3).toLowerCase(),
+      _sort: '-birthdate',
+    }),
+  );
+  const rawNameSorted = await latencies((i) =>
+    db.query(
+      `select content from raw_resource where content @> $1::jsonb order by content->>'birthDate' desc limit 20`,
+      [JSON.stringify({ name: [{ family: 'Nguyễn', given: [pick(GIVEN, i)] }] })],
+    ),
+  );
+  return [
+    ['identifier', byIdentifier, rawIdentifier],
+    ['name (family + given prefix)', byName, rawName],
+    ['name, _sort=-birthdate', byNameSorted, rawNameSorted],
+  ] as const;
 }
 
 const results = [];
@@ -128,20 +152,24 @@ results.push(await withPostgresSchema(postgresUrl, (db) => measure('PostgreSQL',
 
 console.log(`## Search latency at ${SEARCH_N} patients (ms, ${QUERIES} queries each)\n`);
 console.log(
-  '| backend | search | store p50 | store p99 | raw jsonb p50 | raw jsonb p99 | ratio of p50 (raw / store) |',
+  '| backend | search | store p50 | store p95 | store p99 | raw jsonb p50 | raw jsonb p95 | ratio of p50 (raw / store) |',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
-for (const { label, rows } of results) {
-  for (const [what, store, raw] of rows) {
-    console.log(
-      `| ${label} | ${what} | ${store.p50.toFixed(2)} | ${store.p99.toFixed(2)} | ${raw.p50.toFixed(2)} | ${raw.p99.toFixed(2)} | ${(raw.p50 / store.p50).toFixed(2)} |`,
-    );
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const { label, states } of results) {
+  for (const [state, rows] of states) {
+    for (const [what, store, raw] of rows) {
+      console.log(
+        `| ${label}, ${state} | ${what} | ${store.p50.toFixed(2)} | ${store.p95.toFixed(2)} | ${store.p99.toFixed(2)} | ${raw.p50.toFixed(2)} | ${raw.p95.toFixed(2)} | ${(raw.p50 / store.p50).toFixed(2)} |`,
+      );
+    }
   }
 }
 for (const { label, loadSeconds } of results)
   console.log(`\n${label}: loaded ${SEARCH_N} patients (store and raw) in ${loadSeconds.toFixed(0)} s`);
 const pg = results.find((r) => r.label === 'PostgreSQL');
-const worst = Math.max(...(pg?.rows.map(([, store]) => store.p50) ?? [Number.POSITIVE_INFINITY]));
-console.log(
-  `\ntarget on PostgreSQL: search p50 under 10 ms at 100,000 patients: ${worst < 10 && SEARCH_N >= 100_000 ? 'met' : 'NOT met'}`,
-);
+for (const [state, rows] of pg?.states ?? []) {
+  const worst = Math.max(...rows.slice(0, 2).map(([, store]) => store.p50));
+  console.log(
+    `\ntarget on PostgreSQL (${state}): identifier and name search p50 under 10 ms at 100,000 patients: ${worst < 10 && SEARCH_N >= 100_000 ? 'met' : 'NOT met'}`,
+  );
+}
