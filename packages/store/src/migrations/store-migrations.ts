@@ -163,8 +163,8 @@ export const storeMigrations: MigrationSet = {
     {
       version: '0007',
       description: 'search by last update; finer statistics for prefix and code searches',
-      // Search estimates how many ids each index condition yields to choose where to start; the default
-      // statistics (100 buckets) misjudge prefixes of folded names by a factor of three at 100,000 patients.
+      // An index for _lastUpdated (filter and sort). Finer statistics on folded strings and codes, whose
+      // most common values (frequent family names, gender) the planner weighs when it picks where to start.
       sql: `
         create index mekong_resource_by_time on mekong_resource (resource_type, last_updated, id);
         alter table mekong_search_string alter column folded set statistics 1000;
