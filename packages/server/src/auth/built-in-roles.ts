@@ -91,10 +91,14 @@ const PATIENT_FACING = [
 // What the front desk must not see or change of a visit: why the patient came and what was found.
 const ENCOUNTER_CLINICAL = ['diagnosis', 'reasonCode', 'reasonReference', 'hospitalization.dischargeDisposition'];
 
+/** The names of the roles every deployment has. */
+export type BuiltInRoleName = 'admin' | 'clinician' | 'nurse' | 'receptionist' | 'auditor' | 'patient';
+
 const rules = (types: readonly string[], interactions: Interaction[]) => types.map((type) => ({ type, interactions }));
 
 /**
- * The roles every deployment has. A deployment's `auth.roles` adds roles or replaces these by name.
+ * The roles every deployment has. A deployment's `auth.roles` adds roles or replaces these by name; to extend
+ * one, spread it: `clinician: { ...builtInRoles.clinician, operations: [...builtInRoles.clinician.operations, '$summary'] }`.
  * - `admin`: everything, AuditEvents included, and every operation; manages the server.
  * - `clinician`: reads staff-visible data; writes clinical data and patients (no delete: records are corrected,
  *   never removed).
@@ -104,7 +108,7 @@ const rules = (types: readonly string[], interactions: Interaction[]) => types.m
  * - `auditor`: reads the audit trail (AuditEvent, Provenance) and nothing else.
  * - `patient`: reads their own record (patient context required).
  */
-export const builtInRoles: Readonly<Record<string, RoleDefinition>> = {
+export const builtInRoles: Readonly<Record<BuiltInRoleName, RoleDefinition>> = {
   admin: {
     description: 'Everything, including the audit trail and server management',
     admin: true,

@@ -16,6 +16,7 @@ export { AuthenticationError, AuthenticationUnavailableError } from './authentic
 export type { Authenticator } from './authenticator.js';
 export { createAuthenticator } from './authenticator.js';
 export { BOOTSTRAP_KEY_ENV, ensureBootstrapKey } from './bootstrap-key.js';
+export type { BuiltInRoleName } from './built-in-roles.js';
 export { builtInRoles } from './built-in-roles.js';
 export type { Grant, ResolvedRole } from './effective-policy.js';
 export { effectiveGrant } from './effective-policy.js';
