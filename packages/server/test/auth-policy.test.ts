@@ -225,7 +225,12 @@ describe('auth configuration', () => {
       [{ roles: { r: { rules: [], operations: ['drop table'] } } }, /operation name/],
       [{ roles: { r: { rules: [], compartment: { patients: [] } } } }, /at least one patient/],
       [{ roles: { r: { rules: [], compartment: { patients: ['Observation/1'] } } } }, /patient reference/],
-      [{ roles: { r: { rules: [], compartment: 'everyone' } } }, /compartment/],
+      [
+        { roles: { r: { rules: [], compartment: 'everyone' } } },
+        /must be \\"patient-context\\", \{ claim: .* or \{ patients/,
+      ],
+      [{ roles: { r: { rules: [], compartment: { patient: ['Patient/1'] } } } }, /must be \\"patient-context\\"/],
+      [{ roles: { r: { rules: [], compartment: { claim: '' } } } }, /name the claim/],
       [{ roles: { r: { rules: [], extra: true } } }, /extra/],
       [{ apiKeys: {} }, /apiKeys/],
     ];

@@ -58,11 +58,20 @@ export const resourceRuleSchema = z.strictObject({
  *   the token by the identity provider);
  * - `{ patients }`: a fixed list (a plugin or device acting for known patients).
  */
-export const roleCompartmentSchema = z.union([
-  z.literal('patient-context'),
-  z.strictObject({ claim: z.string().min(1, 'name the claim that lists the patients') }),
-  z.strictObject({ patients: z.array(patientReference).min(1, 'list at least one patient') }),
-]);
+export const roleCompartmentSchema = z.union(
+  [
+    z.literal('patient-context'),
+    z.strictObject({ claim: z.string().min(1, 'name the claim that lists the patients') }),
+    z.strictObject({ patients: z.array(patientReference).min(1, 'list at least one patient') }),
+  ],
+  // When no form fits at all, say which forms there are (zod's own message is "Invalid input").
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? 'must be "patient-context", { claim: "<token claim>" } or { patients: ["Patient/<id>", ...] }'
+        : undefined,
+  },
+);
 
 /** A role: what its holders may do. Several roles add up; a compartment-bound role bounds the whole principal. */
 export const roleDefinitionSchema = z.strictObject({
