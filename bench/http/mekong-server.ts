@@ -1,11 +1,11 @@
 import { createHost } from '@mekong/kernel';
 import { serverPlugin, serverServiceRef } from '@mekong/server';
 import { storePlugin } from '@mekong/store';
-import { announce } from './child-protocol.js';
 
 // A Mekong deployment of the store and the server, as a child process: PostgreSQL when DATABASE_URL is set,
 // else PGlite in DATA_DIR. Listens on PORT (default: any free port). With BENCH_API_KEY=1 it creates an
-// administrator API key and announces it.
+// administrator API key and announces it. Self-contained and free of TypeScript-only syntax, so that plain
+// `node` (which strips types) runs it on the built packages too.
 const importedMs = performance.now();
 const databaseUrl = process.env.DATABASE_URL;
 const dataDir = process.env.DATA_DIR;
@@ -35,7 +35,10 @@ const key =
   process.env.BENCH_API_KEY === '1'
     ? (await server.apiKeys.create({ name: 'bench-http', roles: ['admin'] })).key
     : undefined;
-announce({ url: server.url, importedMs, hostStartMs, ...(key ? { key } : {}) });
+// The announcement line of child-protocol.ts (not imported: plain node does not map '.js' imports to '.ts').
+process.stdout.write(
+  `MEKONG_BENCH ${JSON.stringify({ url: server.url, importedMs, hostStartMs, ...(key ? { key } : {}) })}\n`,
+);
 
 process.once('SIGTERM', () => {
   void host.stop();

@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from '../kernel/stats.js';
@@ -9,7 +10,7 @@ import { combine, cpuPerRequest, type Load, load, rps, type Scenario } from './l
 import { patientOf } from './patients.js';
 import { createSchema } from './pg-schema.js';
 import { createScenario, headersFor, READ_SET_FROM, readScenario, searchPath, searchScenario } from './scenarios.js';
-import { type StartTiming, startToReady } from './start-to-ready.js';
+import { type StartMode, type StartTiming, startToReady } from './start-to-ready.js';
 
 // The Mekong server (store + server plugins on PostgreSQL, API-key authentication) against a bare Fastify +
 // pg handler doing the same insert or select, under autocannon on loopback, in one run; then the time from
@@ -58,7 +59,10 @@ async function check(url: string, headers: Record<string, string>, id: string): 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => (Number.isNaN(n) ? '-' : n.toFixed(0));
 
-console.log(`# HTTP benchmark: ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} cores`);
+const load1 = () => loadavg()[0]?.toFixed(1);
+console.log(
+  `# HTTP benchmark: ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} cores, load average ${load1()}`,
+);
 console.log(
   `(${SECONDS} s per server and figure, as two halves in the order baseline, Mekong, Mekong, baseline; ` +
     'autocannon on loopback, servers in child processes)\n',
@@ -136,12 +140,13 @@ try {
     ),
   );
   console.log(`\nfailed requests (wrong status, errors, timeouts): ${failures.join('; ') || 'none'}`);
+  console.log(`load average after the load runs: ${load1()}`);
 } finally {
   await Promise.all([mekong.stop(), baseline.stop()]);
   for (const schema of schemas) await schema.drop();
 }
 
-// Start to ready: spawn -> /readyz 200. One discarded start first fills tsx's transform cache.
+// Start to ready: spawn -> /readyz 200.
 const RUNS = Number(process.env.BENCH_START_RUNS ?? 3);
 async function times(runs: number, start: () => Promise<StartTiming>): Promise<StartTiming> {
   const samples: StartTiming[] = [];
@@ -169,39 +174,57 @@ async function onFreshDataDir<T>(work: (dir: string) => Promise<T>): Promise<T> 
   }
 }
 
-await onFreshSchema((url) => startToReady(MEKONG, { DATABASE_URL: url }));
-const starts: [string, StartTiming, number | undefined][] = [];
-starts.push([
-  'PostgreSQL, empty schema (all migrations run)',
-  await times(RUNS, () => onFreshSchema((url) => startToReady(MEKONG, { DATABASE_URL: url }))),
-  2000,
-]);
-starts.push([
-  'PostgreSQL, migrations already applied',
-  await onFreshSchema(async (url) => {
-    await startToReady(MEKONG, { DATABASE_URL: url });
-    return times(RUNS, () => startToReady(MEKONG, { DATABASE_URL: url }));
-  }),
-  2000,
-]);
-starts.push([
-  'PGlite, first start in a fresh data dir',
-  await times(Math.max(1, RUNS - 1), () => onFreshDataDir((dir) => startToReady(MEKONG, { DATA_DIR: dir }))),
-  5000,
-]);
-starts.push([
-  'PGlite, restart on an existing data dir',
-  await onFreshDataDir(async (dir) => {
-    await startToReady(MEKONG, { DATA_DIR: dir });
-    return times(Math.max(1, RUNS - 1), () => startToReady(MEKONG, { DATA_DIR: dir }));
-  }),
-  undefined,
-]);
+async function startTimes(mode: StartMode): Promise<[string, StartTiming, number | undefined][]> {
+  const start = (env: Record<string, string>) => startToReady(MEKONG, env, mode);
+  // One discarded start: tsx's transform cache, the OS file cache.
+  await onFreshSchema((url) => start({ DATABASE_URL: url }));
+  const pgliteRuns = Math.max(1, RUNS - 1);
+  return [
+    [
+      'PostgreSQL, empty schema (all migrations run)',
+      await times(RUNS, () => onFreshSchema((url) => start({ DATABASE_URL: url }))),
+      2000,
+    ],
+    [
+      'PostgreSQL, migrations already applied',
+      await onFreshSchema(async (url) => {
+        await start({ DATABASE_URL: url });
+        return times(RUNS, () => start({ DATABASE_URL: url }));
+      }),
+      2000,
+    ],
+    [
+      'PGlite, first start in a fresh data dir',
+      await times(pgliteRuns, () => onFreshDataDir((dir) => start({ DATA_DIR: dir }))),
+      5000,
+    ],
+    [
+      'PGlite, restart on an existing data dir',
+      await onFreshDataDir(async (dir) => {
+        await start({ DATA_DIR: dir });
+        return times(pgliteRuns, () => start({ DATA_DIR: dir }));
+      }),
+      undefined,
+    ],
+  ];
+}
 
-console.log('\n## Start to ready (spawn until /readyz answers 200; median)\n');
-console.log('| database | start to ready (ms) | of which Node + tsx + imports (ms) | host.start() (ms) | target |');
-console.log('| --- | --- | --- | --- | --- |');
-for (const [label, t, target] of starts) {
-  const verdict = target === undefined ? '-' : `< ${target / 1000} s: ${t.readyMs < target ? 'met' : '**NOT met**'}`;
-  console.log(`| ${label} | ${ms(t.readyMs)} | ${ms(t.importedMs)} | ${ms(t.hostStartMs)} | ${verdict} |`);
+const built = existsSync(here('../../packages/server/dist/index.js'));
+for (const mode of ['source', 'built'] as const) {
+  const how =
+    mode === 'source'
+      ? 'TypeScript sources through tsx (`node --conditions=mekong-source --import tsx`)'
+      : 'the built packages (`dist/`, plain `node`), as an installed deployment runs';
+  if (mode === 'built' && !built) {
+    console.log(`\n(start to ready on ${how}: skipped, run \`pnpm build\` first)`);
+    continue;
+  }
+  const starts = await startTimes(mode);
+  console.log(`\n## Start to ready on ${how}: spawn until /readyz answers 200, median\n`);
+  console.log('| database | start to ready (ms) | of which Node + imports (ms) | host.start() (ms) | target |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const [label, t, target] of starts) {
+    const verdict = target === undefined ? '-' : `< ${target / 1000} s: ${t.readyMs < target ? 'met' : '**NOT met**'}`;
+    console.log(`| ${label} | ${ms(t.readyMs)} | ${ms(t.importedMs)} | ${ms(t.hostStartMs)} | ${verdict} |`);
+  }
 }

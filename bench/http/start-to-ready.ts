@@ -35,13 +35,23 @@ async function ready(url: string): Promise<boolean> {
 }
 
 /**
+ * How the child runs: `source`, the workspace's TypeScript through tsx (`--conditions=mekong-source --import
+ * tsx`); `built`, plain node on the packages' `dist/` (after `pnpm build`), as an installed deployment runs.
+ */
+export type StartMode = 'source' | 'built';
+
+/**
  * Spawns `node <entry>` with `env` and a free PORT, polls `/readyz` every few milliseconds, and stops the
  * process once it answers 200.
  */
-export async function startToReady(entry: string, env: Record<string, string>): Promise<StartTiming> {
+export async function startToReady(
+  entry: string,
+  env: Record<string, string>,
+  mode: StartMode = 'source',
+): Promise<StartTiming> {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, nodeArgs(entry), {
+  const child = spawn(process.execPath, mode === 'source' ? nodeArgs(entry) : [entry], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
