@@ -64,7 +64,7 @@ export async function runCli(argv: readonly string[], out: Output = terminal): P
     .command('create')
     .description('issue an API key (printed once)')
     .requiredOption('--name <name>', 'who or what uses the key')
-    .option('--role <role>', 'a role of the key (repeat for several)', collect, [])
+    .requiredOption('--role <role>', 'a role of the key, e.g. clinician or admin (repeat for several)', collect)
     .option('--patient <Patient/id>', 'restrict the key to this patient (repeat for several)', collect)
     .option('--expires-in-days <days>', 'expire the key after this many days', positiveInteger)
     .action(async (options: { name: string; role: string[]; patient?: string[]; expiresInDays?: number }) => {
@@ -72,7 +72,7 @@ export async function runCli(argv: readonly string[], out: Output = terminal): P
         await deployment(),
         {
           name: options.name,
-          roles: options.role.length > 0 ? options.role : ['admin'],
+          roles: options.role,
           ...(options.patient ? { patients: options.patient } : {}),
           ...(options.expiresInDays ? { expiresInDays: options.expiresInDays } : {}),
         },

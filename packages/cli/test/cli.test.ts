@@ -91,12 +91,15 @@ describe('mekong on PGlite', () => {
       error: (t) => expect(t).toMatch(/no deployment configuration at \/nowhere\/mekong\.config\.ts\nhint: run mekong/),
     });
     expect(missing).toBe(1);
-    const token = await mekong('token', 'create', '--name', 'lab');
+    const token = await mekong('token', 'create', '--name', 'lab', '--role', 'clinician');
     expect(token.code).toBe(1);
     expect(token.stderr).toContain("the deployment has no 'server' plugin");
-    const days = await mekong('token', 'create', '--name', 'lab', '--expires-in-days', 'soon');
+    const days = await mekong('token', 'create', '--name', 'lab', '--role', 'nurse', '--expires-in-days', 'soon');
     expect(days.code).toBe(2);
     expect(days.stderr).toContain('must be a whole number of days');
+    const noRole = await mekong('token', 'create', '--name', 'lab');
+    expect(noRole.code).toBe(2);
+    expect(noRole.stderr).toContain("required option '--role <role>' not specified");
   });
 
   it('refuses a configuration without a deployment as its default export', async () => {

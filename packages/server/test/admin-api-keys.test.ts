@@ -58,6 +58,7 @@ describe('/admin/api-keys', () => {
       [{ name: 'x', roles: ['clinician'], compartment: ['Practitioner/1'] }, 'compartment.0'],
       [{ name: 'x', roles: ['clinician'], expiresAt: 'tomorrow' }, 'expiresAt'],
       [{ name: 'x', roles: ['clinician'], admin: true }, 'body'],
+      [{ name: 'x', roles: ['clinicain'] }, "roles: 'clinicain' is not a role of this deployment"],
     ] as const;
     for (const [body, path] of bad) {
       const answer = await host.inject({

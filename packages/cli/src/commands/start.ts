@@ -51,6 +51,6 @@ function serverLines(host: Host): string[] {
           `  ${bootstrapKey}`,
         ]
       : ['Create API keys with the administrator key (POST /admin/api-keys) or `mekong token create`.']),
-    `Try: curl -H "Authorization: Bearer <key>" ${url}/fhir/R4/Patient?name=nguyen`,
+    `Try: curl -H "Authorization: Bearer <key>" "${url}/fhir/R4/Patient?name=nguyen"`,
   ];
 }

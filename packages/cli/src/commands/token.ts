@@ -1,5 +1,5 @@
 import { createHost } from '@mekong/kernel';
-import { ApiKeys } from '@mekong/server';
+import { ApiKeys, authConfigSchema, RoleCatalogue } from '@mekong/server';
 import { runMigrations } from '@mekong/store';
 import { describeDatabase, migrationSets, openDatabase } from '../deployment/database.js';
 import type { Deployment } from '../deployment/deployment.js';
@@ -31,7 +31,9 @@ export async function createToken(deployment: Deployment, options: TokenOptions,
     await step(out, 'apply pending migrations', () => runMigrations(db, migrationSets(host)));
     const expiresAt =
       options.expiresInDays === undefined ? undefined : new Date(Date.now() + options.expiresInDays * 86_400_000);
-    const { id, key } = await new ApiKeys(db).create({
+    const auth = (deployment.config?.plugins?.server as { auth?: unknown } | undefined)?.auth ?? {};
+    const roles = new RoleCatalogue(authConfigSchema.parse(auth).roles).names();
+    const { id, key } = await new ApiKeys(db, () => new Date(), roles).create({
       name: options.name,
       roles: [...options.roles],
       ...(options.patients ? { compartment: [...options.patients] } : {}),

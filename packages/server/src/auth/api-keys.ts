@@ -77,9 +77,14 @@ export class ApiKeys {
   /** Records of usable keys by hash, with when to look them up again (epoch milliseconds of `now`). */
   private readonly remembered = new Map<string, { info: ApiKeyInfo; until: number }>();
 
+  /**
+   * @param knownRoles - the deployment's role names: a key for any other role is refused (it would grant
+   * nothing, silently). Without it, any well-formed role name is accepted.
+   */
   constructor(
     private readonly sql: SqlClient,
     private readonly now: () => Date = () => new Date(),
+    private readonly knownRoles?: readonly string[],
   ) {}
 
   /** Creates a key. The key text is returned once, here; keep it, it is not stored. */
@@ -193,6 +198,13 @@ export class ApiKeys {
       throw new ApiKeyRequestError(
         `invalid API key request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '<root>'}: ${i.message}`).join('; ')}`,
         'correct the fields named and create the key again',
+      );
+    }
+    const unknown = this.knownRoles ? parsed.data.roles.filter((role) => !this.knownRoles?.includes(role)) : [];
+    if (unknown.length > 0) {
+      throw new ApiKeyRequestError(
+        `invalid API key request: roles: ${unknown.map((r) => `'${r}'`).join(', ')} is not a role of this deployment`,
+        `use one of ${this.knownRoles?.join(', ')}, or define the role in plugins.server.auth.roles`,
       );
     }
     if (parsed.data.expiresAt && parsed.data.expiresAt.getTime() <= this.now().getTime()) {

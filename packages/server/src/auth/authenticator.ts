@@ -38,8 +38,8 @@ export async function createAuthenticator(options: {
   now?: () => Date;
 }): Promise<Authenticator> {
   const now = options.now ?? (() => new Date());
-  const apiKeys = new ApiKeys(options.sql, now);
   const roles = new RoleCatalogue(options.config.roles);
+  const apiKeys = new ApiKeys(options.sql, now, roles.names());
   const jwt = options.config.jwt;
   const verify = jwt ? await createJwtVerifier(jwt, now) : undefined;
 
