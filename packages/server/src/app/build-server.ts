@@ -14,6 +14,7 @@ import { registerFhirRoutes } from '../fhir/fhir-routes.js';
 import { FHIR_PATH, type Links, linksOver } from '../fhir/links.js';
 import { PUBLIC_HEALTH_PATHS, registerHealthRoutes } from '../health/health-routes.js';
 import { registerAuthentication } from '../http/authentication.js';
+import { clientErrorHandler } from '../http/client-error.js';
 import { registerContentTypes } from '../http/content-types.js';
 import { registerErrorHandling } from '../http/error-handler.js';
 import { isPreflight, registerCors } from '../limits/cors.js';
@@ -70,6 +71,9 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     trustProxy: config.trustProxy,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
+    clientErrorHandler,
+    // Node would answer a request without Host with an empty 400 of its own; Fastify answers it like any other.
+    http: { requireHostHeader: false },
   }) as unknown as FastifyInstance;
   const links: Links = linksOver(() => config.baseUrl ?? options.baseUrl?.() ?? `http://${config.host}:${config.port}`);
   const isPublic = (request: FastifyRequest) => isPreflight(request) || isPublicPath(request.url.split('?')[0] ?? '');

@@ -56,6 +56,17 @@ const OUTCOMES = { success: '0', refused: '4', failed: '8' } as const;
 
 type AuditEntity = NonNullable<AuditEvent['entity']>[number];
 
+/**
+ * Text from callers (token claims, error messages quoting a request) as a valid FHIR string: control
+ * characters other than tab, CR and LF become U+FFFD, and empty text a visible placeholder. Otherwise one bad
+ * claim would make every audit record invalid, and every request it makes fail unaudited.
+ */
+export function auditText(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters FHIR strings may not hold
+  const clean = value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '\ufffd');
+  return clean === '' ? '(empty)' : clean;
+}
+
 /** The resource acted on (or the type and query of a type-level interaction), then the patient. */
 function entitiesOf(entry: AuditEntry): AuditEntity[] {
   const query = entry.query ? { query: Buffer.from(entry.query).toString('base64') } : {};
@@ -95,16 +106,16 @@ export function toAuditEvent(entry: AuditEntry): AuditEvent {
     action: ACTIONS[entry.interaction],
     recorded: entry.recorded.toISOString(),
     outcome: OUTCOMES[entry.outcome],
-    ...(entry.detail ? { outcomeDesc: entry.detail } : {}),
+    ...(entry.detail ? { outcomeDesc: auditText(entry.detail) } : {}),
     agent: [
       {
         type: { text: agent.kind },
         who: {
-          identifier: { system: `urn:mekong:${agent.kind}`, value: agent.id },
-          ...(agent.display ? { display: agent.display } : {}),
+          identifier: { system: `urn:mekong:${agent.kind}`, value: auditText(agent.id) },
+          ...(agent.display ? { display: auditText(agent.display) } : {}),
         },
         requestor: true,
-        ...(address ? { network: { address, type: '2' as const } } : {}),
+        ...(address ? { network: { address: auditText(address), type: '2' as const } } : {}),
       },
       ...(plugin
         ? [
@@ -119,7 +130,7 @@ export function toAuditEvent(entry: AuditEntry): AuditEvent {
         ? [
             {
               type: { text: 'client' },
-              who: { identifier: { system: 'urn:mekong:client', value: client } },
+              who: { identifier: { system: 'urn:mekong:client', value: auditText(client) } },
               requestor: false,
             },
           ]

@@ -2,7 +2,7 @@ import type { AuditEvent } from '@mekong/fhir';
 import { parseResource } from '@mekong/fhir';
 import { ResourceNotFoundError } from '../errors.js';
 import type { SqlClient } from '../sql/sql-client.js';
-import { type AuditEntry, toAuditEvent } from './audit-event.js';
+import { type AuditEntry, auditText, toAuditEvent } from './audit-event.js';
 
 const COLUMNS = 8;
 /** Most entries one group commit writes (8 parameters each, far below PostgreSQL's 65,535). */
@@ -52,7 +52,7 @@ export class AuditLog {
     const row = [
       event.id,
       event.recorded,
-      `${entry.context.agent.kind}:${entry.context.agent.id}`,
+      `${entry.context.agent.kind}:${auditText(entry.context.agent.id)}`,
       entry.interaction,
       entry.outcome,
       entry.entity ?? null,

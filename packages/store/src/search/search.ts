@@ -46,12 +46,27 @@ export interface SearchOptions {
 const MAX_COUNT = 1_000;
 const DEFAULT_COUNT = 20;
 
-/** The name-value pairs of a search query, repeated names kept. */
+/**
+ * The name-value pairs of a search query, repeated names kept. A NUL character (`%00`) is refused with a 400:
+ * no FHIR value holds one, and the database cannot compare text with it.
+ */
 export function queryEntries(query: SearchQuery): [string, string][] {
-  if (query instanceof URLSearchParams) return [...query.entries()];
-  return Object.entries(query).flatMap(([name, value]) =>
-    (typeof value === 'string' ? [value] : value).map((v) => [name, v] as [string, string]),
-  );
+  const entries =
+    query instanceof URLSearchParams
+      ? [...query.entries()]
+      : Object.entries(query).flatMap(([name, value]) =>
+          (typeof value === 'string' ? [value] : value).map((v) => [name, v] as [string, string]),
+        );
+  for (const [name, value] of entries) {
+    if (name.includes('\u0000') || value.includes('\u0000')) {
+      throw new InvalidSearchError(
+        name.replaceAll('\u0000', '%00'),
+        'contains a NUL character (%00), which no FHIR value holds',
+        'remove it from the query',
+      );
+    }
+  }
+  return entries;
 }
 
 /** What one search parameter asks of a candidate resource `r`. */

@@ -1,0 +1,55 @@
+import { connect } from 'node:net';
+import type { Answer } from './security-host.js';
+
+/**
+ * Writes raw bytes to the server's socket, half-closes it, and parses whatever comes back (undefined when the
+ * server closed without answering). Gives up after `timeoutMs`.
+ */
+export function rawRequest(url: string, bytes: string | Buffer, timeoutMs = 3_000): Promise<Answer | undefined> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect({ host: hostname, port: Number(port) });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no end of the answer within ${timeoutMs} ms to ${JSON.stringify(String(bytes).slice(0, 80))}`));
+    }, timeoutMs);
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', () => {}); // a reset after the answer is the server closing: the answer is what counts
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(parse(Buffer.concat(chunks).toString('utf8')));
+    });
+    socket.end(bytes);
+  });
+}
+
+function parse(text: string): Answer | undefined {
+  if (text === '') return undefined;
+  const end = text.indexOf('\r\n\r\n');
+  const head = end === -1 ? text : text.slice(0, end);
+  const body = end === -1 ? '' : text.slice(end + 4);
+  const [statusLine, ...lines] = head.split('\r\n');
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine ?? '')?.[1] ?? 0);
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  const chunked = headers['transfer-encoding'] === 'chunked';
+  const text2 = chunked ? dechunk(body) : body;
+  return { status, headers, text: text2, json: () => JSON.parse(text2) };
+}
+
+function dechunk(body: string): string {
+  let out = '';
+  let rest = body;
+  for (;;) {
+    const line = rest.indexOf('\r\n');
+    if (line === -1) return out;
+    const size = Number.parseInt(rest.slice(0, line), 16);
+    if (!size) return out;
+    out += rest.slice(line + 2, line + 2 + size);
+    rest = rest.slice(line + 2 + size + 2);
+  }
+}
