@@ -124,6 +124,15 @@ describe.each(backends)('conditional writes, JSON Patch and type history on %s',
       )?.path,
     ).toBe('Patch[1]');
     expect((await issue([{ op: 'test', path: '/gender', value: 'male' }]))?.path).toBe('Patch[0]');
+    // Patches of the root that leave no resource (found by the server's fuzzing: a TypeError before).
+    for (const operations of [
+      [{ op: 'remove', path: '' }],
+      [{ op: 'replace', path: '', value: 42 }],
+      [{ op: 'replace', path: '', value: [] }],
+      [{ op: 'replace', path: '', value: null }],
+    ]) {
+      expect(await issue(operations)).toEqual({ path: 'Patch', message: 'must leave a resource (a JSON object)' });
+    }
     expect(await issue([{ op: 'replace', path: '/id', value: 'other' }])).toEqual({
       path: 'Patch',
       message: 'may not change resourceType or id',

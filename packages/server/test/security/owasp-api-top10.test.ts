@@ -602,6 +602,57 @@ describe.each(transports)('OWASP API Security Top 10 (2023) over %s', (transport
       expect((await send({ method: 'GET', url: '/sec-probe/admin' })).status).toBe(200);
     });
 
+    it('keeps API key management to administrators, and never shows a key or its hash again', async () => {
+      const scopedAdmin = bearer(await host.jwt({ roles: ['admin'], scope: 'user/*.read' }));
+      const body = { name: `minted ${transport}`, roles: ['admin'] };
+      for (const as of ['clinician', 'nurse', 'receptionist', 'auditor', asPatient(), scopedAdmin] as const) {
+        expectOutcome(await send({ method: 'GET', url: '/admin/api-keys', as }), 403);
+        expectOutcome(await send({ method: 'POST', url: '/admin/api-keys', as, body }), 403);
+        expectOutcome(await send({ method: 'DELETE', url: `/admin/api-keys/${patientKey.id}`, as }), 403);
+      }
+      expect((await send({ method: 'GET', url: `/fhir/R4/Patient/${A.id}`, as: asPatient() })).status).toBe(200);
+
+      const minted = await send({
+        method: 'POST',
+        url: '/admin/api-keys',
+        body: { name: `minted ${transport}`, roles: ['nurse'] },
+      });
+      expect(minted.status).toBe(201);
+      const { id, key } = minted.json();
+      expect((await send({ method: 'GET', url: `/fhir/R4/Observation/${A.obs}`, as: bearer(key) })).status).toBe(200);
+      const list = await send({ method: 'GET', url: '/admin/api-keys' });
+      expect(list.status).toBe(200);
+      expect(list.text).not.toContain(key);
+      expect(list.text).not.toContain(key.slice(3, 20));
+      expect(list.text).not.toMatch(/"hash"/);
+      expect((await send({ method: 'DELETE', url: `/admin/api-keys/${id}` })).status).toBe(204);
+      expectOutcome(await send({ method: 'GET', url: `/fhir/R4/Observation/${A.obs}`, as: bearer(key) }), 401);
+
+      const invalid: Call[] = [
+        { method: 'POST', url: '/admin/api-keys', body: { name: '', roles: [] } },
+        { method: 'POST', url: '/admin/api-keys', body: { name: 'x', roles: ['admin'], compartment: ['Patient/a b'] } },
+        {
+          method: 'POST',
+          url: '/admin/api-keys',
+          body: { name: 'x', roles: ['admin'], expiresAt: '2000-01-01T00:00:00Z' },
+        },
+        {
+          method: 'POST',
+          url: '/admin/api-keys',
+          body: { name: 'x', roles: ['admin'], id: 'chosen', key: 'mk_chosen' },
+        },
+        { method: 'POST', url: '/admin/api-keys', body: '[]', headers: { 'content-type': 'application/json' } },
+        { method: 'DELETE', url: '/admin/api-keys/not-a-key-id' },
+        { method: 'DELETE', url: `/admin/api-keys/${'9'.repeat(36)}` },
+      ];
+      for (const call of invalid) {
+        const answer = await send(call);
+        const what = `${call.method} ${call.url} ${JSON.stringify(call.body)}: ${answer.status} ${answer.text.slice(0, 200)}`;
+        expect([400, 404], what).toContain(answer.status);
+        expect(outcomeProblems(answer), what).toEqual([]);
+      }
+    });
+
     it('refuses each role the functions it was not given', async () => {
       const refused: [NonNullable<Call['as']>, string, string, unknown?][] = [
         ['clinician', 'DELETE', `/fhir/R4/Patient/${A.id}`],

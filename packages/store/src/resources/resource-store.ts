@@ -223,6 +223,10 @@ export class ResourceStore {
           },
         ]);
       }
+      // A patch of the root ("" path) can leave anything: null, a number, an array.
+      if (patched === null || typeof patched !== 'object' || Array.isArray(patched)) {
+        throw new InvalidResourceError([{ path: 'Patch', message: 'must leave a resource (a JSON object)' }]);
+      }
       if (patched.resourceType !== type || patched.id !== id) {
         throw new InvalidResourceError([{ path: 'Patch', message: 'may not change resourceType or id' }]);
       }

@@ -36,8 +36,14 @@ function parse(text: string): Answer | undefined {
     const colon = line.indexOf(':');
     if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
+  // Only the first answer: a pipelined second request may have been answered after it.
+  const length = headers['content-length'];
   const chunked = headers['transfer-encoding'] === 'chunked';
-  const text2 = chunked ? dechunk(body) : body;
+  const text2 = chunked
+    ? dechunk(body)
+    : length !== undefined
+      ? Buffer.from(body).subarray(0, Number(length)).toString('utf8')
+      : body;
   return { status, headers, text: text2, json: () => JSON.parse(text2) };
 }
 
