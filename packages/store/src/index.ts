@@ -9,6 +9,7 @@ export { AccessDeniedError } from './access/access-denied.js';
 export type { AccessPolicy, Interaction, ResourceRule } from './access/access-policy.js';
 export { policyFromGrant, READ_INTERACTIONS, WRITE_INTERACTIONS } from './access/access-policy.js';
 export { patientOf } from './access/patient-of.js';
+export { allows as policyAllows } from './access/policy-rules.js';
 export { ScopedStore } from './access/scoped-store.js';
 export type { StoreAccess } from './access/store-access.js';
 export { storeAccessServiceRef } from './access/store-access.js';

@@ -1,7 +1,7 @@
-import { createHost, formatProblems } from '@mekong/kernel';
+import { formatProblems } from '@mekong/kernel';
 import { runMigrations } from '@mekong/store';
 import { describeDatabase, migrationSets, openDatabase } from '../deployment/database.js';
-import type { Deployment } from '../deployment/deployment.js';
+import { type Deployment, hostOf } from '../deployment/deployment.js';
 import type { Output } from '../output/output.js';
 
 interface Check {
@@ -15,7 +15,7 @@ interface Check {
  * applied). Prints every check, with what to do about each failure; exit code 1 when any failed.
  */
 export async function doctor(deployment: Deployment, out: Output): Promise<number> {
-  const host = createHost(deployment.config ? { config: deployment.config } : {}).add(...deployment.plugins);
+  const host = hostOf(deployment);
   let failed = 0;
   const checks: Check[] = [
     {

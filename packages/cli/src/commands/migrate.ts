@@ -1,12 +1,11 @@
-import { createHost } from '@mekong/kernel';
 import { runMigrations } from '@mekong/store';
 import { describeDatabase, migrationSets, openDatabase } from '../deployment/database.js';
-import type { Deployment } from '../deployment/deployment.js';
+import { type Deployment, hostOf } from '../deployment/deployment.js';
 import { type Output, step } from '../output/output.js';
 
 /** `mekong migrate [--dry-run]`: applies the store's and the plugins' pending migrations, or lists them. */
 export async function migrate(deployment: Deployment, options: { dryRun: boolean }, out: Output): Promise<number> {
-  const host = createHost(deployment.config ? { config: deployment.config } : {}).add(...deployment.plugins);
+  const host = hostOf(deployment);
   const sets = migrationSets(host);
   const db = await step(out, `open ${describeDatabase(deployment)}`, () => openDatabase(deployment));
   try {

@@ -1,5 +1,4 @@
-import { createHost } from '@mekong/kernel';
-import type { Deployment } from '../deployment/deployment.js';
+import { type Deployment, hostOf } from '../deployment/deployment.js';
 import type { Output } from '../output/output.js';
 
 /**
@@ -7,9 +6,7 @@ import type { Output } from '../output/output.js';
  * pre-flight status (`ok`, or the problems that would stop a start), read without running any plugin code.
  */
 export function listPlugins(deployment: Deployment, out: Output): number {
-  const { problems, plugins } = createHost(deployment.config ? { config: deployment.config } : {})
-    .add(...deployment.plugins)
-    .check();
+  const { problems, plugins } = hostOf(deployment).check();
   for (const { manifest } of plugins) {
     const own = problems.filter((p) => p.pluginId === manifest.id);
     out.line(`${manifest.id}@${manifest.version}  ${own.length === 0 ? 'ok' : `${own.length} problem(s)`}`);

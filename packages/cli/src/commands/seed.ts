@@ -1,7 +1,6 @@
-import { createHost } from '@mekong/kernel';
 import { AuditLog, ResourceStore, runMigrations, ScopedStore } from '@mekong/store';
 import { describeDatabase, migrationSets, openDatabase } from '../deployment/database.js';
-import type { Deployment } from '../deployment/deployment.js';
+import { type Deployment, hostOf } from '../deployment/deployment.js';
 import { CliError } from '../output/cli-error.js';
 import { type Output, step } from '../output/output.js';
 
@@ -21,7 +20,7 @@ export async function seed(deployment: Deployment, out: Output): Promise<number>
       'give every demo resource a fixed id, so seeding twice updates it instead of adding a copy',
     );
   }
-  const host = createHost(deployment.config ? { config: deployment.config } : {}).add(...deployment.plugins);
+  const host = hostOf(deployment);
   const db = await step(out, `open ${describeDatabase(deployment)}`, () => openDatabase(deployment));
   try {
     await step(out, 'apply pending migrations', () => runMigrations(db, migrationSets(host)));

@@ -1,6 +1,6 @@
-import { createHost, formatBootReport, type Host, HostBootError } from '@mekong/kernel';
+import { formatBootReport, type Host, HostBootError } from '@mekong/kernel';
 import { serverServiceRef } from '@mekong/server';
-import type { Deployment } from '../deployment/deployment.js';
+import { type Deployment, hostOf } from '../deployment/deployment.js';
 import type { Output } from '../output/output.js';
 
 /**
@@ -8,7 +8,7 @@ import type { Output } from '../output/output.js';
  * every plugin in reverse dependency order. Resolves with the exit code once stopped.
  */
 export async function start(deployment: Deployment, out: Output): Promise<number> {
-  const host = createHost(deployment.config ? { config: deployment.config } : {}).add(...deployment.plugins);
+  const host = hostOf(deployment);
   out.line(`starting ${deployment.plugins.length} plugin(s)...`);
   let report: Awaited<ReturnType<typeof host.start>>;
   try {

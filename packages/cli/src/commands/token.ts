@@ -1,8 +1,7 @@
-import { createHost } from '@mekong/kernel';
 import { ApiKeys, authConfigSchema, RoleCatalogue } from '@mekong/server';
 import { runMigrations } from '@mekong/store';
 import { describeDatabase, migrationSets, openDatabase } from '../deployment/database.js';
-import type { Deployment } from '../deployment/deployment.js';
+import { type Deployment, hostOf } from '../deployment/deployment.js';
 import { CliError } from '../output/cli-error.js';
 import { type Output, step } from '../output/output.js';
 
@@ -25,7 +24,7 @@ export async function createToken(deployment: Deployment, options: TokenOptions,
       "add serverPlugin from '@mekong/server' to the plugins in mekong.config.ts",
     );
   }
-  const host = createHost(deployment.config ? { config: deployment.config } : {}).add(...deployment.plugins);
+  const host = hostOf(deployment);
   const db = await step(out, `open ${describeDatabase(deployment)}`, () => openDatabase(deployment));
   try {
     await step(out, 'apply pending migrations', () => runMigrations(db, migrationSets(host)));

@@ -1,5 +1,5 @@
 import type { AnyResource } from '@mekong/fhir';
-import type { HostConfig, Plugin } from '@mekong/kernel';
+import { createHost, type Host, type HostConfig, type Plugin } from '@mekong/kernel';
 
 /**
  * A deployment, as a `mekong.config.ts` exports it (default export): the plugins, their configuration, and the
@@ -16,4 +16,9 @@ export interface Deployment {
 /** Declares a deployment with its types checked; returns it unchanged. */
 export function defineDeployment(deployment: Deployment): Deployment {
   return deployment;
+}
+
+/** A host of the deployment's plugins and configuration, not started. */
+export function hostOf(deployment: Deployment): Host {
+  return createHost(deployment.config ? { config: deployment.config } : {}).add(...deployment.plugins);
 }

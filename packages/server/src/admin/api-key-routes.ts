@@ -1,19 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type ApiKeyInfo, ApiKeyRequestError, type ApiKeys, apiKeyRequestSchema } from '../auth/index.js';
-import { HttpError } from '../http/http-error.js';
+import { checkRequirements } from '../extensions/requirements.js';
 import { requirePrincipal } from '../http/request-context.js';
 
 const createBody = apiKeyRequestSchema.extend({ expiresAt: z.iso.datetime({ offset: true }).optional() });
 
 function requireAdmin(request: FastifyRequest): void {
-  if (!requirePrincipal(request).admin) {
-    throw new HttpError({
-      status: 403,
-      message: 'API keys are managed by administrators only',
-      hint: 'call it with an administrator credential',
-    });
-  }
+  checkRequirements(requirePrincipal(request), { admin: true }, 'managing API keys');
 }
 
 const described = (info: ApiKeyInfo) => ({

@@ -1,14 +1,7 @@
-import type { AccessPolicy, Interaction } from '@mekong/store';
+import { policyAllows } from '@mekong/store';
 import type { Principal } from '../auth/index.js';
 import { HttpError } from '../http/http-error.js';
 import type { RouteRequirements } from './route-types.js';
-
-function policyAllows(policy: AccessPolicy, type: string, interaction: Interaction): boolean {
-  return policy.rules.some(
-    (rule) =>
-      (rule.type === type || (rule.type === '*' && type !== 'AuditEvent')) && rule.interactions.includes(interaction),
-  );
-}
 
 /** Refuses (403) a caller that lacks what a route or operation requires. */
 export function checkRequirements(principal: Principal, requires: RouteRequirements | undefined, what: string): void {

@@ -1,6 +1,7 @@
 import type { PluginStatusService } from '@mekong/kernel';
 import type { StoreAccess } from '@mekong/store';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { checkRequirements } from '../extensions/requirements.js';
 import { HttpError } from '../http/http-error.js';
 import { requirePrincipal } from '../http/request-context.js';
 
@@ -67,14 +68,7 @@ export function registerHealthRoutes(
       },
     },
     (request) => {
-      const principal = requirePrincipal(request);
-      if (!principal.admin) {
-        throw new HttpError({
-          status: 403,
-          message: 'the boot report is for administrators only',
-          hint: 'call it with an administrator credential',
-        });
-      }
+      checkRequirements(requirePrincipal(request), { admin: true }, 'the boot report');
       const report = deps.status.report();
       if (!report)
         throw new HttpError({
