@@ -50,4 +50,4 @@ export { InvalidSearchError, ResourceSearch } from './search/search.js';
 export { supportedSearchParameters } from './search/supported-parameters.js';
 export { openPglite } from './sql/pglite-client.js';
 export { connectPostgres } from './sql/postgres-client.js';
-export type { QueryResult, SqlClient } from './sql/sql-client.js';
+export type { QueryOptions, QueryResult, SqlClient } from './sql/sql-client.js';

@@ -32,7 +32,7 @@ const NEEDS: Record<AuditedInteraction, Interaction | undefined> = {
   batch: undefined,
 };
 
-type Hooks = Required<Pick<WriteOptions, 'prepare' | 'within'>>;
+type Hooks = Required<Pick<WriteOptions, 'prepare' | 'audit'>>;
 type Recorded = Omit<AuditEntry, 'context' | 'recorded'>;
 /** What a record says about the interaction besides its name and outcome. */
 type About = Omit<Recorded, 'interaction' | 'outcome'>;
@@ -113,7 +113,7 @@ export class ScopedStore {
 
   /** Deletes the resource (its history stays). */
   delete(type: ResourceType, id: string): Promise<void> {
-    return this.write('delete', type, `${type}/${id}`, ({ within }) => this.store.delete(type, id, { within }));
+    return this.write('delete', type, `${type}/${id}`, ({ audit }) => this.store.delete(type, id, { audit }));
   }
 
   /** The current version. */
@@ -294,8 +294,12 @@ export class ScopedStore {
     return { ...version, resource: this.view(version.resource) };
   }
 
+  private entry(entry: Recorded): AuditEntry {
+    return { ...entry, context: this.context, recorded: this.now() };
+  }
+
   private async record(entry: Recorded, tx?: SqlClient): Promise<void> {
-    await this.audit.record({ ...entry, context: this.context, recorded: this.now() }, tx);
+    await this.audit.record(this.entry(entry), tx);
   }
 
   /** Records a refusal or failure, unless a transaction records it. */
@@ -418,7 +422,7 @@ export class ScopedStore {
         const fields = protectedFieldsOf(this.policy, incoming.resourceType);
         return current ? keepingPaths(incoming, current, fields) : withoutPaths(incoming, fields);
       },
-      within: async (tx, stored) => {
+      audit: (stored) => {
         const patient = patientOf(stored);
         const reference = `${stored.resourceType}/${stored.id}`;
         const needed = NEEDS[interaction] as Interaction;
@@ -432,11 +436,14 @@ export class ScopedStore {
           );
         }
         if (!this.inCompartment(patient)) throw this.outsideCompartment(needed, reference, patient);
-        await this.record(
-          { interaction, ...about, entity: reference, ...(patient ? { patient } : {}), outcome: 'success' },
-          tx,
-        );
         recorded = true;
+        return this.entry({
+          interaction,
+          ...about,
+          entity: reference,
+          ...(patient ? { patient } : {}),
+          outcome: 'success',
+        });
       },
     };
     let result: R;
@@ -488,8 +495,9 @@ export class ScopedStore {
         run(writes, {
           prepare: hooks.prepare,
           search: this.searchOptions(),
-          // The match found (no write) is checked and recorded like a written resource.
-          within: (tx, found) => hooks.within(tx, found.resource),
+          // Recorded in the transaction once the outcome is known: the match found (no write) is checked and
+          // recorded like a written resource.
+          within: (tx, found) => this.audit.record(hooks.audit(found.resource), tx).then(() => undefined),
         }),
       { resourceType: type, query },
     );

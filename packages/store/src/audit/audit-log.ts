@@ -5,17 +5,52 @@ import type { SqlClient } from '../sql/sql-client.js';
 import { type AuditEntry, auditText, toAuditEvent } from './audit-event.js';
 
 const COLUMNS = 8;
-/** Most entries one group commit writes (8 parameters each, far below PostgreSQL's 65,535). */
+/** Most entries one group commit writes: bounds the statement's size. */
 const MAX_GROUP = 200;
+const INSERT = 'insert into mekong_audit (id, recorded, agent, action, outcome, entity, patient, content)';
 
-function insertOf(rows: number): string {
-  const values = Array.from({ length: rows }, (_, r) => {
-    const p = (c: number) => `$${r * COLUMNS + c}`;
-    return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}::jsonb)`;
-  });
-  return `insert into mekong_audit (id, recorded, agent, action, outcome, entity, patient, content) values ${values.join(', ')}`;
+function valuesAt(first: number): string {
+  const p = (c: number) => `$${first + c}`;
+  return `(${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}::jsonb)`;
 }
-const INSERT_ONE = insertOf(1);
+
+const INSERT_ONE = `${INSERT} values ${valuesAt(1)}`;
+// One text for any number of rows (a column of values per parameter), so it is prepared once.
+const INSERT_MANY = `${INSERT} select * from unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],
+  $6::text[], $7::text[], $8::jsonb[])`;
+
+/** An entry as the row that stores it: the validated AuditEvent and its indexed columns. */
+export interface AuditRow {
+  readonly event: AuditEvent;
+  /** The row's parameters, in the order {@link auditInsertClause} numbers them. */
+  readonly params: readonly unknown[];
+}
+
+/** Renders an entry as a validated FHIR AuditEvent and the parameters of its row. */
+export function auditRow(entry: AuditEntry): AuditRow {
+  const event = parseResource(toAuditEvent(entry), 'AuditEvent');
+  return {
+    event,
+    params: [
+      event.id,
+      event.recorded,
+      `${entry.context.agent.kind}:${auditText(entry.context.agent.id)}`,
+      entry.interaction,
+      entry.outcome,
+      entry.entity ?? null,
+      entry.patient ?? null,
+      JSON.stringify(event),
+    ],
+  };
+}
+
+/**
+ * A `with` clause that inserts one audit row, for a write's statement to include: the record commits with the
+ * write, in the same round trip. The row's parameters ({@link AuditRow.params}) are numbered from `first`.
+ */
+export function auditInsertClause(first: number): string {
+  return `audit_record as (${INSERT} values ${valuesAt(first)})`;
+}
 
 interface Pending {
   readonly row: readonly unknown[];
@@ -48,19 +83,9 @@ export class AuditLog {
    * given, so it commits with a write.
    */
   async record(entry: AuditEntry, tx?: SqlClient): Promise<AuditEvent> {
-    const event = parseResource(toAuditEvent(entry), 'AuditEvent');
-    const row = [
-      event.id,
-      event.recorded,
-      `${entry.context.agent.kind}:${auditText(entry.context.agent.id)}`,
-      entry.interaction,
-      entry.outcome,
-      entry.entity ?? null,
-      entry.patient ?? null,
-      JSON.stringify(event),
-    ];
-    if (tx || !this.options.groupCommit) await (tx ?? this.db).query(INSERT_ONE, row);
-    else await this.inGroup(row);
+    const { event, params } = auditRow(entry);
+    if (tx || !this.options.groupCommit) await (tx ?? this.db).query(INSERT_ONE, params, { prepared: true });
+    else await this.inGroup(params);
     return event;
   }
 
@@ -78,10 +103,8 @@ export class AuditLog {
       while (this.pending.length > 0) {
         const group = this.pending.splice(0, MAX_GROUP);
         try {
-          await this.db.query(
-            insertOf(group.length),
-            group.flatMap((entry) => entry.row),
-          );
+          const columns = Array.from({ length: COLUMNS }, (_, c) => group.map((entry) => entry.row[c]));
+          await this.db.query(INSERT_MANY, columns, { prepared: true });
           for (const entry of group) entry.resolve();
         } catch (error) {
           for (const entry of group) entry.reject(error);

@@ -8,6 +8,8 @@ import {
 } from '@mekong/fhir';
 import jsonPatch from 'fast-json-patch';
 import { patientOf } from '../access/patient-of.js';
+import type { AuditEntry } from '../audit/audit-event.js';
+import { auditInsertClause, auditRow } from '../audit/audit-log.js';
 import { InvalidResourceError, ResourceDeletedError, ResourceNotFoundError, VersionConflictError } from '../errors.js';
 import { Outbox } from '../outbox/outbox.js';
 import { indexClauses } from '../search/index-clauses.js';
@@ -35,8 +37,12 @@ export interface WriteOptions {
    * first, so its entries can refer to each other). Never a client's choice.
    */
   readonly assignedId?: string;
-  /** Runs inside the write's transaction after the version is written: what it writes commits with it. */
-  readonly within?: (tx: SqlClient, stored: AnyResource) => Promise<void>;
+  /**
+   * The audit record of the write, made from the version about to be stored (for a delete, the last version)
+   * and inserted by the same statement as the version: it commits with the write, and a create stays one
+   * round trip. Throwing refuses the write: nothing is written.
+   */
+  readonly audit?: (stored: AnyResource) => AuditEntry;
   /**
    * Shapes the resource about to be written, given the current version (undefined when there is none, or it
    * was deleted), inside the write's transaction: an access policy keeps read-only elements and checks the
@@ -95,15 +101,8 @@ export class ResourceStore {
     const valid = this.validated(input);
     const resource = options.prepare ? this.validated(options.prepare(valid, undefined)) : valid;
     const stored = this.stamp(resource, options.assignedId ?? randomUUID(), 1);
-    const { within } = options;
-    if (within) {
-      await this.db.transaction(async (tx) => {
-        await this.writeVersion(tx, stored, false, 'insert');
-        await within(tx, stored);
-      });
-    } else {
-      await this.writeVersion(this.db, stored, false, 'insert'); // one statement: atomic without a transaction
-    }
+    // One statement: atomic without a transaction.
+    await this.writeVersion(this.db, stored, { mode: 'insert', audit: options.audit?.(stored) });
     return stored as Stored<T>;
   }
 
@@ -112,6 +111,7 @@ export class ResourceStore {
     const { rows } = await this.db.query<CurrentRow>(
       'select version_id::text as version_id, deleted, content from mekong_resource where resource_type = $1 and id = $2',
       [type, id],
+      { prepared: true },
     );
     const row = rows[0];
     if (!row) throw new ResourceNotFoundError(`${type}/${id}`);
@@ -152,16 +152,14 @@ export class ResourceStore {
         if (!current) {
           if (options.ifMatch !== undefined) throw new ResourceNotFoundError(reference);
           const stored = this.stamp(prepared, id, 1);
-          await this.writeVersion(tx, stored, false, 'insert');
-          await options.within?.(tx, stored);
+          await this.writeVersion(tx, stored, { mode: 'insert', audit: options.audit?.(stored) });
           return stored as Stored<T>;
         }
         if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
           throw new VersionConflictError(reference, options.ifMatch, current.version_id);
         }
         const stored = this.stamp(prepared, id, Number(current.version_id) + 1);
-        await this.writeVersion(tx, stored, false, 'update');
-        await options.within?.(tx, stored);
+        await this.writeVersion(tx, stored, { mode: 'update', audit: options.audit?.(stored) });
         return stored as Stored<T>;
       });
     } catch (error) {
@@ -180,10 +178,14 @@ export class ResourceStore {
       if (!current) throw new ResourceNotFoundError(`${type}/${id}`);
       if (current.deleted) return;
       const tombstone = this.stamp({ resourceType: type, id } as AnyResource, id, Number(current.version_id) + 1);
-      // The tombstone keeps the patient: a compartment's history still shows the deletion.
-      await this.writeVersion(tx, tombstone, true, 'update', patientOf(current.content));
-      // The audit (and later the outbox) needs the deleted content's patient: hand over the last version.
-      await options.within?.(tx, current.content);
+      // The tombstone keeps the patient: a compartment's history still shows the deletion; so does the audit,
+      // made from the last version.
+      await this.writeVersion(tx, tombstone, {
+        mode: 'update',
+        deleted: true,
+        patient: patientOf(current.content),
+        audit: options.audit?.(current.content),
+      });
     });
   }
 
@@ -233,8 +235,7 @@ export class ResourceStore {
       const valid = this.validated(patched);
       const prepared = options.prepare ? this.validated(options.prepare(valid, current.content)) : valid;
       const stored = this.stamp(prepared, id, Number(current.version_id) + 1);
-      await this.writeVersion(tx, stored, false, 'update');
-      await options.within?.(tx, stored);
+      await this.writeVersion(tx, stored, { mode: 'update', audit: options.audit?.(stored) });
       return stored;
     });
   }
@@ -307,21 +308,17 @@ export class ResourceStore {
       `select version_id::text as version_id, deleted, content from mekong_resource
        where resource_type = $1 and id = $2 for update`,
       [type, id],
+      { prepared: true },
     );
     return rows[0];
   }
 
   /**
-   * Writes a version, its history row, its outbox event and its search index rows as one statement: atomic
-   * on its own, and one round trip inside a transaction.
+   * Writes a version, its history row, its outbox event, its search index rows and its audit record as one
+   * statement: atomic on its own, and one round trip inside a transaction.
    */
-  private async writeVersion(
-    db: SqlClient,
-    resource: AnyResource,
-    deleted: boolean,
-    mode: 'insert' | 'update',
-    patient = patientOf(resource),
-  ) {
+  private async writeVersion(db: SqlClient, resource: AnyResource, version: VersionWrite) {
+    const { mode, deleted = false, patient = patientOf(resource), audit } = version;
     const { resourceType, id, meta } = resource as AnyResource & { meta: { versionId: string; lastUpdated: string } };
     const topic = `resource.${deleted ? 'deleted' : mode === 'insert' ? 'created' : 'updated'}`;
     const event = { resourceType, id, versionId: meta.versionId };
@@ -332,12 +329,13 @@ export class ResourceStore {
         : `update mekong_resource set version_id = $3, last_updated = $4, deleted = $5, content = $6::jsonb,
              patient = $10
            where resource_type = $1 and id = $2`;
-    const index = indexClauses(resource, { first: 11, replace: mode === 'update', deleted });
+    const record = audit ? auditRow(audit).params : [];
+    const index = indexClauses(resource, { first: 11 + record.length, replace: mode === 'update', deleted });
     await db.query(
       `with history as (
          insert into mekong_resource_history (resource_type, id, version_id, last_updated, deleted, content, patient)
          values ($1, $2, $3, $4, $5, $6::jsonb, $10)
-       ), ${Outbox.eventClauses(7, 8, 9)}${index.sql ? `,\n${index.sql}` : ''}
+       ), ${Outbox.eventClauses(7, 8, 9)}${audit ? `,\n${auditInsertClause(11)}` : ''}${index.sql ? `,\n${index.sql}` : ''}
        ${current}`,
       [
         resourceType,
@@ -350,8 +348,20 @@ export class ResourceStore {
         topic,
         JSON.stringify(event),
         patient ?? null,
+        ...record,
         ...index.params,
       ],
+      { prepared: true },
     );
   }
+}
+
+/** How {@link ResourceStore} writes one version. */
+interface VersionWrite {
+  readonly mode: 'insert' | 'update';
+  /** A tombstone. */
+  readonly deleted?: boolean;
+  /** The patient the version is about, when it is not the resource's own (a tombstone keeps the last one's). */
+  readonly patient?: string | undefined;
+  readonly audit?: AuditEntry | undefined;
 }

@@ -1,5 +1,32 @@
 import pg from 'pg';
-import type { QueryResult, SqlClient } from './sql-client.js';
+import type { QueryOptions, QueryResult, SqlClient } from './sql-client.js';
+
+// Names of prepared statements by text: the same text is the same statement on every connection.
+const statementNames = new Map<string, string>();
+let statements = 0;
+
+function queryConfig(text: string, params: readonly unknown[], options: QueryOptions | undefined): pg.QueryConfig {
+  if (!options?.prepared) return { text, values: params as unknown[] };
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `mekong_${++statements}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values: params as unknown[] };
+}
+
+/**
+ * A prepared statement whose result columns changed type under it (a migration ran while the server was
+ * up): PostgreSQL refuses to run it again on the connections that prepared it. The text gets a new name,
+ * which every connection prepares afresh, and the call is retried once (outside a transaction; inside, the
+ * transaction is aborted and fails, and its retry finds the new name).
+ */
+function isStalePlan(error: unknown, options: QueryOptions | undefined, text: string): boolean {
+  if (!options?.prepared || (error as { code?: string }).code !== '0A000') return false;
+  if (!/cached plan must not change result type/.test((error as Error).message)) return false;
+  statementNames.delete(text);
+  return true;
+}
 
 /** Connects to a PostgreSQL server through a `pg` connection pool. */
 export function connectPostgres(options: { connectionString: string; max?: number }): SqlClient {
@@ -10,8 +37,12 @@ export function connectPostgres(options: { connectionString: string; max?: numbe
 function poolClient(pool: pg.Pool): SqlClient {
   return {
     backend: 'postgres',
-    async query<R>(text: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-      const result = await pool.query(text, params as unknown[]);
+    async query<R>(text: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<QueryResult<R>> {
+      const run = () => pool.query(queryConfig(text, params, options));
+      const result = await run().catch((error: unknown) => {
+        if (isStalePlan(error, options, text)) return run();
+        throw error;
+      });
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     },
     async exec(script: string): Promise<void> {
@@ -38,8 +69,11 @@ function poolClient(pool: pg.Pool): SqlClient {
 function connectionClient(connection: pg.PoolClient): SqlClient {
   return {
     backend: 'postgres',
-    async query<R>(text: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-      const result = await connection.query(text, params as unknown[]);
+    async query<R>(text: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<QueryResult<R>> {
+      const result = await connection.query(queryConfig(text, params, options)).catch((error: unknown) => {
+        isStalePlan(error, options, text);
+        throw error;
+      });
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     },
     async exec(script: string): Promise<void> {
