@@ -1,6 +1,6 @@
 import type { SqlClient } from '@mekong/store';
 import type { JWTPayload } from 'jose';
-import { ApiKeys } from './api-keys.js';
+import { type ApiKeyInfo, ApiKeys } from './api-keys.js';
 import type { AuthConfig } from './auth-config.js';
 import { AuthenticationError } from './authentication-error.js';
 import { effectiveGrant } from './effective-policy.js';
@@ -43,8 +43,20 @@ export async function createAuthenticator(options: {
   const jwt = options.config.jwt;
   const verify = jwt ? await createJwtVerifier(jwt, now) : undefined;
 
+  // A key's principal, made once per remembered record (the record is replaced when the key is checked again).
+  const principals = new WeakMap<ApiKeyInfo, Principal>();
+
   async function fromApiKey(key: string): Promise<Principal> {
     const info = await apiKeys.verify(key);
+    let principal = principals.get(info);
+    if (!principal) {
+      principal = principalOfKey(info);
+      principals.set(info, principal);
+    }
+    return principal;
+  }
+
+  function principalOfKey(info: ApiKeyInfo): Principal {
     const granted = roles.resolve(info.roles, info.compartment ? { patientContext: info.compartment } : {});
     const grant = effectiveGrant(info.compartment ? { roles: granted, context: info.compartment } : { roles: granted });
     return {

@@ -19,9 +19,21 @@ const SECURITY_LABELS = 'meta.security';
  */
 export function callerPolicy(principal: Principal): AccessPolicy {
   if (principal.admin) return principal.policy;
+  let policy = callerPolicies.get(principal);
+  if (!policy) {
+    policy = withReadonlyLabels(principal.policy);
+    callerPolicies.set(principal, policy);
+  }
+  return policy;
+}
+
+// A principal's policy is made once: an API key's principal serves many requests.
+const callerPolicies = new WeakMap<Principal, AccessPolicy>();
+
+function withReadonlyLabels(policy: AccessPolicy): AccessPolicy {
   return {
-    ...principal.policy,
-    rules: principal.policy.rules.map((rule) => ({
+    ...policy,
+    rules: policy.rules.map((rule) => ({
       ...rule,
       readonlyFields: [...new Set([...(rule.readonlyFields ?? []), SECURITY_LABELS])],
     })),
