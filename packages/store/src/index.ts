@@ -13,10 +13,20 @@ export { allows as policyAllows } from './access/policy-rules.js';
 export { ScopedStore } from './access/scoped-store.js';
 export type { StoreAccess } from './access/store-access.js';
 export { storeAccessServiceRef } from './access/store-access.js';
-export type { AuditEntry, AuditedInteraction } from './audit/audit-event.js';
+export type {
+  AuditContext,
+  AuditEntry,
+  AuditedActivity,
+  AuditedInteraction,
+  GatewayActivity,
+  UnknownAgent,
+} from './audit/audit-event.js';
+export { UNKNOWN_AGENT } from './audit/audit-event.js';
 export type { AuditLogOptions } from './audit/audit-log.js';
 export { AuditLog } from './audit/audit-log.js';
 export { AuditSearch } from './audit/audit-search.js';
+export type { GatewayAuditEntry } from './audit/gateway-entry.js';
+export { InvalidAuditEntryError } from './audit/gateway-entry.js';
 export {
   InvalidResourceError,
   ResourceDeletedError,

@@ -1,4 +1,6 @@
+import type { AuditEvent } from '@mekong/fhir';
 import { createServiceRef } from '@mekong/kernel';
+import type { GatewayAuditEntry } from '../audit/gateway-entry.js';
 import type { SqlClient } from '../sql/sql-client.js';
 import type { AccessContext } from './access-context.js';
 import type { AccessPolicy } from './access-policy.js';
@@ -11,6 +13,13 @@ import type { ScopedStore } from './scoped-store.js';
 export interface StoreAccess {
   /** A handle acting for `context` under `policy`, every access audited. */
   scoped(policy: AccessPolicy, context: AccessContext): ScopedStore;
+  /**
+   * Records one AuditEvent of what the gateway decided without a store call: an authentication that failed
+   * (`login`, with `UNKNOWN_AGENT` and the address), a refused call to a restricted function, a FHIR operation
+   * call. Resolves once it is committed, with the event; rejects with an `InvalidAuditEntryError` for an entry
+   * the trail cannot hold (a store interaction among them: the store records those itself).
+   */
+  audit(entry: GatewayAuditEntry): Promise<AuditEvent>;
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;
   /** The database, for the gateway's own tables (API keys); never for resources. */

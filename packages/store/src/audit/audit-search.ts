@@ -1,12 +1,25 @@
 import type { AuditEvent, Bundle } from '@mekong/fhir';
 import { InvalidSearchError, queryEntries, type SearchQuery } from '../search/search.js';
-import { SqlParams as Sql } from '../search/sql-params.js';
+import { likeEscape, SqlParams as Sql } from '../search/sql-params.js';
 import { dateCondition } from '../search/value-conditions.js';
 import type { SqlClient } from '../sql/sql-client.js';
+import { activityOfSubtype } from './audit-event.js';
 
 const MAX_COUNT = 1_000;
 const DEFAULT_COUNT = 20;
-const PARAMETERS = ['patient', 'agent', 'entity', 'date', 'action', 'subtype', 'outcome', '_count', '_sort', '_cursor'];
+const PARAMETERS = [
+  'patient',
+  'agent',
+  'address',
+  'entity',
+  'date',
+  'action',
+  'subtype',
+  'outcome',
+  '_count',
+  '_sort',
+  '_cursor',
+];
 // The audit table stores outcomes as words; searches use the FHIR codes.
 const OUTCOMES: Record<string, string> = { '0': 'success', '4': 'refused', '8': 'failed' };
 const REFERENCE = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
@@ -14,9 +27,10 @@ const PATIENT_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /**
  * Search of the audit trail (the mekong_audit table) as AuditEvents: `patient`, `agent` (an agent's identifier
- * value, or `system|value`), `entity` (`Type/id`), `date` with prefixes, `action` (C, R, U, D, E), `subtype`
- * (the interaction), `outcome` (0, 4, 8), `_count`, `_sort` (`-date`, the default, or `date`) and cursor
- * paging. Other parameters are refused with a 400.
+ * value, or `system|value`), `address` (an agent's network address, or its start: `10.2.`), `entity`
+ * (`Type/id`), `date` with prefixes, `action` (C, R, U, D, E), `subtype` (the interaction, `operation`, or the
+ * DICOM code of a gateway's event: `110122` failed logins, `110132` restricted functions), `outcome` (0, 4, 8),
+ * `_count`, `_sort` (`-date`, the default, or `date`) and cursor paging. Other parameters are refused with a 400.
  */
 export class AuditSearch {
   constructor(private readonly db: SqlClient) {}
@@ -113,6 +127,17 @@ function condition(name: string, value: string, sql: Sql): string {
       const identifier = bar === -1 ? { value } : { system: value.slice(0, bar), value: value.slice(bar + 1) };
       return `a.content->'agent' @> ${sql.add(JSON.stringify([{ who: { identifier } }]))}::jsonb`;
     }
+    case 'address': {
+      // A FHIR string search: the start of the address, ignoring case (IPv6 in either case).
+      if (value === '' || value.length > 100)
+        throw new InvalidSearchError(
+          name,
+          'must be 1 to 100 characters',
+          'give an address or its start, such as 10.2.',
+        );
+      return `exists (select 1 from jsonb_array_elements(a.content->'agent') g
+        where lower(g->'network'->>'address') like ${sql.add(`${likeEscape(value.toLowerCase())}%`)})`;
+    }
     case 'date':
       return dateCondition(name, value, 'a.recorded', 'a.recorded', sql);
     case 'action':
@@ -120,11 +145,19 @@ function condition(name: string, value: string, sql: Sql): string {
         throw new InvalidSearchError(name, `must be C, R, U, D or E, found '${value}'`, 'use action=R for reads');
       return `a.content->>'action' = ${sql.add(value)}`;
     case 'subtype': {
-      // A token: the system is http://hl7.org/fhir/restful-interaction, optional.
-      const code = value.replace(/^http:\/\/hl7\.org\/fhir\/restful-interaction\|/, '');
-      if (!/^[a-z-]+$/.test(code))
-        throw new InvalidSearchError(name, `'${value}' is not an interaction code`, 'use subtype=read, search-type...');
-      return `a.action = ${sql.add(code)}`;
+      // A token: the system is http://hl7.org/fhir/restful-interaction, or DICOM for a gateway's events; optional.
+      const code = value.replace(
+        /^(http:\/\/hl7\.org\/fhir\/restful-interaction|http:\/\/dicom\.nema\.org\/resources\/ontology\/DCM)\|/,
+        '',
+      );
+      const activity = /^\d+$/.test(code) ? activityOfSubtype(code) : code;
+      if (!activity || !/^[a-z-]+$/.test(activity))
+        throw new InvalidSearchError(
+          name,
+          `'${value}' is not an interaction code`,
+          'use subtype=read, search-type, operation..., or 110122 for failed logins',
+        );
+      return `a.action = ${sql.add(activity)}`;
     }
     case 'outcome': {
       const outcome = OUTCOMES[value];

@@ -11,6 +11,7 @@ import { policyFromGrant } from '../access/access-policy.js';
 import { ScopedStore } from '../access/scoped-store.js';
 import { type StoreAccess, storeAccessServiceRef } from '../access/store-access.js';
 import { AuditLog } from '../audit/audit-log.js';
+import { gatewayEntry } from '../audit/gateway-entry.js';
 import type { Migration } from '../migrations/migration.js';
 import { runMigrations } from '../migrations/run-migrations.js';
 import { storeMigrations } from '../migrations/store-migrations.js';
@@ -107,6 +108,7 @@ export const storePlugin = definePlugin({
           const [database, resources, trail] = [db, store, audit];
           return {
             scoped: (policy, context) => new ScopedStore(resources, trail, policy, context, () => clock.now()),
+            audit: async (entry) => trail.record(gatewayEntry(entry, pluginId, clock.now())),
             ping: async () => {
               await database.query('select 1');
             },

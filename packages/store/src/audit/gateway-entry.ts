@@ -1,0 +1,92 @@
+import { StoreError } from '../errors.js';
+import { type AuditEntry, type GatewayActivity, UNKNOWN_AGENT } from './audit-event.js';
+
+/**
+ * An AuditEvent a gateway records itself (`StoreAccess.audit`): what it decided without a store call. The store
+ * adds when (its clock) and which gateway observed it.
+ */
+export type GatewayAuditEntry = Omit<AuditEntry, 'interaction' | 'recorded' | 'source'> & {
+  readonly interaction: GatewayActivity;
+};
+
+/** A gateway asked to record an entry the audit trail cannot hold; nothing was recorded (a bug: answer 500). */
+export class InvalidAuditEntryError extends StoreError {
+  constructor(problem: string, hint: string) {
+    super({ code: 'AUDIT_ENTRY_INVALID', status: 500, message: `invalid audit entry: ${problem}`, hint });
+  }
+}
+
+const ACTIVITIES: readonly string[] = ['operation', 'login', 'restricted-function'] satisfies GatewayActivity[];
+const KINDS: readonly string[] = ['user', 'system', 'plugin', 'unknown'];
+const OUTCOMES: readonly string[] = ['success', 'refused', 'failed'];
+const REFERENCE = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
+const TYPE = /^[A-Z][A-Za-z]{1,63}$/;
+const OPERATION = /^\$[a-z][A-Za-z0-9-]{0,63}$/;
+const MAX_NAME = 200;
+/** Longer details are cut: as the store cuts its own (a message may quote a whole request). */
+const MAX_DETAIL = 1000;
+
+/**
+ * The entry a gateway's record becomes, checked: only gateway activities (the store records its own
+ * interactions), an agent of a known kind, an operation named `$code`, references of the form `Type/id`.
+ * Text is kept as sent, made printable when rendered, and details are cut to 1,000 characters.
+ */
+export function gatewayEntry(entry: GatewayAuditEntry, gateway: string, recorded: Date): AuditEntry {
+  const interaction: string = entry.interaction;
+  if (!ACTIVITIES.includes(interaction)) {
+    throw new InvalidAuditEntryError(
+      `a gateway records ${ACTIVITIES.join(', ')}, not '${interaction}'`,
+      'store interactions are recorded by the store itself: make them through a scoped store',
+    );
+  }
+  const kind: string = entry.context?.agent?.kind;
+  if (!KINDS.includes(kind) || typeof entry.context.agent.id !== 'string' || entry.context.agent.id === '') {
+    throw new InvalidAuditEntryError(
+      `the agent must be a user, system, plugin or the unknown agent, with an id; got kind '${kind}'`,
+      "name the caller's agent, or UNKNOWN_AGENT for a request that was not authenticated",
+    );
+  }
+  if (!OUTCOMES.includes(entry.outcome)) {
+    throw new InvalidAuditEntryError(
+      `the outcome '${entry.outcome}' is not one of ${OUTCOMES.join(', ')}`,
+      'use one of them',
+    );
+  }
+  if (interaction === 'operation' && !OPERATION.test(entry.name ?? '')) {
+    throw new InvalidAuditEntryError(
+      `an operation is named '$code', not '${entry.name ?? ''}'`,
+      'give the operation name with its $, such as $everything',
+    );
+  }
+  if (interaction === 'restricted-function' && (!entry.name || entry.name.length > MAX_NAME)) {
+    throw new InvalidAuditEntryError(
+      `a restricted function needs a name of 1 to ${MAX_NAME} characters`,
+      'name it by method and route, such as POST /admin/api-keys',
+    );
+  }
+  for (const [field, value] of [
+    ['entity', entry.entity],
+    ['patient', entry.patient],
+  ] as const) {
+    if (value !== undefined && !REFERENCE.test(value)) {
+      throw new InvalidAuditEntryError(`${field} '${value}' is not a reference`, 'use Type/id, such as Patient/p1');
+    }
+  }
+  if (entry.patient !== undefined && !entry.patient.startsWith('Patient/')) {
+    throw new InvalidAuditEntryError(`patient '${entry.patient}' is not a Patient`, 'use Patient/id');
+  }
+  if (entry.resourceType !== undefined && !TYPE.test(entry.resourceType)) {
+    throw new InvalidAuditEntryError(
+      `'${entry.resourceType}' is not a resource type`,
+      'give a FHIR resource type, such as Patient',
+    );
+  }
+  return {
+    ...entry,
+    // The unknown agent is one: no id a gateway sends is recorded for it.
+    ...(kind === 'unknown' ? { context: { ...entry.context, agent: UNKNOWN_AGENT } } : {}),
+    ...(entry.detail !== undefined ? { detail: entry.detail.slice(0, MAX_DETAIL) } : {}),
+    source: gateway,
+    recorded,
+  };
+}

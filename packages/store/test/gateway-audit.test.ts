@@ -1,0 +1,226 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditEvent } from '@mekong/fhir';
+import { definePlugin } from '@mekong/kernel';
+import { startTestHost, type TestHost } from '@mekong/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type AccessContext,
+  AuditSearch,
+  connectPostgres,
+  type GatewayAuditEntry,
+  InvalidAuditEntryError,
+  InvalidSearchError,
+  type StoreAccess,
+  storeAccessServiceRef,
+  storePlugin,
+  UNKNOWN_AGENT,
+} from '../src/index.js';
+import { type Backend, backends, postgresUrl } from './backends.js';
+
+// A gateway records what it decides itself (failed logins, refusals, operations) in the store's one audit trail.
+
+const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
+const caller: AccessContext = {
+  agent: { kind: 'user', id: 'dr-gw', display: 'Dr Gateway' },
+  client: 'his-web',
+  address: '10.2.0.7',
+};
+
+/** The gateway plugin ('server', the default gateway), handing out its StoreAccess. */
+function gatewayPlugin(seen: { access?: StoreAccess }) {
+  return definePlugin({
+    id: 'server',
+    version: '0.1.0',
+    kernel: '^0.1.0',
+    dependencies: { store: '^0.1.0' },
+    register(env) {
+      env.registerInit({
+        deps: { access: storeAccessServiceRef },
+        init({ access }) {
+          seen.access = access;
+        },
+      });
+    },
+  });
+}
+
+/** The store's config on a backend: PGlite in memory, or PostgreSQL in a schema dropped after the file. */
+async function storeConfig(backend: Backend): Promise<Record<string, unknown>> {
+  if (backend === 'pglite') return {};
+  const schema = `gw_${randomUUID().replaceAll('-', '')}`;
+  const admin = connectPostgres({ connectionString: postgresUrl, max: 1 });
+  await admin.query(`create schema ${schema}`);
+  afterAll(async () => {
+    await admin.query(`drop schema ${schema} cascade`);
+    await admin.close();
+  });
+  const url = new URL(postgresUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return { databaseUrl: url.toString() };
+}
+
+describe.each(backends)('audit entries of a gateway on %s', (backend) => {
+  let test: TestHost;
+  let access: StoreAccess;
+  const search = (query: Record<string, string>) => new AuditSearch(access.sql).search(query);
+  const found = async (query: Record<string, string>) =>
+    ((await search(query)).entry ?? []).map((entry) => entry.resource as AuditEvent);
+  const count = async () =>
+    Number((await access.sql.query<{ n: number }>('select count(*)::int as n from mekong_audit')).rows[0]?.n);
+
+  beforeAll(async () => {
+    const seen: { access?: StoreAccess } = {};
+    const store = await storeConfig(backend);
+    test = await startTestHost({ plugins: [storePlugin, gatewayPlugin(seen)], config: { plugins: { store } } });
+    access = seen.access as StoreAccess;
+  }, 60_000);
+  afterAll(async () => {
+    await test?.stop();
+  });
+
+  it('records a failed login with no agent identity, only the address and why', async () => {
+    const since = new Date(Date.now() - 1000).toISOString();
+    const event = await access.audit({
+      interaction: 'login',
+      context: { agent: UNKNOWN_AGENT, address: '203.0.113.9' },
+      outcome: 'refused',
+      detail: 'authentication failed (unknown-key): unknown API key',
+    });
+    expect(event).toMatchObject({
+      type: { system: DCM, code: '110114', display: 'User Authentication' },
+      subtype: [{ system: DCM, code: '110122', display: 'Login' }],
+      action: 'E',
+      outcome: '4',
+      outcomeDesc: 'authentication failed (unknown-key): unknown API key',
+      source: { observer: { display: 'mekong server' } },
+    });
+    expect(event.agent).toEqual([
+      { type: { text: 'unknown' }, requestor: true, network: { address: '203.0.113.9', type: '2' } },
+    ]);
+    expect(event.entity).toBeUndefined();
+    // Found by the address (or its start), the DICOM subtype, the outcome and the date.
+    for (const query of [
+      { address: '203.0.113.9' },
+      { address: '203.0.113.' },
+      { subtype: `${DCM}|110122` },
+      { subtype: '110122', outcome: '4', date: `ge${since}` },
+    ]) {
+      expect((await found(query)).map((e) => e.id)).toContain(event.id);
+    }
+    expect(await found({ address: '203.0.113.90' })).toEqual([]);
+  });
+
+  it('records an operation call under the caller and the plugin, with its name, instance and patient', async () => {
+    const event = await access.audit({
+      interaction: 'operation',
+      context: { ...caller, plugin: 'patient-summary' },
+      name: '$summary',
+      entity: 'Patient/p-gw',
+      patient: 'Patient/p-gw',
+      outcome: 'success',
+    });
+    expect(event.type?.code).toBe('rest');
+    expect(event.subtype).toEqual([
+      { system: 'http://hl7.org/fhir/restful-interaction', code: 'operation' },
+      { system: 'urn:mekong:operation', code: '$summary' },
+    ]);
+    expect(event.outcome).toBe('0');
+    expect(event.agent.map((agent) => agent.who?.identifier?.value)).toEqual(['dr-gw', 'patient-summary', 'his-web']);
+    expect(event.agent[0]?.network?.address).toBe('10.2.0.7');
+    expect(event.entity).toEqual([{ what: { reference: 'Patient/p-gw' } }]);
+    for (const query of [{ patient: 'Patient/p-gw' }, { subtype: 'operation', agent: 'dr-gw' }, { address: '10.2.' }]) {
+      expect((await found(query)).map((e) => e.id)).toContain(event.id);
+    }
+  });
+
+  it('records a refused call to a restricted function, naming it', async () => {
+    const event = await access.audit({
+      interaction: 'restricted-function',
+      context: caller,
+      name: 'POST /admin/api-keys',
+      outcome: 'refused',
+      detail: 'managing API keys is for administrators only',
+    });
+    expect(event.type).toEqual({ system: DCM, code: '110113', display: 'Security Alert' });
+    expect(event.subtype).toEqual([{ system: DCM, code: '110132', display: 'Use of Restricted Function' }]);
+    expect(event.entity).toEqual([
+      {
+        type: {
+          system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type',
+          code: '2',
+          display: 'System Object',
+        },
+        name: 'POST /admin/api-keys',
+      },
+    ]);
+    expect((await found({ subtype: '110132', agent: 'dr-gw', outcome: '4' })).map((e) => e.id)).toContain(event.id);
+  });
+
+  it('refuses entries the trail cannot hold, recording nothing, and names what to do', async () => {
+    const before = await count();
+    const valid: GatewayAuditEntry = {
+      interaction: 'operation',
+      context: caller,
+      name: '$summary',
+      outcome: 'success',
+    };
+    const invalid: [unknown, RegExp][] = [
+      [{ ...valid, interaction: 'read' }, /a gateway records operation, login, restricted-function, not 'read'/],
+      [{ ...valid, context: { agent: { kind: 'robot', id: 'r' } } }, /the agent must be a user, system, plugin/],
+      [{ ...valid, context: { agent: { kind: 'user', id: '' } } }, /with an id/],
+      [{ ...valid, outcome: 'maybe' }, /the outcome 'maybe' is not one of success, refused, failed/],
+      [{ ...valid, name: 'summary' }, /an operation is named '\$code', not 'summary'/],
+      [{ ...valid, name: undefined }, /an operation is named/],
+      [{ ...valid, interaction: 'restricted-function', name: '' }, /a restricted function needs a name/],
+      [{ ...valid, interaction: 'restricted-function', name: 'x'.repeat(201) }, /1 to 200 characters/],
+      [{ ...valid, entity: 'Patient/a b' }, /entity 'Patient\/a b' is not a reference/],
+      [{ ...valid, patient: 'Observation/o1' }, /patient 'Observation\/o1' is not a Patient/],
+      [{ ...valid, resourceType: 'patient' }, /'patient' is not a resource type/],
+    ];
+    for (const [entry, message] of invalid) {
+      const error = await access.audit(entry as GatewayAuditEntry).catch((e: unknown) => e);
+      expect(error, String(message)).toBeInstanceOf(InvalidAuditEntryError);
+      expect((error as InvalidAuditEntryError).message).toMatch(message);
+      expect((error as InvalidAuditEntryError).hint).not.toBe('');
+    }
+    expect(await count()).toBe(before);
+  });
+
+  it('keeps control characters and long text from breaking a record', async () => {
+    const event = await access.audit({
+      interaction: 'restricted-function',
+      context: { agent: { kind: 'system', id: 'key\u0000id', display: '\u0007bell' }, address: '10.0.0.1\u0001' },
+      name: 'GET /probe/\u001b[31m',
+      outcome: 'refused',
+      detail: `bad\u0000${'x'.repeat(2000)}`,
+    });
+    expect(event.agent[0]?.who).toEqual({
+      identifier: { system: 'urn:mekong:system', value: 'key\ufffdid' },
+      display: '\ufffdbell',
+    });
+    expect(event.agent[0]?.network?.address).toBe('10.0.0.1\ufffd');
+    expect(event.entity?.[0]?.name).toBe('GET /probe/\ufffd[31m');
+    expect(event.outcomeDesc).toBe(`bad\ufffd${'x'.repeat(996)}`);
+    // Searchable like any other; an unknown agent sent with an id of its own is still the unknown agent.
+    expect((await found({ address: '10.0.0.1' })).map((e) => e.id)).toContain(event.id);
+    const login = await access.audit({
+      interaction: 'login',
+      context: { agent: { kind: 'unknown', id: 'mk_secret' as 'unknown' }, address: '10.0.0.2' },
+      outcome: 'refused',
+    });
+    expect(JSON.stringify(login)).not.toContain('mk_secret');
+    const { rows } = await access.sql.query<{ agent: string }>('select agent from mekong_audit where id = $1', [
+      login.id,
+    ]);
+    expect(rows).toEqual([{ agent: 'unknown:unknown' }]);
+  });
+
+  it('refuses address and subtype searches it cannot answer', async () => {
+    for (const query of [{ address: '' }, { address: 'x'.repeat(101) }, { subtype: '999999' }, { subtype: 'Read' }]) {
+      await expect(search(query)).rejects.toBeInstanceOf(InvalidSearchError);
+    }
+    // LIKE wildcards in an address are matched as themselves.
+    expect(await found({ address: '%' })).toEqual([]);
+    expect(await found({ address: '_' })).toEqual([]);
+  });
+});
