@@ -105,20 +105,27 @@ describe('Patient/{id}/$summary', () => {
     expect(minh.statusCode).toBe(403);
     expect(minh.json().issue[0].diagnostics).toMatch(/outside the patients it may access/);
 
-    // One AuditEvent per store interaction, refused ones too, naming the caller and the plugin.
+    // One AuditEvent per operation call and one per store interaction its code makes, refused ones too, newest
+    // first, naming the caller and the plugin.
     const audit = await call(keys.auditor, 'GET', `/fhir/R4/AuditEvent?agent=api-key/${assessorKeyId}`);
     const events: AuditEvent[] = audit.json().entry.map((e: { resource: AuditEvent }) => e.resource);
     expect(events.map((e) => `${e.subtype?.[0]?.code} ${e.outcome}`)).toEqual([
+      'operation 4', // $summary on Patient/minh: refused
       'read 4', // Patient/minh: refused
+      'operation 0', // $summary on Patient/lan
       'search-type 0', // Observation
       'search-type 0', // Condition
       'read 0', // Patient/lan
     ]);
-    const [refused] = events;
-    expect(refused?.agent.map((a) => a.who?.display ?? a.who?.identifier?.value)).toEqual([
-      'BHXH assessor',
-      'patient-summary',
-    ]);
+    const [operation, refused] = events;
+    expect(operation?.subtype?.[1]?.code).toBe('$summary');
+    expect(operation?.entity?.[0]?.what?.reference).toBe('Patient/minh');
+    for (const event of [operation, refused]) {
+      expect(event?.agent.map((a) => a.who?.display ?? a.who?.identifier?.value)).toEqual([
+        'BHXH assessor',
+        'patient-summary',
+      ]);
+    }
     // The audit trail is for auditors and administrators.
     expect((await call(keys.assessor, 'GET', '/fhir/R4/AuditEvent')).statusCode).toBe(403);
   });

@@ -1,13 +1,19 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type ApiKeyInfo, ApiKeyRequestError, type ApiKeys, apiKeyRequestSchema } from '../auth/index.js';
-import { checkRequirements } from '../extensions/requirements.js';
-import { requirePrincipal } from '../http/request-context.js';
+import type { ServerAudit } from '../audit/server-audit.js';
+import {
+  type ApiKeyInfo,
+  ApiKeyRequestError,
+  type ApiKeys,
+  apiKeyRequestSchema,
+  type Principal,
+} from '../auth/index.js';
+import { enforceRequirements } from '../extensions/requirements.js';
 
 const createBody = apiKeyRequestSchema.extend({ expiresAt: z.iso.datetime({ offset: true }).optional() });
 
-function requireAdmin(request: FastifyRequest): void {
-  checkRequirements(requirePrincipal(request), { admin: true }, 'managing API keys');
+function requireAdmin(audit: ServerAudit, request: FastifyRequest): Promise<Principal> {
+  return enforceRequirements(audit, request, { admin: true }, 'managing API keys');
 }
 
 const described = (info: ApiKeyInfo) => ({
@@ -22,16 +28,16 @@ const described = (info: ApiKeyInfo) => ({
 
 /**
  * `/admin/api-keys` (administrators only): issue a key (`POST`, the key is in the answer once), list keys
- * (never the keys themselves), revoke one (`DELETE /admin/api-keys/:id`).
+ * (never the keys themselves), revoke one (`DELETE /admin/api-keys/:id`). A refusal to anyone else is audited.
  */
-export function registerApiKeyRoutes(app: FastifyInstance, keys: ApiKeys): void {
+export function registerApiKeyRoutes(app: FastifyInstance, keys: ApiKeys, audit: ServerAudit): void {
   const tags = ['Administration'];
   const security = [{ bearer: [] }];
   app.post(
     '/admin/api-keys',
     { schema: { tags, security, summary: 'Issue an API key (shown once)', body: z.toJSONSchema(createBody) } },
     async (request, reply) => {
-      requireAdmin(request);
+      await requireAdmin(audit, request);
       const parsed = createBody.safeParse(request.body);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
@@ -57,7 +63,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, keys: ApiKeys): void 
     '/admin/api-keys',
     { schema: { tags, security, summary: 'List API keys (without the keys)' } },
     async (request) => {
-      requireAdmin(request);
+      await requireAdmin(audit, request);
       return { keys: (await keys.list()).map(described) };
     },
   );
@@ -65,7 +71,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, keys: ApiKeys): void 
     '/admin/api-keys/:id',
     { schema: { tags, security, summary: 'Revoke an API key' } },
     async (request, reply) => {
-      requireAdmin(request);
+      await requireAdmin(audit, request);
       await keys.revoke((request.params as { id: string }).id);
       return reply.code(204).send();
     },

@@ -4,6 +4,7 @@ import type { StoreAccess } from '@mekong/store';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { registerApiKeyRoutes } from '../admin/api-key-routes.js';
+import { ServerAudit } from '../audit/server-audit.js';
 import type { ApiKeys, Authenticator } from '../auth/index.js';
 import { type MountedOperation, mountOperations } from '../extensions/mount-operations.js';
 import { type MountedRoute, mountRoutes } from '../extensions/mount-routes.js';
@@ -87,15 +88,16 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   registerCors(app, config.cors.origins);
   // Security headers before authentication, whose 401s would otherwise go out without them.
   await registerSecurityHeaders(app);
+  const audit = new ServerAudit(access);
   const authFailureLimit = await registerRateLimit(app, { ...limits.rateLimit, isPublic });
-  registerAuthentication(app, options.authenticator, isPublic, authFailureLimit);
+  registerAuthentication(app, options.authenticator, isPublic, { audit, limit: authFailureLimit });
 
   let pluginPaths: PluginPath[] = [];
   await registerOpenApi(app, { version: SERVER_VERSION, status, pluginPaths: () => pluginPaths });
 
-  registerHealthRoutes(app, { access, status });
-  if (options.apiKeys) registerApiKeyRoutes(app, options.apiKeys);
-  const deps = { access, status, links };
+  registerHealthRoutes(app, { access, status, audit });
+  if (options.apiKeys) registerApiKeyRoutes(app, options.apiKeys, audit);
+  const deps = { access, status, links, audit };
   const routes: MountedRoute[] = mountRoutes(app, options.routes ?? [], deps);
   const operations: MountedOperation[] = mountOperations(app, options.operations ?? [], deps);
   pluginPaths = [

@@ -150,6 +150,7 @@ export class ApiKeys {
         'revoked',
         `API key '${info.name}' (${info.id}) was revoked on ${info.revokedAt.toISOString()}`,
         'ask an administrator for a new key',
+        { apiKeyId: info.id },
       );
     }
     if (info.expiresAt && info.expiresAt.getTime() <= this.now().getTime()) {
@@ -157,6 +158,7 @@ export class ApiKeys {
         'expired',
         `API key '${info.name}' (${info.id}) expired on ${info.expiresAt.toISOString()}`,
         'ask an administrator for a new key',
+        { apiKeyId: info.id },
       );
     }
     return info;

@@ -25,15 +25,18 @@ export type AuthenticationFailure =
 export class AuthenticationError extends Error {
   readonly status = 401;
   readonly code = 'UNAUTHENTICATED';
+  /** The id of the API key refused as revoked or expired (its record's id, never the key). */
+  readonly apiKeyId: string | undefined;
 
   constructor(
     readonly reason: AuthenticationFailure,
     message: string,
     readonly hint: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; apiKeyId?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AuthenticationError';
+    this.apiKeyId = options?.apiKeyId;
   }
 
   /**

@@ -2,6 +2,7 @@ import { resourceTypes } from '@mekong/fhir';
 import type { Extension } from '@mekong/kernel';
 import { MekongError } from '@mekong/kernel';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyBaseLogger as Logger } from 'fastify';
+import type { AuditedOperation } from '../audit/server-audit.js';
 import { allowsOperation } from '../auth/index.js';
 import { sendFhir } from '../fhir/fhir-handler.js';
 import { idParam, queryOf } from '../fhir/fhir-params.js';
@@ -88,7 +89,8 @@ function isResource(result: OperationResult): result is Extract<OperationResult,
 /**
  * Mounts the FHIR operations plugins contributed, at each level and resource type they name: POST with a
  * Parameters body, and GET with query parameters when the operation does not affect state. Each answers only
- * while its plugin is started and only for callers whose roles allow the operation.
+ * while its plugin is started and only for callers whose roles allow the operation. Each call records one
+ * AuditEvent of its own, whatever its outcome.
  */
 export function mountOperations(
   app: FastifyInstance,
@@ -118,6 +120,13 @@ export function mountOperations(
         }
         owners.set(url, pluginId);
         const what = `the operation $${code}`;
+        const audited = (id: string | undefined): AuditedOperation => ({
+          code,
+          pluginId,
+          level,
+          ...(type ? { resourceType: type } : {}),
+          ...(id !== undefined ? { id } : {}),
+        });
         app.route({
           method: affectsState ? ['POST'] : ['GET', 'POST'],
           url,
@@ -132,41 +141,45 @@ export function mountOperations(
             security: [{ bearer: [] }],
           },
           handler: async (request: FastifyRequest, reply: FastifyReply) => {
-            checkPluginStarted(deps.status, pluginId, what);
-            const mediaType = responseMediaType(request);
             const principal = requirePrincipal(request);
-            if (!allowsOperation(principal, code)) {
-              throw new HttpError({
-                status: 403,
-                message: `${principal.agent.kind} '${principal.agent.id}' may not invoke $${code}: none of its roles allows it`,
-                hint: `ask an administrator for a role that lists '$${code}' in its operations`,
+            const id = (request.params as { id?: string }).id;
+            // One AuditEvent for the call, refused and failed ones too; its store calls are audited by the store.
+            const { mediaType, ...answer } = await deps.audit.operation(request, principal, audited(id), async () => {
+              checkPluginStarted(deps.status, pluginId, what);
+              const mediaType = responseMediaType(request);
+              if (!allowsOperation(principal, code)) {
+                throw new HttpError({
+                  status: 403,
+                  message: `${principal.agent.kind} '${principal.agent.id}' may not invoke $${code}: none of its roles allows it`,
+                  hint: `ask an administrator for a role that lists '$${code}' in its operations`,
+                });
+              }
+              checkRequirements(principal, operation.requires, what);
+              const instance = level === 'instance' ? idParam(type ?? '', id) : undefined;
+              const raw =
+                request.method === 'GET'
+                  ? inputFromQuery(queryOf(request), operation.parameters)
+                  : inputFromParameters(request.body, operation.parameters);
+              const params = validateInput(operation.parameters, raw, 'Parameters', (path) =>
+                path.length === 0
+                  ? 'Parameters'
+                  : `Parameters.parameter.where(name = '${String(path[0])}')${path
+                      .slice(1)
+                      .map((p) => `.${String(p)}`)
+                      .join('')}`,
+              );
+              const result = await operation.handler({
+                params,
+                level,
+                ...(type ? { resourceType: type } : {}),
+                ...(instance ? { id: instance } : {}),
+                principal,
+                store: storeFor(deps.access, request, principal, { id: pluginId, grant }),
+                log: request.log as Logger,
+                fhirBase: deps.links.fhirBase(),
               });
-            }
-            checkRequirements(principal, operation.requires, what);
-            const id = level === 'instance' ? idParam(type ?? '', (request.params as { id?: string }).id) : undefined;
-            const raw =
-              request.method === 'GET'
-                ? inputFromQuery(queryOf(request), operation.parameters)
-                : inputFromParameters(request.body, operation.parameters);
-            const params = validateInput(operation.parameters, raw, 'Parameters', (path) =>
-              path.length === 0
-                ? 'Parameters'
-                : `Parameters.parameter.where(name = '${String(path[0])}')${path
-                    .slice(1)
-                    .map((p) => `.${String(p)}`)
-                    .join('')}`,
-            );
-            const result = await operation.handler({
-              params,
-              level,
-              ...(type ? { resourceType: type } : {}),
-              ...(id ? { id } : {}),
-              principal,
-              store: storeFor(deps.access, request, principal, { id: pluginId, grant }),
-              log: request.log as Logger,
-              fhirBase: deps.links.fhirBase(),
+              return { ...(isResource(result) ? { status: 200, resource: result } : result), mediaType };
             });
-            const answer = isResource(result) ? { status: 200, resource: result } : result;
             return sendFhir(request, reply, answer, mediaType);
           },
         });
@@ -175,12 +188,15 @@ export function mountOperations(
             method: 'GET',
             url,
             schema: { hide: true },
-            handler: () => {
-              throw new HttpError({
-                status: 405,
-                message: `$${code} changes data: it is invoked with POST only`,
-                hint: 'POST a Parameters resource',
-                headers: { allow: 'POST' },
+            handler: (request: FastifyRequest) => {
+              const id = (request.params as { id?: string }).id;
+              return deps.audit.operation(request, requirePrincipal(request), audited(id), async () => {
+                throw new HttpError({
+                  status: 405,
+                  message: `$${code} changes data: it is invoked with POST only`,
+                  hint: 'POST a Parameters resource',
+                  headers: { allow: 'POST' },
+                });
               });
             },
           });

@@ -2,12 +2,12 @@ import type { Extension, PluginStatusService } from '@mekong/kernel';
 import { MekongError } from '@mekong/kernel';
 import type { StoreAccess } from '@mekong/store';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyBaseLogger as Logger } from 'fastify';
+import type { ServerAudit } from '../audit/server-audit.js';
 import type { Links } from '../fhir/links.js';
 import { storeFor } from '../http/caller-store.js';
-import { requirePrincipal } from '../http/request-context.js';
 import { jsonSchemaOf } from '../openapi/json-schema.js';
 import { checkPluginStarted } from './plugin-gate.js';
-import { checkRequirements } from './requirements.js';
+import { enforceRequirements } from './requirements.js';
 import type { RouteResponse, ServerRoute } from './route-types.js';
 import { validateInput } from './validate-input.js';
 
@@ -27,6 +27,8 @@ export interface MountDeps {
   readonly access: StoreAccess;
   readonly status: PluginStatusService;
   readonly links: Links;
+  /** Records refusals and operation calls in the store's audit trail. */
+  readonly audit: ServerAudit;
 }
 
 const under = (path: string, prefix: string) => {
@@ -111,8 +113,7 @@ export function mountRoutes(
         },
         handler: async (request: FastifyRequest, reply: FastifyReply) => {
           checkPluginStarted(deps.status, pluginId, what);
-          const principal = requirePrincipal(request);
-          checkRequirements(principal, route.requires, what);
+          const principal = await enforceRequirements(deps.audit, request, route.requires, what, pluginId);
           const params = validateInput(schemas.params, request.params, 'params');
           const query = validateInput(schemas.querystring, request.query, 'query');
           const body = validateInput(schemas.body, bodyInput(request.body), 'body');

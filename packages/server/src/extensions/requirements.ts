@@ -1,6 +1,9 @@
 import { policyAllows } from '@mekong/store';
+import type { FastifyRequest } from 'fastify';
+import type { ServerAudit } from '../audit/server-audit.js';
 import type { Principal } from '../auth/index.js';
 import { HttpError } from '../http/http-error.js';
+import { requirePrincipal } from '../http/request-context.js';
 import type { RouteRequirements } from './route-types.js';
 
 /** Refuses (403) a caller that lacks what a route or operation requires. */
@@ -23,4 +26,26 @@ export function checkRequirements(principal: Principal, requires: RouteRequireme
       });
     }
   }
+}
+
+/**
+ * The caller of a route or an administrators' endpoint, when it meets `requires`; otherwise the refusal (403) is
+ * recorded in the audit trail (a restricted function, under the caller and the plugin whose route it is) and
+ * thrown.
+ */
+export async function enforceRequirements(
+  audit: ServerAudit,
+  request: FastifyRequest,
+  requires: RouteRequirements | undefined,
+  what: string,
+  pluginId?: string,
+): Promise<Principal> {
+  const principal = requirePrincipal(request);
+  try {
+    checkRequirements(principal, requires, what);
+  } catch (error) {
+    await audit.refused(request, principal, error as Error, pluginId);
+    throw error;
+  }
+  return principal;
 }

@@ -1,9 +1,9 @@
 import type { PluginStatusService } from '@mekong/kernel';
 import type { StoreAccess } from '@mekong/store';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { checkRequirements } from '../extensions/requirements.js';
+import type { ServerAudit } from '../audit/server-audit.js';
+import { enforceRequirements } from '../extensions/requirements.js';
 import { HttpError } from '../http/http-error.js';
-import { requirePrincipal } from '../http/request-context.js';
 
 /** Paths answered without authentication. */
 export const PUBLIC_HEALTH_PATHS = ['/healthz', '/readyz'] as const;
@@ -29,11 +29,11 @@ async function databaseProblem(access: StoreAccess): Promise<string | undefined>
 
 /**
  * `/healthz` (the process answers), `/readyz` (every plugin started and the database reachable: 200, or 503
- * with the reasons) and `/admin/plugins` (the boot report, administrators only).
+ * with the reasons) and `/admin/plugins` (the boot report, administrators only; a refusal is audited).
  */
 export function registerHealthRoutes(
   app: FastifyInstance,
-  deps: { readonly access: StoreAccess; readonly status: PluginStatusService },
+  deps: { readonly access: StoreAccess; readonly status: PluginStatusService; readonly audit: ServerAudit },
 ): void {
   const tags = ['Operations'];
   app.get('/healthz', { schema: { tags, summary: 'Liveness: the process answers' } }, () => ({ status: 'alive' }));
@@ -67,8 +67,8 @@ export function registerHealthRoutes(
         security: [{ bearer: [] }],
       },
     },
-    (request) => {
-      checkRequirements(requirePrincipal(request), { admin: true }, 'the boot report');
+    async (request) => {
+      await enforceRequirements(deps.audit, request, { admin: true }, 'the boot report');
       const report = deps.status.report();
       if (!report)
         throw new HttpError({

@@ -1,4 +1,5 @@
 import {
+  type AccessContext,
   type AccessPolicy,
   type Interaction,
   READ_INTERACTIONS,
@@ -61,6 +62,16 @@ export function narrowToGrant(policy: AccessPolicy, grant: ResourceGrant): Acces
   return { ...policy, rules };
 }
 
+/** The caller of a request as the audit trail names it: agent, client, address, and the plugin serving it. */
+export function callerContext(request: FastifyRequest, principal: Principal, pluginId?: string): AccessContext {
+  return {
+    agent: principal.agent,
+    ...(pluginId ? { plugin: pluginId } : {}),
+    ...(principal.client ? { client: principal.client } : {}),
+    address: request.ip,
+  };
+}
+
 /** A store acting for the caller of a request (and for the plugin whose code serves it, when there is one). */
 export function storeFor(
   access: StoreAccess,
@@ -69,10 +80,8 @@ export function storeFor(
   plugin?: { readonly id: string; readonly grant: ResourceGrant },
 ): ScopedStore {
   const policy = callerPolicy(principal);
-  return access.scoped(plugin ? narrowToGrant(policy, plugin.grant) : policy, {
-    agent: principal.agent,
-    ...(plugin ? { plugin: plugin.id } : {}),
-    ...(principal.client ? { client: principal.client } : {}),
-    address: request.ip,
-  });
+  return access.scoped(
+    plugin ? narrowToGrant(policy, plugin.grant) : policy,
+    callerContext(request, principal, plugin?.id),
+  );
 }

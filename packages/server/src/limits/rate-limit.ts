@@ -10,14 +10,21 @@ export function rateLimitKey(request: FastifyRequest): string {
   return principal.client ? `client:${principal.client}` : `${principal.agent.kind}:${principal.agent.id}`;
 }
 
-/** Counts a failed authentication against the request's address; throws a 429 once there were too many. */
-export type AuthFailureLimit = (request: FastifyRequest) => Promise<void>;
+/** A failed authentication over its address's budget: the 429 to answer, and when the window ends (epoch ms). */
+export interface AuthFailureThrottle {
+  readonly refusal: HttpError;
+  readonly until: number;
+}
+
+/** Counts a failed authentication against the request's address; the 429 to answer once there were too many. */
+export type AuthFailureLimit = (request: FastifyRequest) => Promise<AuthFailureThrottle | undefined>;
 
 /**
  * Per-client rate limits: after authentication (so a client is counted as itself, wherever it connects from),
  * 429 with Retry-After and an OperationOutcome when exceeded. Public endpoints (health, docs) are not counted.
  * Requests refused by authentication never reach that limit: the returned function counts them per address,
- * with the same budget, so that guessing credentials is limited too.
+ * with the same budget, so that guessing credentials is limited too; it returns the 429 for the caller to
+ * record and throw.
  */
 export async function registerRateLimit(
   app: FastifyInstance,
@@ -41,12 +48,13 @@ export async function registerRateLimit(
   const failures = app.createRateLimit({ keyGenerator: (request) => `auth-failure:${request.ip}` });
   return async (request) => {
     const result = await failures(request);
-    if (result.isAllowed || !result.isExceeded) return;
-    throw new HttpError({
+    if (result.isAllowed || !result.isExceeded) return undefined;
+    const refusal = new HttpError({
       status: 429,
       message: `too many failed authentications from this address: at most ${result.max} per ${Math.round(options.timeWindowMs / 1000)} s`,
       hint: 'check the credential (API key or access token) before retrying',
       headers: { 'retry-after': String(Math.max(1, result.ttlInSeconds)) },
     });
+    return { refusal, until: Date.now() + result.ttl };
   };
 }

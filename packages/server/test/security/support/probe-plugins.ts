@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { definePlugin } from '@mekong/kernel';
-import { defineRoute, serverRoutesExtensionPoint } from '@mekong/server';
+import { defineOperation, defineRoute, fhirOperationsExtensionPoint, serverRoutesExtensionPoint } from '@mekong/server';
+import { z } from 'zod';
 
 /** A message that names internal paths: it must never reach a caller. */
 export const INTERNAL_MESSAGE =
@@ -72,6 +73,47 @@ export const brokenPlugin = definePlugin({
       init() {
         throw new Error('sec-broken fails to start on purpose');
       },
+    });
+  },
+});
+
+/**
+ * A plugin with FHIR operations: `$chart` at every level on Patient (reads the patient, searches patients, or
+ * answers without the store), `$chart-admin` for administrators only, and `$purge`, which changes data.
+ */
+export const chartPlugin = definePlugin({
+  id: 'sec-chart',
+  version: '0.1.0',
+  kernel: '^0.1.0',
+  dependencies: { server: '^0.1.0' },
+  capabilities: { resources: { read: ['Patient'] } },
+  register(env) {
+    env.contribute(fhirOperationsExtensionPoint, {
+      value: [
+        defineOperation({
+          name: '$chart',
+          levels: ['system', 'type', 'instance'],
+          resourceTypes: ['Patient'],
+          parameters: z.object({ depth: z.coerce.number().int().min(1).max(3).default(1) }),
+          handler: async ({ level, id, store }) => {
+            if (level === 'instance') return store.read('Patient', id as string);
+            if (level === 'type') return store.search('Patient', { _count: '1' });
+            return { resourceType: 'Parameters', parameter: [{ name: 'level', valueString: level }] };
+          },
+        }),
+        defineOperation({
+          name: '$chart-admin',
+          levels: ['system'],
+          requires: { admin: true },
+          handler: () => ({ resourceType: 'Parameters' }),
+        }),
+        defineOperation({
+          name: '$purge',
+          levels: ['system'],
+          affectsState: true,
+          handler: () => ({ resourceType: 'Parameters' }),
+        }),
+      ],
     });
   },
 });
