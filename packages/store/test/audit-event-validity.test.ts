@@ -1,7 +1,7 @@
 import { validateResource } from '@mekong/fhir';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type AuditEntry, AuditLog, runMigrations, storeMigrations } from '../src/index.js';
+import { type AuditEntry, AuditLog, runMigrations, storeMigrations, UNKNOWN_AGENT } from '../src/index.js';
 import { isolatedDatabase } from './backends.js';
 
 // Text a caller controls reaches the audit record: token claims, client ids, addresses, error messages.
@@ -22,12 +22,19 @@ const entries: fc.Arbitrary<AuditEntry> = fc.record(
       'search-type',
       'transaction',
       'batch',
+      // What gateways record: operations, failed logins, restricted functions.
+      'operation',
+      'login',
+      'restricted-function',
     ),
     context: fc.record(
       {
-        agent: fc.record(
-          { kind: fc.constantFrom('user', 'system'), id: callerText, display: callerText },
-          { requiredKeys: ['kind', 'id'] },
+        agent: fc.oneof(
+          fc.record(
+            { kind: fc.constantFrom('user', 'system'), id: callerText, display: callerText },
+            { requiredKeys: ['kind', 'id'] },
+          ),
+          fc.constant(UNKNOWN_AGENT),
         ),
         plugin: fc.stringMatching(/^[a-z][a-z0-9-]{0,30}$/),
         client: callerText,
@@ -41,6 +48,9 @@ const entries: fc.Arbitrary<AuditEntry> = fc.record(
     query: callerText,
     outcome: fc.constantFrom('success', 'refused', 'failed'),
     detail: callerText,
+    // An operation's or a restricted function's name, and the gateway that observed it.
+    name: callerText,
+    source: fc.stringMatching(/^[a-z][a-z0-9-]{0,30}$/),
     recorded: fc.date({ min: new Date('1970-01-01'), max: new Date('2999-12-31'), noInvalidDate: true }),
   },
   { requiredKeys: ['interaction', 'context', 'outcome', 'recorded'] },

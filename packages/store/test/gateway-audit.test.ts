@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditEvent } from '@mekong/fhir';
+import { type AuditEvent, validateResource } from '@mekong/fhir';
 import { definePlugin } from '@mekong/kernel';
 import { startTestHost, type TestHost } from '@mekong/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AccessContext,
+  AuditLog,
   AuditSearch,
   connectPostgres,
   type GatewayAuditEntry,
@@ -213,6 +214,19 @@ describe.each(backends)('audit entries of a gateway on %s', (backend) => {
       login.id,
     ]);
     expect(rows).toEqual([{ agent: 'unknown:unknown' }]);
+  });
+
+  it('renders any operation name as a valid code, recorded through the AuditLog directly', async () => {
+    const event = await new AuditLog(access.sql).record({
+      interaction: 'operation',
+      context: caller,
+      name: ' $a  b\t',
+      outcome: 'failed',
+      recorded: new Date(),
+    });
+    expect(event.subtype?.[1]?.code).toBe('-$a-b-');
+    const checked = validateResource(event, 'AuditEvent');
+    expect(checked.ok ? [] : checked.issues).toEqual([]);
   });
 
   it('refuses address and subtype searches it cannot answer', async () => {

@@ -130,8 +130,11 @@ function subtypesOf(entry: AuditEntry): Coding[] {
     system: 'http://hl7.org/fhir/restful-interaction',
     code: entry.interaction,
   };
+  // A code holds no whitespace: gateways name operations `$code`, but an entry may hold any text.
   const operation =
-    entry.interaction === 'operation' && entry.name ? [{ system: OPERATION_SYSTEM, code: auditText(entry.name) }] : [];
+    entry.interaction === 'operation' && entry.name
+      ? [{ system: OPERATION_SYSTEM, code: auditText(entry.name).replace(/\s+/g, '-') }]
+      : [];
   return [own, ...operation];
 }
 
