@@ -13,7 +13,7 @@ const ward: AccessPolicy = {
 };
 const PATIENT_ROLE = { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1' };
 
-// A read and its audit record are one statement: the record is made in SQL from the row found.
+// What a read by id records: once, with the patient of the resource, whatever the outcome.
 describe.each(backends)('a read and its audit record on %s', (backend) => {
   let dispose: (() => Promise<void>) | undefined;
   afterEach(async () => {

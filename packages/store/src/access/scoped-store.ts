@@ -118,20 +118,9 @@ export class ScopedStore {
 
   /** The current version. */
   read<K extends ResourceType>(type: K, id: string): Promise<ResourceOf<K>> {
-    if (type === 'AuditEvent')
-      return this.readOne('read', type, id, () => this.audit.read(id) as Promise<ResourceOf<K>>);
-    const entity = `${type}/${id}`;
-    // The read and its record in one statement; the compartment is checked there, on the stored patient.
-    return this.audited('read', type, { entity }, async () => {
-      const audit = this.entry({ interaction: 'read', entity, outcome: 'success' });
-      const { compartment } = this.policy;
-      const found = await this.store.readRecorded(type, id, { audit, compartment });
-      if (!found.recorded) {
-        throw new PatientRefusal(this.outsideCompartment('read', entity, found.patient), found.patient);
-      }
-      const about = { entity, ...(found.patient ? { patient: found.patient } : {}) };
-      return { result: this.view(found.resource), audit: about, recorded: true };
-    });
+    return this.readOne('read', type, id, () =>
+      type === 'AuditEvent' ? (this.audit.read(id) as Promise<ResourceOf<K>>) : this.store.read(type, id),
+    );
   }
 
   /** One version, current or past. */
@@ -345,7 +334,7 @@ export class ScopedStore {
     interaction: AuditedInteraction,
     type: string,
     about: About,
-    work: () => Promise<{ result: R; audit: About; recorded?: boolean }>,
+    work: () => Promise<{ result: R; audit: About }>,
   ): Promise<R> {
     const denied = this.deny(interaction, type);
     if (denied) {
@@ -360,7 +349,7 @@ export class ScopedStore {
       });
       throw denied;
     }
-    let done: { result: R; audit: About; recorded?: boolean };
+    let done: { result: R; audit: About };
     try {
       done = await work();
     } catch (error) {
@@ -375,8 +364,8 @@ export class ScopedStore {
       });
       throw cause;
     }
-    // Recorded before the data is handed over (unless the work's statement did): no read goes unaudited.
-    if (!done.recorded) await this.record({ interaction, ...done.audit, outcome: 'success' });
+    // Recorded before the data is handed over: no read goes unaudited.
+    await this.record({ interaction, ...done.audit, outcome: 'success' });
     return done.result;
   }
 

@@ -152,7 +152,15 @@ function entitiesOf(entry: AuditEntry): AuditEntity[] {
     : entry.resourceType || entry.query
       ? [{ ...type, ...query }]
       : [];
-  const patient = entry.patient && entry.patient !== entry.entity ? [patientEntity(entry.patient)] : [];
+  const patient: AuditEntity[] =
+    entry.patient && entry.patient !== entry.entity
+      ? [
+          {
+            what: { reference: entry.patient },
+            role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1' },
+          },
+        ]
+      : [];
   const restricted: AuditEntity[] =
     entry.interaction === 'restricted-function' && entry.name
       ? [
@@ -167,14 +175,6 @@ function entitiesOf(entry: AuditEntry): AuditEntity[] {
         ]
       : [];
   return [...subject, ...patient, ...restricted];
-}
-
-/** The entity naming the patient whose data it was (object role 1, "Patient"), after the resource acted on. */
-export function patientEntity(reference: string): AuditEntity {
-  return {
-    what: { reference },
-    role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1' },
-  };
 }
 
 /** The requestor (a known agent, or only the address of an unknown one), then the plugin and the client. */

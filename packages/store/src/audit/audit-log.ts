@@ -1,7 +1,7 @@
 import type { AuditEvent } from '@mekong/fhir';
 import { ResourceNotFoundError } from '../errors.js';
 import type { SqlClient } from '../sql/sql-client.js';
-import { type AuditEntry, auditText, patientEntity, toAuditEvent } from './audit-event.js';
+import { type AuditEntry, auditText, toAuditEvent } from './audit-event.js';
 
 const COLUMNS = 8;
 /** Most entries one group commit writes: bounds the statement's size. */
@@ -53,34 +53,6 @@ export function auditRow(entry: AuditEntry): AuditRow {
 export function auditInsertClause(first: number): string {
   return `audit_record as (${INSERT} values ${valuesAt(first)})`;
 }
-
-/**
- * A `with` clause that inserts the audit record of a read from the row its statement found (a `found` clause
- * with `patient` and `deleted` columns), only when the row may be handed over: not deleted, and about a
- * patient of the compartment. The record names the row's patient as {@link toAuditEvent} would, and the
- * clause returns a row when it recorded. Parameters from `first`: the row's (the entry without a patient),
- * then the compartment (`text[]`, null for none) and the patient entity of a placeholder reference.
- */
-export function readAuditClause(first: number): string {
-  const p = (c: number) => `$${first + c}`;
-  const content = `case when found.patient is null or found.patient = ${p(5)}::text then ${p(6)}::jsonb
-      else jsonb_insert(${p(6)}::jsonb, '{entity,-1}', jsonb_set(${p(8)}::jsonb, '{what,reference}', to_jsonb(found.patient)), true)
-    end`;
-  return `audit_record as (${INSERT}
-    select ${p(0)}, ${p(1)}::timestamptz, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}::text, found.patient, ${content}
-    from found where not found.deleted and (${p(7)}::text[] is null or found.patient = any(${p(7)}::text[]))
-    returning 1)`;
-}
-
-/** The parameters of {@link readAuditClause}: the entry's row but its patient, and the compartment. */
-export function readAuditParams(entry: AuditEntry, compartment: readonly string[] | undefined): unknown[] {
-  const { patient: _found, ...about } = entry;
-  const [id, recorded, agent, action, outcome, subject, , content] = auditRow(about).params;
-  return [id, recorded, agent, action, outcome, subject, content, compartment ?? null, PATIENT_ENTITY];
-}
-
-// The patient entity of every read's record, its reference replaced by the patient the statement finds.
-const PATIENT_ENTITY = JSON.stringify(patientEntity('Patient/0'));
 
 interface Pending {
   readonly row: readonly unknown[];

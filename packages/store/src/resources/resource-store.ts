@@ -9,7 +9,7 @@ import {
 import jsonPatch from 'fast-json-patch';
 import { patientOf } from '../access/patient-of.js';
 import type { AuditEntry } from '../audit/audit-event.js';
-import { auditInsertClause, auditRow, readAuditClause, readAuditParams } from '../audit/audit-log.js';
+import { auditInsertClause, auditRow } from '../audit/audit-log.js';
 import { InvalidResourceError, ResourceDeletedError, ResourceNotFoundError, VersionConflictError } from '../errors.js';
 import { Outbox } from '../outbox/outbox.js';
 import { indexClauses } from '../search/index-clauses.js';
@@ -117,31 +117,6 @@ export class ResourceStore {
     if (!row) throw new ResourceNotFoundError(`${type}/${id}`);
     if (row.deleted) throw new ResourceDeletedError(`${type}/${id}`, row.version_id);
     return row.content as ResourceOf<K>;
-  }
-
-  /**
-   * The current version, with its audit record inserted by the same statement when it may be handed over
-   * (not deleted, about a patient of `compartment` when one is given): one round trip for a read and its
-   * record. `recorded` tells whether it was; `patient` is the one the version is about.
-   */
-  async readRecorded<K extends ResourceType>(
-    type: K,
-    id: string,
-    record: { readonly audit: AuditEntry; readonly compartment?: readonly string[] | undefined },
-  ): Promise<{ resource: ResourceOf<K>; patient: string | undefined; recorded: boolean }> {
-    const { rows } = await this.db.query<CurrentRow & { patient: string | null; recorded: number }>(
-      `with found as (
-         select version_id::text as version_id, deleted, content, patient from mekong_resource
-         where resource_type = $1 and id = $2
-       ), ${readAuditClause(3)}
-       select version_id, deleted, content, patient, (select count(*) from audit_record)::int as recorded from found`,
-      [type, id, ...readAuditParams(record.audit, record.compartment)],
-      { prepared: true },
-    );
-    const row = rows[0];
-    if (!row) throw new ResourceNotFoundError(`${type}/${id}`);
-    if (row.deleted) throw new ResourceDeletedError(`${type}/${id}`, row.version_id);
-    return { resource: row.content as ResourceOf<K>, patient: row.patient ?? undefined, recorded: row.recorded > 0 };
   }
 
   /** One version, current or past. */
