@@ -16,7 +16,9 @@ const host = createHost({
     // Request logging off, as the baseline has none.
     kernel: { logLevel: 'warn' },
     plugins: {
-      store: databaseUrl ? { databaseUrl } : { dataDir },
+      store: databaseUrl
+        ? { databaseUrl, ...(process.env.BENCH_AUDIT_COMMIT ? { auditCommit: process.env.BENCH_AUDIT_COMMIT } : {}) }
+        : { dataDir },
       server: {
         host: '127.0.0.1',
         port: Number(process.env.PORT ?? 0),

@@ -192,4 +192,55 @@ describe('the store as a plugin', () => {
       await allowed.stop();
     });
   });
+  it('commits the records of reads asynchronously only when plugins.store.auditCommit says so, and refuses other values', async () => {
+    await withSchema(async (databaseUrl, query) => {
+      for (const auditCommit of ['synchronous', 'asynchronous'] as const) {
+        const seen: { access?: StoreAccess } = {};
+        const test = await startTestHost({
+          plugins: [storePlugin, gateway('server', seen)],
+          config: { plugins: { store: { databaseUrl, auditCommit } } },
+        });
+        const scoped = (seen.access as StoreAccess).scoped(
+          { rules: [{ type: 'Patient', interactions: ['create', 'read'] }] },
+          { agent: { kind: 'user', id: `u-${auditCommit}` } },
+        );
+        const patient = await scoped.create({ resourceType: 'Patient' });
+        await Promise.all(Array.from({ length: 5 }, () => scoped.read('Patient', patient.id)));
+        // Committed before the reads returned, whichever way: another connection sees every record.
+        expect(
+          await query(`select action, count(*)::int as n from {schema}.mekong_audit
+            where agent = 'user:u-${auditCommit}' group by action order by action`),
+        ).toEqual([
+          { action: 'create', n: 1 },
+          { action: 'read', n: 5 },
+        ]);
+        await test.stop();
+      }
+      const refused = await createTestHost({
+        plugins: [storePlugin],
+        config: { plugins: { store: { databaseUrl, auditCommit: 'later' } } },
+      }).check();
+      expect(JSON.stringify(refused)).toMatch(/auditCommit/);
+    });
+  });
+
+  it('opens PostgreSQL sessions that commit asynchronously when asked, keeping the settings the URL names', async () => {
+    await withSchema(async (databaseUrl) => {
+      const plain = connectPostgres({ connectionString: databaseUrl, max: 1 });
+      const async = connectPostgres({ connectionString: databaseUrl, max: 1, synchronousCommit: false });
+      try {
+        const setting = async (db: typeof plain) =>
+          (
+            await db.query<{ commit: string; path: string }>(
+              "select current_setting('synchronous_commit') as commit, current_setting('search_path') as path",
+            )
+          ).rows[0];
+        expect(await setting(plain)).toEqual({ commit: 'on', path: expect.stringMatching(/^plugin_/) });
+        expect(await setting(async)).toEqual({ commit: 'off', path: expect.stringMatching(/^plugin_/) });
+      } finally {
+        await plain.close();
+        await async.close();
+      }
+    });
+  });
 });

@@ -68,6 +68,12 @@ export interface AuditLogOptions {
    * trip and one commit for many concurrent reads instead of one each. Default false.
    */
   readonly groupCommit?: boolean;
+  /**
+   * Where group-committed entries are written, when not the log's database: the store plugin gives connections
+   * that commit asynchronously here when `auditCommit` is 'asynchronous'. Entries recorded inside a write's
+   * transaction always commit with it.
+   */
+  readonly groupDb?: SqlClient;
 }
 
 /** The append-only audit trail (the database refuses updates and deletes of it). */
@@ -106,7 +112,7 @@ export class AuditLog {
         const group = this.pending.splice(0, MAX_GROUP);
         try {
           const columns = Array.from({ length: COLUMNS }, (_, c) => group.map((entry) => entry.row[c]));
-          await this.db.query(INSERT_MANY, columns, { prepared: true });
+          await (this.options.groupDb ?? this.db).query(INSERT_MANY, columns, { prepared: true });
           for (const entry of group) entry.resolve();
         } catch (error) {
           for (const entry of group) entry.reject(error);

@@ -35,7 +35,11 @@ export const storeServiceRef = createServiceRef<ScopedStore>({ id: 'store.handle
 /**
  * The resource store plugin. Configuration (`plugins.store`): `databaseUrl` for PostgreSQL, else `dataDir`
  * for embedded PGlite on disk, else PGlite in memory (nothing persists: for tests and demos); `gateways`, the
- * plugins that may act for users through {@link storeAccessServiceRef} (default `['server']`).
+ * plugins that may act for users through {@link storeAccessServiceRef} (default `['server']`); `auditCommit`,
+ * how the audit records of interactions that write nothing (reads, searches, refusals) are committed on
+ * PostgreSQL: 'synchronous' (default) flushes them to disk before the data is handed over, 'asynchronous'
+ * commits them first and flushes within a fraction of a second (a crash of the database server may lose the
+ * records of that last fraction of a second). A write's record always commits with the write.
  */
 export const storePlugin = definePlugin({
   id: 'store',
@@ -47,6 +51,7 @@ export const storePlugin = definePlugin({
       databaseUrl: z.string().startsWith('postgres', 'must be a postgres:// or postgresql:// URL').optional(),
       dataDir: z.string().min(1).optional(),
       gateways: z.array(z.string().min(1)).default(['server']),
+      auditCommit: z.enum(['synchronous', 'asynchronous']).default('synchronous'),
     })
     .strict(),
   register(env) {
@@ -136,7 +141,14 @@ export const storePlugin = definePlugin({
         const report = await runMigrations(db, [storeMigrations]);
         for (const { pluginId, value } of migrations) migrationsOf.set(pluginId, value);
         store = new ResourceStore(db, { now: () => clock.now() });
-        audit = new AuditLog(db, { groupCommit: true });
+        // Asynchronous audit commits: the records of reads, searches and refusals are committed before the data
+        // is handed over, without waiting for the disk.
+        const groupDb =
+          config.auditCommit === 'asynchronous' && config.databaseUrl
+            ? connectPostgres({ connectionString: config.databaseUrl, max: 2, synchronousCommit: false })
+            : undefined;
+        if (groupDb) lifecycle.addShutdownHook(() => groupDb.close(), { label: 'close audit connections' });
+        audit = new AuditLog(db, { groupCommit: true, ...(groupDb ? { groupDb } : {}) });
         if (!config.databaseUrl && !config.dataDir)
           log.warn('the store is in memory: nothing will persist (set plugins.store.dataDir or databaseUrl)');
         log.info({ backend: db.backend, applied: report.applied }, 'store ready');

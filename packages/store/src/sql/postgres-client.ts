@@ -29,8 +29,24 @@ function isStalePlan(error: unknown, options: QueryOptions | undefined, text: st
 }
 
 /** Connects to a PostgreSQL server through a `pg` connection pool. */
-export function connectPostgres(options: { connectionString: string; max?: number }): SqlClient {
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 10 });
+export function connectPostgres(options: {
+  connectionString: string;
+  max?: number;
+  /**
+   * False: each connection commits asynchronously (`synchronous_commit = off`): a commit returns before its
+   * WAL is flushed to disk, which the server does within `3 × wal_writer_delay` (600 ms by default). A crash
+   * of the database server may lose what was committed in that time; nothing is ever half written.
+   */
+  synchronousCommit?: boolean;
+}): SqlClient {
+  let connectionString = options.connectionString;
+  if (options.synchronousCommit === false) {
+    // A setting of each session, next to any the URL sets (such as a search_path).
+    const url = new URL(connectionString);
+    url.searchParams.set('options', `${url.searchParams.get('options') ?? ''} -c synchronous_commit=off`.trim());
+    connectionString = url.toString();
+  }
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10 });
   return poolClient(pool);
 }
 
