@@ -12,6 +12,9 @@ export type { SearchParameterDefinition } from './generated/search-parameters.js
 export { searchParameters } from './generated/search-parameters.js';
 export type { AnyResource } from './model/any-resource.js';
 export { AnyResourceSchema } from './model/any-resource.js';
+export { closestNames } from './model/closest-names.js';
+export type { ElementPath, ElementPathError, ElementPathResolution } from './model/element-paths.js';
+export { resolveElementPath } from './model/element-paths.js';
 export type { ResourceOf, ValidationIssue, ValidationResult } from './validation/validate.js';
 export { FhirValidationError, parseResource, toOperationOutcome, validateResource } from './validation/validate.js';
 export type { CitizenId, IdentifierParse } from './vn/citizen-id.js';

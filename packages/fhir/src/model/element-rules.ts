@@ -18,6 +18,7 @@ export interface ElementRules {
 }
 
 const registry = new WeakMap<z.ZodType, (value: Record<string, unknown>) => boolean>();
+const declared = new WeakMap<z.ZodType, ElementRules>();
 
 /**
  * Adds the checks of {@link ElementRules} to an element's schema. They run even when the element has other
@@ -36,7 +37,13 @@ export function withElementRules<T extends z.ZodType>(schema: T, rules: ElementR
     } as unknown as z.RefinementCtx);
     return passed;
   });
+  declared.set(refined, rules);
   return refined;
+}
+
+/** The element rules declared for a schema (its choice types among them), for tools that walk the model. */
+export function elementRulesOf(schema: z.ZodType): ElementRules | undefined {
+  return declared.get(schema);
 }
 
 /** The element rules registered for a schema, as a yes/no check. */
