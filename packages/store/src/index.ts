@@ -9,6 +9,8 @@ export { AccessDeniedError } from './access/access-denied.js';
 export type { AccessPolicy, Interaction, ResourceRule } from './access/access-policy.js';
 export { policyFromGrant, READ_INTERACTIONS, WRITE_INTERACTIONS } from './access/access-policy.js';
 export { patientOf } from './access/patient-of.js';
+export type { RuleProblem } from './access/policy-check.js';
+export { checkAccessPolicy, InvalidAccessPolicyError, ruleProblems } from './access/policy-check.js';
 export { allows as policyAllows } from './access/policy-rules.js';
 export { ScopedStore } from './access/scoped-store.js';
 export type { StoreAccess } from './access/store-access.js';

@@ -8,12 +8,18 @@ export const READ_INTERACTIONS: readonly Interaction[] = ['read', 'vread', 'sear
 /** The interactions writing covers. */
 export const WRITE_INTERACTIONS: readonly Interaction[] = ['create', 'update', 'patch', 'delete'];
 
-/** What a caller may do with one resource type (or every type, `*`). */
+/**
+ * What a caller may do with one resource type (or every type, `*`). Field paths are element names of the FHIR
+ * R4 resource, dotted from the resource through arrays, backbone elements and datatypes (`telecom`,
+ * `contact.telecom`, `name.family`, `meta.security`); a choice is named by its base for every form (`deceased`)
+ * or by one form (`deceasedBoolean`), and a primitive's path covers its `_` companion. The store refuses a path
+ * that names no element of the type (for `*`, of any type) with an `InvalidAccessPolicyError`.
+ */
 export interface ResourceRule {
   /** A FHIR resource type, or `*` for every type. */
   readonly type: string;
   readonly interactions: readonly Interaction[];
-  /** Element paths (`telecom`, `identifier`, `meta.security`) removed from every resource the caller receives. */
+  /** Element paths removed from every resource the caller receives; searching by them is refused. */
   readonly hiddenFields?: readonly string[];
   /** Element paths a write by the caller may not change: the stored value is kept. */
   readonly readonlyFields?: readonly string[];

@@ -21,7 +21,8 @@ function pathsOf(type: string, parameter: SearchParameterDefinition): string[][]
 
 /**
  * The hidden element a search parameter reads, if any: a parameter over an element (or over a parent or child
- * of one) the caller may not see would reveal its value one guess at a time.
+ * of one) the caller may not see would reveal its value one guess at a time. `hidden` are element paths as FHIR
+ * names them, a choice by its base (`value`, for `valueQuantity`), as the parameters' expressions do.
  */
 export function hiddenElementSearched(
   type: string,

@@ -9,12 +9,13 @@ import { ResourceStore, type ResourceVersion, type Stored, type WriteOptions } f
 import { queryEntries, ResourceSearch, type SearchOptions, type SearchQuery } from '../search/search.js';
 import type { SqlClient } from '../sql/sql-client.js';
 import type { AccessContext } from './access-context.js';
-import { AccessDeniedError } from './access-denied.js';
+import { AccessDeniedError, callerOf } from './access-denied.js';
 import type { AccessPolicy, Interaction } from './access-policy.js';
 import { keepingPaths, withoutPaths } from './field-paths.js';
 import { hiddenElementSearched } from './hidden-parameters.js';
 import { patientOf } from './patient-of.js';
-import { allows, hiddenFieldsOf, protectedFieldsOf } from './policy-rules.js';
+import { checkAccessPolicy } from './policy-check.js';
+import { allows, hiddenElementsOf, hiddenFieldsOf, protectedFieldsOf } from './policy-rules.js';
 import { namedPatient } from './search-patient.js';
 
 /** The policy interaction each audited interaction needs. */
@@ -43,7 +44,8 @@ const detailOf = (error: unknown) => (error instanceof Error ? error.message : S
 /**
  * A store handle for one caller under an {@link AccessPolicy}: deny by default, only the interactions its
  * rules allow, only its patients' data when it has a compartment, hidden elements left out of everything it
- * receives and read-only ones kept on writes. Every interaction, allowed, refused or failed, records one
+ * receives and read-only ones kept on writes. A policy whose hidden or read-only paths name no element of their
+ * type is refused with an `InvalidAccessPolicyError` (see `checkAccessPolicy`). Every interaction, allowed, refused or failed, records one
  * AuditEvent: a write's commits with the write, a read's before the data is returned. AuditEvents are
  * written by the store alone.
  */
@@ -59,7 +61,10 @@ export class ScopedStore {
     /** Who the caller is, as the audit trail records it. */
     readonly context: AccessContext,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    // A hidden or read-only path that names no element would hide nothing, silently: refuse the handle.
+    checkAccessPolicy(policy, callerOf(context));
+  }
 
   /** Creates a resource (a new id, version 1); read-only elements the caller sent are dropped. */
   create<T extends AnyResource>(resource: T): Promise<Stored<T>> {
@@ -262,7 +267,7 @@ export class ScopedStore {
       ...(this.policy.compartment ? { compartment: this.policy.compartment } : {}),
       mayInclude: visible,
       checkParameter: (type, parameter) => {
-        const hidden = hiddenElementSearched(type, parameter, hiddenFieldsOf(this.policy, type));
+        const hidden = hiddenElementSearched(type, parameter, hiddenElementsOf(this.policy, type));
         if (hidden)
           throw new AccessDeniedError(
             this.context,
