@@ -73,7 +73,7 @@ describe('configuration', () => {
     ).rejects.toThrow(/config plugins\.server\.auth\.jwt\.jwksUrl: the JWKS must be fetched over https/);
 
     // check() is the pre-flight that `mekong doctor` runs: every problem at once, no plugin code run.
-    const role = { rules: [{ type: 'Patient', interactions: ['read'], hiddenFields: ['Patient.telecom'] }] };
+    const role = { rules: [{ type: 'Patient', interactions: ['read'], hiddenFields: ['Patient.telecom', 'adress'] }] };
     const host = createHost({ config: { plugins: { server: { auth: { roles: { 'bhyt-assessor': role } } } } } });
     expect(
       host
@@ -81,7 +81,8 @@ describe('configuration', () => {
         .check()
         .problems.map((p) => p.message),
     ).toEqual([
-      'config plugins.server.auth.roles.bhyt-assessor.rules.0.hiddenFields.0: an element path such as "telecom" or "meta.security"',
+      "config plugins.server.auth.roles.bhyt-assessor.rules.0.hiddenFields.0: paths start inside the resource: write 'telecom', not 'Patient.telecom'",
+      "config plugins.server.auth.roles.bhyt-assessor.rules.0.hiddenFields.1: Patient has no element 'adress'; did you mean 'address'?",
     ]);
   });
 });

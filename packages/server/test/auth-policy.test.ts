@@ -1,6 +1,8 @@
+import { checkAccessPolicy, ruleProblems } from '@mekong/store';
 import { describe, expect, it } from 'vitest';
 import {
   authConfigSchema,
+  builtInRoles,
   effectiveGrant,
   parseSmartScopes,
   type ResolvedRole,
@@ -48,6 +50,7 @@ describe('SMART scope parsing', () => {
       'patient/Observation.rr',
       'patient/Observation.',
       'patient/observation.read',
+      'patient/Observaton.read',
       'practitioner/Observation.read',
       'user/*',
       'user/Observation.read extra',
@@ -60,6 +63,7 @@ describe('SMART scope parsing', () => {
       'patient/Observation.rr',
       'patient/Observation.',
       'patient/observation.read',
+      'patient/Observaton.read',
       'user/*',
       'user/Observation.read extra',
     ]);
@@ -113,6 +117,52 @@ describe('effective grant', () => {
     ]);
   });
 
+  it('hides a field every reading rule hides, itself or within a wider field or choice', () => {
+    const whole = role('whole', [
+      { type: 'Patient', interactions: ['read'], hiddenFields: ['contact', 'deceased', 'name'] },
+    ]);
+    const part = role('part', [
+      { type: 'Patient', interactions: ['read'], hiddenFields: ['contact.telecom', 'deceasedBoolean', 'gender'] },
+    ]);
+    expect(effectiveGrant({ roles: [whole, part] }).policy.rules).toEqual([
+      {
+        type: 'Patient',
+        interactions: ['read'],
+        hiddenFields: ['contact.telecom', 'deceasedBoolean'],
+        readonlyFields: ['meta.security'],
+      },
+    ]);
+  });
+
+  it('folds a * rule into a type with only the fields the type has', () => {
+    const everyone = role('everyone', [{ type: '*', interactions: ['read'], hiddenFields: ['telecom', 'meta.tag'] }]);
+    const writer = role('writer', [{ type: 'Observation', interactions: ['create'] }]);
+    expect(effectiveGrant({ roles: [everyone, writer] }).policy.rules).toEqual([
+      { type: '*', interactions: ['read'], hiddenFields: ['telecom', 'meta.tag'], readonlyFields: ['meta.security'] },
+      {
+        type: 'Observation',
+        interactions: ['read', 'create'],
+        hiddenFields: ['meta.tag'],
+        readonlyFields: ['meta.security'],
+      },
+    ]);
+    const scopes = parseSmartScopes(['user/Observation.read', 'user/Patient.read']).resource;
+    expect(effectiveGrant({ roles: [everyone], scopes }).policy.rules.map((r) => [r.type, r.hiddenFields])).toEqual([
+      ['Observation', ['meta.tag']],
+      ['Patient', ['telecom', 'meta.tag']],
+    ]);
+  });
+
+  it('makes policies the store accepts, whatever the scopes name', () => {
+    for (const names of [['admin'], ['clinician', 'receptionist']]) {
+      const roles = new RoleCatalogue().resolve(names, {});
+      for (const scope of ['user/Observaton.read', 'user/*.read', 'user/Encounter.rs', 'user/Patient.*']) {
+        const scopes = parseSmartScopes([scope]).resource;
+        expect(() => checkAccessPolicy(effectiveGrant({ roles, scopes }).policy), `${names} ${scope}`).not.toThrow();
+      }
+    }
+  });
+
   it('bounds the whole principal by compartments, and allows nothing when they do not meet', () => {
     const ward = role('ward', [{ type: '*', interactions: ['read'] }], { compartment: ['Patient/1', 'Patient/2'] });
     const other = role('other', [{ type: 'Observation', interactions: ['create'] }]);
@@ -135,6 +185,13 @@ describe('effective grant', () => {
 describe('built-in roles', () => {
   const roles = new RoleCatalogue();
   const grant = (name: string) => effectiveGrant({ roles: roles.resolve([name], { patientContext: ['Patient/1'] }) });
+
+  it('name FHIR R4 types and elements only, as configured roles must', () => {
+    for (const [name, definition] of Object.entries(builtInRoles)) {
+      for (const rule of definition.rules) expect(ruleProblems(rule), `${name} ${rule.type}`).toEqual([]);
+      expect(roleDefinitionSchema.safeParse(definition).success, name).toBe(true);
+    }
+  });
 
   it('keeps the audit trail to administrators and auditors', () => {
     for (const name of ['clinician', 'nurse', 'receptionist', 'patient']) {
@@ -218,10 +275,14 @@ describe('auth configuration', () => {
       [{ jwt: { issuer: 'x', audience: 'a', publicKey: { kty: 'RSA', n: 'x', e: 'AQAB', d: 'secret' } } }, /private/],
       [{ jwt: { issuer: 'x', audience: 'a', publicKey: { kty: 'oct', k: 'x' } } }, /publicKey/],
       [{ roles: { 'bad name': { rules: [] } } }, /role name/],
-      [{ roles: { r: { rules: [{ type: 'observation', interactions: ['read'] }] } } }, /FHIR resource type/],
+      [{ roles: { r: { rules: [{ type: 'observation', interactions: ['read'] }] } } }, /FHIR R4 resource type/],
       [{ roles: { r: { rules: [{ type: 'Observation', interactions: [] }] } } }, /at least one interaction/],
       [{ roles: { r: { rules: [{ type: 'Observation', interactions: ['write'] }] } } }, /interactions/],
-      [{ roles: { r: { rules: [{ type: 'Observation', interactions: ['read'], hiddenFields: ['a b'] }] } } }, /path/],
+      [
+        { roles: { r: { rules: [{ type: 'Observation', interactions: ['read'], hiddenFields: ['a b'] }] } } },
+        /Observation has no element 'a b'/,
+      ],
+      [{ roles: { r: { rules: [{ type: 'Observation', interactions: ['read'], hiddenFields: [''] }] } } }, /path/],
       [{ roles: { r: { rules: [], operations: ['drop table'] } } }, /operation name/],
       [{ roles: { r: { rules: [], compartment: { patients: [] } } } }, /at least one patient/],
       [{ roles: { r: { rules: [], compartment: { patients: ['Observation/1'] } } } }, /patient reference/],
@@ -239,5 +300,32 @@ describe('auth configuration', () => {
       expect(result.success, JSON.stringify(input)).toBe(false);
       expect(JSON.stringify(result.error?.issues), JSON.stringify(input)).toMatch(message);
     }
+  });
+
+  it('refuses rule types and field paths FHIR R4 does not have, at their path, with the closest names', () => {
+    const issues = (rules: unknown[]) =>
+      authConfigSchema
+        .safeParse({ roles: { 'front-desk': { rules } } })
+        .error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    expect(
+      issues([
+        { type: 'Patient', interactions: ['read'], hiddenFields: ['telcom', 'birthDate.value', 'deceased'] },
+        {
+          type: 'Encounter',
+          interactions: ['update'],
+          readonlyFields: ['reasonCod', 'hospitalization.dischargeDisposition'],
+        },
+        { type: 'Patinet', interactions: ['read'] },
+        { type: 'patient', interactions: ['read'], hiddenFields: ['telecom'] },
+        { type: '*', interactions: ['read'], hiddenFields: ['telecom', 'telcom'] },
+      ]),
+    ).toEqual([
+      "roles.front-desk.rules.0.hiddenFields.0: Patient has no element 'telcom'; did you mean 'telecom'?",
+      "roles.front-desk.rules.0.hiddenFields.1: Patient.birthDate is a primitive value, with no elements inside: name 'birthDate' itself",
+      "roles.front-desk.rules.1.readonlyFields.0: Encounter has no element 'reasonCod'; did you mean 'reasonCode'?",
+      `roles.front-desk.rules.2.type: 'Patinet' is not a FHIR R4 resource type (nor "*" for every type); did you mean 'Patient'?`,
+      `roles.front-desk.rules.3.type: 'patient' is not a FHIR R4 resource type (nor "*" for every type); did you mean 'Patient'?`,
+      "roles.front-desk.rules.4.hiddenFields.1: no resource type has the element 'telcom'; did you mean 'telecom'?",
+    ]);
   });
 });

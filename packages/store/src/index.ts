@@ -12,6 +12,7 @@ export { patientOf } from './access/patient-of.js';
 export type { RuleProblem } from './access/policy-check.js';
 export { checkAccessPolicy, InvalidAccessPolicyError, ruleProblems } from './access/policy-check.js';
 export { allows as policyAllows } from './access/policy-rules.js';
+export { ruleForType } from './access/rule-for-type.js';
 export { ScopedStore } from './access/scoped-store.js';
 export type { StoreAccess } from './access/store-access.js';
 export { storeAccessServiceRef } from './access/store-access.js';

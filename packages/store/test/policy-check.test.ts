@@ -6,6 +6,7 @@ import {
   InvalidAccessPolicyError,
   READ_INTERACTIONS,
   type ResourceRule,
+  ruleForType,
   ruleProblems,
   WRITE_INTERACTIONS,
 } from '../src/index.js';
@@ -105,6 +106,26 @@ describe('checkAccessPolicy', () => {
         rules: [hiding('Patient', 'telecom', 'deceased'), { type: 'Patinet', interactions: ['read'] }],
       }),
     ).not.toThrow();
+  });
+});
+
+describe('ruleForType', () => {
+  it('makes a * rule one for a type, keeping the fields the type has; leaves other rules as they are', () => {
+    const everyone: ResourceRule = {
+      type: '*',
+      interactions: ['read', 'update'],
+      hiddenFields: ['telecom', 'meta.tag'],
+      readonlyFields: ['telecom'],
+    };
+    expect(ruleForType(everyone, 'Observation')).toEqual({
+      type: 'Observation',
+      interactions: ['read', 'update'],
+      hiddenFields: ['meta.tag'],
+    });
+    expect(ruleForType(everyone, 'Patient')).toEqual({ ...everyone, type: 'Patient' });
+    expect(ruleForType(everyone, '*')).toBe(everyone);
+    const named = hiding('Patient', 'telecom');
+    expect(ruleForType(named, 'Observation')).toBe(named);
   });
 });
 

@@ -1,3 +1,4 @@
+import { ruleProblems } from '@mekong/store';
 import { z } from 'zod';
 
 const INTERACTIONS = ['read', 'vread', 'search', 'history', 'create', 'update', 'patch', 'delete'] as const;
@@ -23,12 +24,9 @@ export const JWT_ALGORITHMS = [
 /** A signature algorithm of {@link JWT_ALGORITHMS}. */
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
-const resourceType = z
-  .string()
-  .regex(/^([A-Z][A-Za-z]{1,63}|\*)$/, 'a FHIR resource type such as "Observation", or "*" for every type');
-const fieldPath = z
-  .string()
-  .regex(/^[a-z][A-Za-z0-9]*(\.[a-z][A-Za-z0-9]*)*$/, 'an element path such as "telecom" or "meta.security"');
+const resourceType = z.string().min(1, 'a FHIR resource type such as "Observation", or "*" for every type');
+// Checked against the type's definition by the rule (ruleProblems): here, only that it is some text.
+const fieldPath = z.string().min(1, 'an element path such as "telecom" or "meta.security"');
 const patientReference = z
   .string()
   .regex(/^Patient\/[A-Za-z0-9\-.]{1,64}$/, 'a patient reference such as "Patient/123"');
@@ -42,13 +40,24 @@ export const roleNameSchema = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_.:-]{0,99}$/, 'a role name of letters, digits, "_", ".", ":" or "-"');
 
-/** One rule of a role: the interactions it allows on a resource type, with fields hidden or read-only. */
-export const resourceRuleSchema = z.strictObject({
-  type: resourceType,
-  interactions: z.array(z.enum(INTERACTIONS)).min(1, 'list at least one interaction'),
-  hiddenFields: z.array(fieldPath).optional(),
-  readonlyFields: z.array(fieldPath).optional(),
-});
+/**
+ * One rule of a role: the interactions it allows on a resource type, with fields hidden or read-only. The type
+ * must be a FHIR R4 resource type (or `*`), and each field path an element of it (of some type, for `*`): see
+ * `ruleProblems` of `@mekong/store` for the forms accepted. A misspelt path is refused, with the closest names,
+ * rather than hiding nothing.
+ */
+export const resourceRuleSchema = z
+  .strictObject({
+    type: resourceType,
+    interactions: z.array(z.enum(INTERACTIONS)).min(1, 'list at least one interaction'),
+    hiddenFields: z.array(fieldPath).optional(),
+    readonlyFields: z.array(fieldPath).optional(),
+  })
+  .superRefine((rule, ctx) => {
+    for (const problem of ruleProblems(rule)) {
+      ctx.addIssue({ code: 'custom', path: [...problem.path], message: problem.message });
+    }
+  });
 
 /**
  * Where a role's patient compartment comes from, when the role sees only some patients' data:

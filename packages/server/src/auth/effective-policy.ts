@@ -1,4 +1,5 @@
-import type { AccessPolicy, Interaction, ResourceRule } from '@mekong/store';
+import { resolveElementPath } from '@mekong/fhir';
+import { type AccessPolicy, type Interaction, type ResourceRule, ruleForType } from '@mekong/store';
 import type { SmartScope } from './smart-scopes.js';
 
 const ALL: readonly Interaction[] = ['read', 'vread', 'search', 'history', 'create', 'update', 'patch', 'delete'];
@@ -62,7 +63,7 @@ function narrow(rule: ResourceRule, scopes: readonly SmartScope[]): ResourceRule
     if (rule.type !== '*' && scope.type !== '*' && rule.type !== scope.type) continue;
     const interactions = rule.interactions.filter((i) => scope.interactions.includes(i));
     if (interactions.length === 0) continue;
-    narrowed.push({ ...rule, type: rule.type === '*' ? scope.type : rule.type, interactions });
+    narrowed.push({ ...ruleForType(rule, scope.type), interactions });
   }
   return narrowed;
 }
@@ -76,7 +77,12 @@ function merge(rules: readonly ResourceRule[]): ResourceRule[] {
   const wildcard = rules.filter((rule) => rule.type === '*');
   const types = [...new Set(rules.map((rule) => rule.type))];
   return types.map((type) =>
-    combine(type, type === '*' ? wildcard : [...rules.filter((r) => r.type === type), ...wildcard]),
+    combine(
+      type,
+      type === '*'
+        ? wildcard
+        : [...rules.filter((r) => r.type === type), ...wildcard.map((rule) => ruleForType(rule, type))],
+    ),
   );
 }
 
@@ -84,8 +90,14 @@ function combine(type: string, rules: readonly ResourceRule[]): ResourceRule {
   const interactions = ALL.filter((i) => rules.some((rule) => rule.interactions.includes(i)));
   const readers = rules.filter((rule) => rule.interactions.some((i) => READS.has(i)));
   const writers = rules.filter((rule) => rule.interactions.some((i) => !READS.has(i)));
-  const hiddenFields = common(readers.map((rule) => rule.hiddenFields ?? []));
-  const readonlyFields = common(writers.map((rule) => rule.readonlyFields ?? []));
+  const hiddenFields = common(
+    type,
+    readers.map((rule) => rule.hiddenFields ?? []),
+  );
+  const readonlyFields = common(
+    type,
+    writers.map((rule) => rule.readonlyFields ?? []),
+  );
   return {
     type,
     interactions,
@@ -94,7 +106,25 @@ function combine(type: string, rules: readonly ResourceRule[]): ResourceRule {
   };
 }
 
-function common(lists: readonly (readonly string[])[]): string[] {
-  const [first, ...rest] = lists;
-  return first ? first.filter((field) => rest.every((list) => list.includes(field))) : [];
+// The fields every list names, itself or within a wider one: one role hiding `contact` and another
+// `contact.telecom` both hide `contact.telecom`; `deceased` (every form) covers `deceasedBoolean`.
+function common(type: string, lists: readonly (readonly string[])[]): string[] {
+  if (lists.length === 0) return [];
+  return [...new Set(lists.flat())].filter((field) =>
+    lists.every((list) => list.some((wider) => covers(type, wider, field))),
+  );
+}
+
+function covers(type: string, wider: string, field: string): boolean {
+  if (wider === field || field.startsWith(`${wider}.`)) return true;
+  if (type === '*') return false;
+  const outer = resolveElementPath(type, wider);
+  const inner = resolveElementPath(type, field);
+  return (
+    outer.ok &&
+    inner.ok &&
+    inner.properties.every((property) =>
+      outer.properties.some((name) => property === name || property.startsWith(`${name}.`)),
+    )
+  );
 }

@@ -1,3 +1,4 @@
+import { resourceTypes } from '@mekong/fhir';
 import type { Interaction } from '@mekong/store';
 
 /** One SMART-on-FHIR resource scope, understood: who it speaks for, which type, which interactions. */
@@ -14,7 +15,7 @@ export interface SmartScope {
 /** A token's scopes sorted out. Only `resource` scopes grant anything. */
 export interface ParsedScopes {
   readonly resource: readonly SmartScope[];
-  /** Look like resource scopes but are not well formed (`patient/Observation.reed`): they grant nothing. */
+  /** Look like resource scopes but are not well formed (`patient/Observation.reed`, `patient/Observaton.read`): they grant nothing. */
   readonly invalid: readonly string[];
   /** Well formed but not enforceable here (v2 scopes with `?` search parameters): they grant nothing. */
   readonly unsupported: readonly string[];
@@ -33,12 +34,14 @@ const V2: readonly [string, readonly Interaction[]][] = [
   ['s', ['search']],
 ];
 const RESOURCE_SCOPE = /^(patient|user|system)\/([A-Z][A-Za-z]{1,63}|\*)\.([a-z*]+)(\?.*)?$/;
+const TYPES: ReadonlySet<string> = new Set(resourceTypes);
 
 /**
  * Parses SMART App Launch scopes, v1 (`patient/*.read`, `user/Observation.write`, `system/*.*`) and v2
  * (`patient/Observation.rs`, letters `c r u d s` in that order). v1 `read` is read, vread, search and history;
  * `write` is create, update, patch and delete. v2 `r` is read, vread and history; `s` search; `u` update and
- * patch. Malformed resource scopes and v2 scopes with search parameters grant nothing.
+ * patch. Malformed resource scopes (an unknown resource type among them) and v2 scopes with search parameters
+ * grant nothing.
  */
 export function parseSmartScopes(scopes: readonly string[]): ParsedScopes {
   const resource: SmartScope[] = [];
@@ -52,14 +55,16 @@ export function parseSmartScopes(scopes: readonly string[]): ParsedScopes {
     }
     const match = RESOURCE_SCOPE.exec(scope);
     const interactions = match ? interactionsOf(match[3] as string) : undefined;
-    if (!match || !interactions) {
+    // A type FHIR R4 does not have grants nothing: it is malformed like any other typo.
+    const type = match?.[2] as string;
+    if (!match || !interactions || (type !== '*' && !TYPES.has(type))) {
       invalid.push(scope);
     } else if (match[4] !== undefined) {
       unsupported.push(scope);
     } else {
       resource.push({
         context: match[1] as SmartScope['context'],
-        type: match[2] as string,
+        type,
         interactions,
         scope,
       });

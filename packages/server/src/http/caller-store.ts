@@ -5,6 +5,7 @@ import {
   READ_INTERACTIONS,
   type ResourceGrant,
   type ResourceRule,
+  ruleForType,
   type ScopedStore,
   type StoreAccess,
   WRITE_INTERACTIONS,
@@ -56,7 +57,7 @@ export function narrowToGrant(policy: AccessPolicy, grant: ResourceGrant): Acces
         ...(grant.write.includes(type) ? WRITE_INTERACTIONS : []),
       ]);
       const interactions = rule.interactions.filter((interaction) => allowed.has(interaction));
-      if (interactions.length > 0) rules.push({ ...rule, type, interactions });
+      if (interactions.length > 0) rules.push({ ...ruleForType(rule, type), interactions });
     }
   }
   return { ...policy, rules };

@@ -1,6 +1,6 @@
 import { closestNames, type ElementPathError, resolveElementPath, resourceTypes } from '@mekong/fhir';
 import { StoreError } from '../errors.js';
-import type { AccessPolicy, ResourceRule } from './access-policy.js';
+import type { AccessPolicy } from './access-policy.js';
 
 /** One thing wrong with a rule: where in the rule (`['type']`, `['hiddenFields', 0]`), the value there, and what. */
 export interface RuleProblem {
@@ -20,7 +20,12 @@ const FIELDS = ['hiddenFields', 'readonlyFields'] as const;
  * named by its base for every form (`deceased`) or by one form (`deceasedBoolean`). See `resolveElementPath`
  * of `@mekong/fhir` for every form accepted.
  */
-export function ruleProblems(rule: ResourceRule): RuleProblem[] {
+export function ruleProblems(rule: {
+  readonly type: string;
+  readonly interactions?: readonly string[];
+  readonly hiddenFields?: readonly string[] | undefined;
+  readonly readonlyFields?: readonly string[] | undefined;
+}): RuleProblem[] {
   if (rule.type !== '*' && !TYPES.has(rule.type)) {
     const close = closestNames(rule.type, resourceTypes);
     return [
