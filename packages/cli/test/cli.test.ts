@@ -102,6 +102,26 @@ describe('mekong on PGlite', () => {
     expect(noRole.stderr).toContain("required option '--role <role>' not specified");
   });
 
+  it('doctor reports a misspelt role field and a plugin route prefix the server keeps, before anything runs', async () => {
+    const misconfigured = fileURLToPath(new URL('./fixtures/misconfigured.config.ts', import.meta.url));
+    const errors: string[] = [];
+    const code = await runCli(['--config', misconfigured, 'doctor'], {
+      line: () => {},
+      error: (t) => void errors.push(t),
+    });
+    expect(code).toBe(1);
+    const preflight = errors.find((e) => e.startsWith('✗ pre-flight'));
+    expect(preflight).toBe(
+      [
+        '✗ pre-flight: 2 problem(s)',
+        "  - [ROUTE_PREFIX_CONFLICT] kiosk: declares the route prefix '/admin/kiosk', which overlaps '/admin' of plugin 'server': each would serve paths under the other's",
+        "    hint: route prefixes belong to one plugin: declare one of its own in capabilities.routes of 'kiosk', such as '/kiosk'; to add to what 'server' serves, contribute to an extension point it offers",
+        "  - [INVALID_CONFIG] server: config plugins.server.auth.roles.front-desk.rules.0.hiddenFields.0: Patient has no element 'telcom'; did you mean 'telecom'?",
+        '    hint: correct plugins.server.auth.roles.front-desk.rules.0.hiddenFields.0 in the host configuration',
+      ].join('\n'),
+    );
+  });
+
   it('refuses a configuration without a deployment as its default export', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mekong-cli-bad-'));
     try {

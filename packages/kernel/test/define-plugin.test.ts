@@ -70,6 +70,23 @@ describe('definePlugin', () => {
     expect(() => definePlugin({ ...valid, capabilities: { routes: ['claims'] } })).toThrow(
       /capabilities.routes.0: must start with "\/"/,
     );
+    const routes: [string, RegExp][] = [
+      ['/', /"\/" would take every path/],
+      ['/claims/', /must not end with "\/"/],
+      ['/claims//x', /must not have an empty segment/],
+      ['/claims/../admin', /must not have "." or ".." segments/],
+      ['/claims/:id', /may hold only letters, digits/],
+      ['/claims/*', /may hold only letters, digits/],
+      ['/claims?x=1', /may hold only letters, digits/],
+      ['/claims bhyt', /may hold only letters, digits/],
+    ];
+    for (const [prefix, message] of routes) {
+      expect(() => definePlugin({ ...valid, capabilities: { routes: [prefix] } }), prefix).toThrow(message);
+    }
+    expect(
+      definePlugin({ ...valid, capabilities: { routes: ['/claims-bhyt', '/lab/v1.2/results_raw~x'] } }).manifest
+        .capabilities.routes,
+    ).toEqual(['/claims-bhyt', '/lab/v1.2/results_raw~x']);
     expect(() => definePlugin({ ...valid, capabilities: { network: ['http://x/'] } })).toThrow(
       /capabilities.network.0/,
     );

@@ -81,6 +81,72 @@ describe('pre-flight', () => {
     expect(problems[2]?.message).toBe("can use 'emr' ~1.3.0 but version 1.4.0 is installed");
   });
 
+  it('reports route prefixes two plugins share, or one within another, to the plugin that came to extend', () => {
+    const routes = (id: string, prefixes: string[], dependencies?: Record<string, string>) =>
+      definePlugin({
+        id,
+        version: '1.0.0',
+        kernel: '^0.1.0',
+        ...(dependencies ? { dependencies } : {}),
+        capabilities: { routes: prefixes },
+        register() {},
+      });
+    const gateway = routes('gateway', ['/fhir', '/admin']);
+    const problems = problemsOf([
+      // Added before what it depends on: still the one told.
+      routes('squatter', ['/fhir/R4/custom', '/squatter'], { gateway: '^1.0.0' }),
+      gateway,
+      routes('lab', ['/lab', '/lab/results']), // nested in its own prefixes: no conflict
+      routes('laboratory', ['/laboratory']), // shares letters, not a path: no conflict
+      routes('lab-copy', ['/lab/results/raw']),
+      routes('shouting', ['/ADMIN']),
+    ]);
+    expect(problems).toEqual([
+      {
+        code: 'ROUTE_PREFIX_CONFLICT',
+        pluginId: 'squatter',
+        message:
+          "declares the route prefix '/fhir/R4/custom', which overlaps '/fhir' of plugin 'gateway': each would serve paths under the other's",
+        hint: "route prefixes belong to one plugin: declare one of its own in capabilities.routes of 'squatter', such as '/squatter'; to add to what 'gateway' serves, contribute to an extension point it offers",
+      },
+      expect.objectContaining({
+        code: 'ROUTE_PREFIX_CONFLICT',
+        pluginId: 'lab-copy',
+        message: expect.stringContaining("'/lab/results/raw', which overlaps '/lab' of plugin 'lab'"),
+      }),
+      expect.objectContaining({
+        code: 'ROUTE_PREFIX_CONFLICT',
+        pluginId: 'lab-copy',
+        message: expect.stringContaining("'/lab/results/raw', which overlaps '/lab/results' of plugin 'lab'"),
+      }),
+      expect.objectContaining({
+        code: 'ROUTE_PREFIX_CONFLICT',
+        pluginId: 'shouting',
+        message: expect.stringContaining("'/ADMIN', which overlaps '/admin' of plugin 'gateway'"),
+      }),
+    ]);
+  });
+
+  it('reports a malformed route prefix of a plugin defined against another kernel', () => {
+    const defined = plugin('ward');
+    // definePlugin refuses these where they are written; an object from another kernel's definePlugin is not checked.
+    const foreign = (routes: string[]): Plugin => ({
+      ...defined,
+      manifest: { ...defined.manifest, capabilities: { ...defined.manifest.capabilities, routes } },
+    });
+    const problems = problemsOf([foreign(['/ward/', '/', 'ward', '/ward/:id', '/a/../admin'])]);
+    expect(problems.map((p) => `${p.code}:${p.pluginId}: ${p.message}`)).toEqual([
+      `ROUTE_PREFIX_INVALID:ward: declares the route prefix '/ward/', which must not end with "/"`,
+      `ROUTE_PREFIX_INVALID:ward: declares the route prefix '/', which must name a path of its own, such as "/claims-bhyt": "/" would take every path`,
+      `ROUTE_PREFIX_INVALID:ward: declares the route prefix 'ward', which must start with "/"`,
+      `ROUTE_PREFIX_INVALID:ward: declares the route prefix '/ward/:id', which may hold only letters, digits, "-", ".", "_" and "~" between its "/"s (no parameters, wildcards, queries or spaces)`,
+      `ROUTE_PREFIX_INVALID:ward: declares the route prefix '/a/../admin', which must not have "." or ".." segments`,
+    ]);
+    expect(problems[0]?.hint).toBe(
+      "correct capabilities.routes of plugin 'ward' to a path of its own, such as '/ward'",
+    );
+  });
+
   it('reports each dependency cycle once, with its full path', () => {
     const problems = problemsOf([
       plugin('a', { dependencies: { b: '*' } }),

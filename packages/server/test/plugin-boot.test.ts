@@ -1,12 +1,14 @@
-import { coreServices, definePlugin, HostBootError } from '@mekong/kernel';
+import { coreServices, definePlugin, HostBootError, PreflightError } from '@mekong/kernel';
 import {
+  buildServer,
   defineRoute,
   type ServerService,
+  serverConfigSchema,
   serverPlugin,
   serverRoutesExtensionPoint,
   serverServiceRef,
 } from '@mekong/server';
-import { storePlugin } from '@mekong/store';
+import { storeAccessServiceRef, storePlugin } from '@mekong/store';
 import { createTestHost } from '@mekong/testing';
 import { describe, expect, it } from 'vitest';
 import { squatterPlugin, strayPlugin } from './support/sample-plugins.js';
@@ -32,9 +34,58 @@ describe('route prefixes', () => {
     expect((error.cause as { hint: string }).hint).toMatch(/capabilities\.routes of plugin 'stray'/);
   });
 
-  it('refuses a prefix the server keeps', async () => {
-    const error = await bootWith(squatterPlugin);
-    expect(error.message).toMatch(/\[squatter\] declares the route prefix '\/fhir\/R4\/custom'/);
+  it('refuses a prefix the server keeps before anything starts (pre-flight)', async () => {
+    const host = createTestHost({ plugins: [storePlugin, serverPlugin, squatterPlugin] });
+    const error = await host.start().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PreflightError);
+    expect((error as PreflightError).problems.map((p) => `${p.code} ${p.pluginId}: ${p.message}`)).toEqual([
+      "ROUTE_PREFIX_CONFLICT squatter: declares the route prefix '/fhir/R4/custom', which overlaps '/fhir' of plugin 'server': each would serve paths under the other's",
+    ]);
+  });
+
+  it('refuses a prefix the server keeps when an application embeds buildServer without the server plugin', async () => {
+    // Nothing compares the kiosk's prefix with the server's before buildServer runs: it refuses it itself.
+    const kiosk = definePlugin({
+      id: 'kiosk',
+      version: '0.1.0',
+      kernel: '^0.1.0',
+      capabilities: { routes: ['/admin/kiosk'] },
+      register() {},
+    });
+    const embedder = definePlugin({
+      id: 'embedder',
+      version: '0.1.0',
+      kernel: '^0.1.0',
+      dependencies: { store: '^0.1.0' },
+      register(env) {
+        env.registerInit({
+          deps: { access: storeAccessServiceRef, status: coreServices.pluginStatus },
+          async init({ access, status }) {
+            const ping = defineRoute({ method: 'GET', path: '/admin/kiosk/ping', handler: () => ({ pong: true }) });
+            await buildServer({
+              config: serverConfigSchema.parse({}),
+              access,
+              authenticator: { authenticate: () => Promise.reject(new Error('no callers in this test')) },
+              status,
+              routes: [{ pluginId: 'kiosk', priority: 0, value: [ping] }],
+            });
+          },
+        });
+      },
+    });
+    const host = createTestHost({
+      plugins: [storePlugin, kiosk, embedder],
+      config: { plugins: { store: { databaseUrl: await isolatedPostgresUrl(), gateways: ['embedder'] } } },
+    });
+    const error = await host.start().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HostBootError);
+    expect((error as HostBootError).cause).toMatchObject({
+      code: 'SERVER_ROUTE_PREFIX_RESERVED',
+      pluginId: 'kiosk',
+      message: expect.stringContaining(
+        "declares the route prefix '/admin/kiosk', which overlaps a path the server keeps",
+      ),
+    });
   });
 });
 

@@ -13,6 +13,7 @@ import { getOrCreate } from '../util/get-or-create.js';
 import type { BootPlan, PlannedContribution, PlannedPlugin } from './boot-plan.js';
 import { findCycles, topologicalOrder } from './dependency-graph.js';
 import { bootSettingsFor, type HostConfig, type KernelConfig, kernelConfigSchema } from './host-config.js';
+import { checkRoutePrefixes } from './route-prefixes.js';
 
 /** What pre-flight needs to know. */
 export interface PreflightInput {
@@ -32,13 +33,14 @@ const HOST = '<host>';
 
 /**
  * Checks a deployment before anything runs and collects every problem: duplicate ids, kernel and dependency
- * versions, cycles, config, registration, extension points and services.
+ * versions, route prefixes, cycles, config, registration, extension points and services.
  */
 export function preflight(input: PreflightInput): PreflightResult {
   const problems: PreflightProblem[] = [];
   const plugins = uniquePlugins(input.plugins, problems);
   checkVersions(plugins, input.kernelVersion, problems);
   const graph = dependencyGraph(plugins);
+  checkRoutePrefixes(plugins, graph, problems);
   for (const cycle of findCycles(graph)) {
     problems.push({
       code: 'DEPENDENCY_CYCLE',

@@ -1,5 +1,6 @@
 import semver from 'semver';
 import { z } from 'zod';
+import { routePrefixProblem } from './route-prefix.js';
 
 const PLUGIN_ID = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const RESOURCE_TYPE = /^[A-Z][A-Za-z]+$/;
@@ -19,7 +20,11 @@ const range = z.string().refine((r) => semver.validRange(r) !== null, 'must be a
 export interface Capabilities {
   /** FHIR resource types the plugin reads and writes through the store. */
   readonly resources: { readonly read: readonly string[]; readonly write: readonly string[] };
-  /** HTTP route prefixes the plugin mounts, each starting with "/". */
+  /**
+   * HTTP route prefixes the plugin mounts (`/claims-bhyt`): literal paths of `/`-separated segments. Each is
+   * the plugin's own: pre-flight refuses two plugins declaring the same prefix, or one within another's
+   * (the server declares those it keeps, `/fhir` and `/admin` among them).
+   */
   readonly routes: readonly string[];
   /** Hosts (optionally with a port) the plugin may open connections to. */
   readonly network: readonly string[];
@@ -40,7 +45,14 @@ const capabilitiesSchema = z
       .object({ read: resourceTypes.default([]), write: resourceTypes.default([]) })
       .strict()
       .prefault({}),
-    routes: z.array(z.string().startsWith('/', 'must start with "/"')).default([]),
+    routes: z
+      .array(
+        z.string().superRefine((prefix, ctx) => {
+          const problem = routePrefixProblem(prefix);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+      )
+      .default([]),
     network: z.array(z.string().regex(NETWORK_TARGET, 'must be a host name with an optional port')).default([]),
   })
   .strict() satisfies z.ZodType<Capabilities, CapabilitiesInput>;

@@ -11,7 +11,10 @@ import { enforceRequirements } from './requirements.js';
 import type { RouteResponse, ServerRoute } from './route-types.js';
 import { validateInput } from './validate-input.js';
 
-/** Paths the server keeps for itself: no plugin may declare a route prefix among them. */
+/**
+ * Paths the server keeps for itself: no plugin may declare a route prefix among them. The server plugin declares
+ * them as its own route prefixes, so a deployment's pre-flight refuses an overlap before anything starts.
+ */
 export const RESERVED_PREFIXES = ['/fhir', '/healthz', '/readyz', '/admin', '/docs', '/openapi.json'] as const;
 
 /** A plugin route as mounted, for the CapabilityStatement and the OpenAPI filter. */
@@ -36,7 +39,11 @@ const under = (path: string, prefix: string) => {
   return path === base || path.startsWith(`${base}/`);
 };
 
-/** Refuses a route outside the plugin's declared prefixes, or a prefix the server keeps, naming the plugin. */
+/**
+ * Refuses a route outside the plugin's declared prefixes, or a prefix the server keeps, naming the plugin. In a
+ * host with the server plugin, pre-flight has refused a kept prefix already; this is for `buildServer` used
+ * without it (an application that embeds the server), where no pre-flight compares prefixes with the server's.
+ */
 function checkPath(pluginId: string, prefixes: readonly string[], route: ServerRoute): void {
   const reserved = prefixes.find((prefix) =>
     RESERVED_PREFIXES.some((kept) => under(prefix, kept) || under(kept, prefix)),

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../app/build-server.js';
 import { type ApiKeys, apiKeyMigrations, createAuthenticator, ensureBootstrapKey } from '../auth/index.js';
 import { fhirOperationsExtensionPoint, serverRoutesExtensionPoint } from '../extensions/extension-points.js';
+import { RESERVED_PREFIXES } from '../extensions/mount-routes.js';
 import { SERVER_VERSION } from '../version.js';
 import { serverConfigSchema } from './server-config.js';
 import { type ServerService, serverServiceRef } from './server-service.js';
@@ -12,7 +13,9 @@ import { type ServerService, serverServiceRef } from './server-service.js';
  * The HTTP server of a deployment (`plugins.server`): the FHIR R4 REST API at `/fhir/R4`, the routes and FHIR
  * operations plugins contribute (`serverRoutesExtensionPoint`, `fhirOperationsExtensionPoint`), the API
  * reference at `/docs`, `/healthz`, `/readyz` and `/admin/plugins`. Built at init, listening from its start hook,
- * closed at shutdown. Every request but the public ones is authenticated; the store audits every access.
+ * closed at shutdown. Every request but the public ones is authenticated; the store audits every access. Its
+ * manifest declares the paths it keeps ({@link RESERVED_PREFIXES}) as its route prefixes, so pre-flight (and
+ * `mekong doctor`) refuses a plugin that declares a prefix among them.
  */
 export const serverPlugin = definePlugin({
   id: 'server',
@@ -20,6 +23,8 @@ export const serverPlugin = definePlugin({
   kernel: '^0.1.0',
   description: 'FHIR R4 REST API, plugin routes and operations, OpenAPI, health endpoints',
   dependencies: { store: '^0.1.0' },
+  // The paths the server keeps: pre-flight refuses a plugin whose prefix overlaps one (ROUTE_PREFIX_CONFLICT).
+  capabilities: { routes: [...RESERVED_PREFIXES] },
   config: serverConfigSchema,
   register(env) {
     env.registerExtensionPoint(serverRoutesExtensionPoint);
