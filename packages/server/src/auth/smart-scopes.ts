@@ -15,7 +15,10 @@ export interface SmartScope {
 /** A token's scopes sorted out. Only `resource` scopes grant anything. */
 export interface ParsedScopes {
   readonly resource: readonly SmartScope[];
-  /** Look like resource scopes but are not well formed (`patient/Observation.reed`, `patient/Observaton.read`): they grant nothing. */
+  /**
+   * Look like resource scopes but are not well formed (`patient/Observation.reed`, or `patient/Observaton.read`,
+   * a type FHIR R4 does not have): they grant nothing.
+   */
   readonly invalid: readonly string[];
   /** Well formed but not enforceable here (v2 scopes with `?` search parameters): they grant nothing. */
   readonly unsupported: readonly string[];
