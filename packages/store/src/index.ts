@@ -14,8 +14,9 @@ export { checkAccessPolicy, InvalidAccessPolicyError, ruleProblems } from './acc
 export { allows as policyAllows } from './access/policy-rules.js';
 export { ruleForType } from './access/rule-for-type.js';
 export { ScopedStore } from './access/scoped-store.js';
-export type { StoreAccess } from './access/store-access.js';
+export type { GatewayAuditOptions, StoreAccess } from './access/store-access.js';
 export { storeAccessServiceRef } from './access/store-access.js';
+export type { AuditedCredential } from './audit/audit-credential.js';
 export type {
   AuditContext,
   AuditEntry,
@@ -28,6 +29,8 @@ export { UNKNOWN_AGENT } from './audit/audit-event.js';
 export type { AuditLogOptions } from './audit/audit-log.js';
 export { AuditLog } from './audit/audit-log.js';
 export { AuditSearch } from './audit/audit-search.js';
+export type { AuditSearchParameter, AuditSearchParameterName } from './audit/audit-search-parameters.js';
+export { auditResultParameters, auditSearchParameters } from './audit/audit-search-parameters.js';
 export type { GatewayAuditEntry } from './audit/gateway-entry.js';
 export { InvalidAuditEntryError } from './audit/gateway-entry.js';
 export {

@@ -6,6 +6,7 @@ import { isolatedDatabase } from './backends.js';
 
 // Text a caller controls reaches the audit record: token claims, client ids, addresses, error messages.
 const callerText = fc.string({ unit: 'binary', maxLength: 40 });
+const date = fc.date({ min: new Date('1970-01-01'), max: new Date('2999-12-31'), noInvalidDate: true });
 const reference = fc.stringMatching(/^(Patient|Observation|Encounter)\/[A-Za-z0-9.-]{1,64}$/);
 
 const entries: fc.Arbitrary<AuditEntry> = fc.record(
@@ -22,10 +23,12 @@ const entries: fc.Arbitrary<AuditEntry> = fc.record(
       'search-type',
       'transaction',
       'batch',
-      // What gateways record: operations, failed logins, restricted functions.
+      // What gateways record: operations, failed logins, restricted functions, credentials issued or revoked.
       'operation',
       'login',
       'restricted-function',
+      'credential-issued',
+      'credential-revoked',
     ),
     context: fc.record(
       {
@@ -51,7 +54,22 @@ const entries: fc.Arbitrary<AuditEntry> = fc.record(
     // An operation's or a restricted function's name, and the gateway that observed it.
     name: callerText,
     source: fc.stringMatching(/^[a-z][a-z0-9-]{0,30}$/),
-    recorded: fc.date({ min: new Date('1970-01-01'), max: new Date('2999-12-31'), noInvalidDate: true }),
+    // An API key an administrator issued or revoked: its name and roles are whatever the administrator typed.
+    credential: fc.record(
+      {
+        agent: fc.record({ kind: fc.constantFrom('user', 'system'), id: callerText }),
+        name: callerText,
+        roles: fc.array(callerText, { maxLength: 3 }),
+        compartment: fc.array(
+          reference.map((r) => `Patient/${r.split('/')[1]}`),
+          { maxLength: 3 },
+        ),
+        expiresAt: date,
+        revokedAt: date,
+      },
+      { requiredKeys: [] },
+    ),
+    recorded: date,
   },
   { requiredKeys: ['interaction', 'context', 'outcome', 'recorded'] },
 ) as fc.Arbitrary<AuditEntry>;

@@ -157,6 +157,108 @@ describe.each(backends)('audit entries of a gateway on %s', (backend) => {
     expect((await found({ subtype: '110132', agent: 'dr-gw', outcome: '4' })).map((e) => e.id)).toContain(event.id);
   });
 
+  it("records a credential issued and revoked by its agent, name and rights, committed with the gateway's change", async () => {
+    const since = new Date(Date.now() - 1000).toISOString();
+    const key = { kind: 'system', id: 'api-key/k-gw-1', display: 'BHXH assessor' } as const;
+    await access.sql.exec('create table if not exists gw_key (id text primary key)');
+    const issued = await access.sql.transaction(async (tx) => {
+      await tx.query("insert into gw_key values ('k-gw-1')");
+      return access.audit(
+        {
+          interaction: 'credential-issued',
+          context: caller,
+          name: 'POST /admin/api-keys',
+          credential: {
+            agent: key,
+            name: 'BHXH assessor',
+            roles: ['bhyt-assessor', 'auditor'],
+            compartment: ['Patient/lan'],
+            expiresAt: new Date('2030-01-01T00:00:00Z'),
+          },
+          patient: 'Patient/lan',
+          outcome: 'success',
+        },
+        { transaction: tx },
+      );
+    });
+    expect(issued).toMatchObject({
+      type: { system: DCM, code: '110113', display: 'Security Alert' },
+      subtype: [{ system: DCM, code: '110137', display: 'User security Attributes Changed' }],
+      action: 'C',
+      outcome: '0',
+    });
+    const entityType = 'http://terminology.hl7.org/CodeSystem/audit-entity-type';
+    expect(issued.entity).toEqual([
+      {
+        what: { identifier: { system: 'urn:mekong:system', value: 'api-key/k-gw-1' } },
+        type: { system: entityType, code: '2', display: 'System Object' },
+        role: {
+          system: 'http://terminology.hl7.org/CodeSystem/object-role',
+          code: '11',
+          display: 'Security User Entity',
+        },
+        name: 'BHXH assessor',
+        detail: [
+          { type: 'roles', valueString: 'bhyt-assessor, auditor' },
+          { type: 'compartment', valueString: 'Patient/lan' },
+          { type: 'expires', valueString: '2030-01-01T00:00:00.000Z' },
+        ],
+      },
+      {
+        what: { reference: 'Patient/lan' },
+        role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1' },
+      },
+      { type: { system: entityType, code: '2', display: 'System Object' }, name: 'POST /admin/api-keys' },
+    ]);
+    const checked = validateResource(issued, 'AuditEvent');
+    expect(checked.ok ? [] : checked.issues).toEqual([]);
+
+    // Rolled back with the change it records: neither is kept.
+    const before = await count();
+    await expect(
+      access.sql.transaction(async (tx) => {
+        await tx.query("insert into gw_key values ('k-gw-2')");
+        await access.audit(
+          { interaction: 'credential-issued', context: caller, name: 'POST /admin/api-keys', outcome: 'success' },
+          { transaction: tx },
+        );
+        throw new Error('the change failed after its record');
+      }),
+    ).rejects.toThrow('the change failed after its record');
+    expect(await count()).toBe(before);
+    expect((await access.sql.query("select id from gw_key where id = 'k-gw-2'")).rows).toEqual([]);
+
+    const revoked = await access.audit({
+      interaction: 'credential-revoked',
+      context: caller,
+      name: 'DELETE /admin/api-keys/:id',
+      credential: { agent: key, name: 'BHXH assessor', roles: ['bhyt-assessor'], revokedAt: new Date(since) },
+      outcome: 'success',
+    });
+    expect(revoked.action).toBe('D');
+    expect(revoked.entity?.[0]?.detail).toContainEqual({ type: 'revoked', valueString: since });
+    // Both are 110137, told apart by their action; the token parameters take their systems.
+    const both = [issued.id, revoked.id].sort();
+    for (const query of [
+      { subtype: '110137', date: `ge${since}` },
+      { subtype: `${DCM}|110137`, agent: 'dr-gw', date: `ge${since}` },
+    ]) {
+      expect((await found(query)).map((e) => e.id).sort()).toEqual(both);
+    }
+    expect((await found({ subtype: '110137', action: 'D', date: `ge${since}` })).map((e) => e.id)).toEqual([
+      revoked.id,
+    ]);
+    expect(
+      (
+        await found({
+          action: 'http://hl7.org/fhir/audit-event-action|C',
+          outcome: 'http://hl7.org/fhir/audit-event-outcome|0',
+          patient: 'lan',
+        })
+      ).map((e) => e.id),
+    ).toContain(issued.id);
+  });
+
   it('refuses entries the trail cannot hold, recording nothing, and names what to do', async () => {
     const before = await count();
     const valid: GatewayAuditEntry = {
@@ -166,7 +268,10 @@ describe.each(backends)('audit entries of a gateway on %s', (backend) => {
       outcome: 'success',
     };
     const invalid: [unknown, RegExp][] = [
-      [{ ...valid, interaction: 'read' }, /a gateway records operation, login, restricted-function, not 'read'/],
+      [
+        { ...valid, interaction: 'read' },
+        /a gateway records operation, login, restricted-function, credential-issued, credential-revoked, not 'read'/,
+      ],
       [{ ...valid, context: { agent: { kind: 'robot', id: 'r' } } }, /the agent must be a user, system, plugin/],
       [{ ...valid, context: { agent: { kind: 'user', id: '' } } }, /with an id/],
       [{ ...valid, outcome: 'maybe' }, /the outcome 'maybe' is not one of success, refused, failed/],
@@ -177,6 +282,23 @@ describe.each(backends)('audit entries of a gateway on %s', (backend) => {
       [{ ...valid, entity: 'Patient/a b' }, /entity 'Patient\/a b' is not a reference/],
       [{ ...valid, patient: 'Observation/o1' }, /patient 'Observation\/o1' is not a Patient/],
       [{ ...valid, resourceType: 'patient' }, /'patient' is not a resource type/],
+      [{ ...valid, interaction: 'credential-issued', name: undefined }, /a credential-issued needs a name/],
+      [
+        { ...valid, credential: { name: 'k' } },
+        /a credential is recorded with credential-issued or credential-revoked/,
+      ],
+      [
+        { ...valid, interaction: 'credential-revoked', credential: { agent: { kind: 'plugin', id: 'p' } } },
+        /a credential's agent must be a user or system/,
+      ],
+      [
+        { ...valid, interaction: 'credential-issued', credential: { compartment: ['Practitioner/1'] } },
+        /compartment holds 'Practitioner\/1', not a Patient/,
+      ],
+      [
+        { ...valid, interaction: 'credential-issued', credential: { expiresAt: new Date('nope') } },
+        /expiresAt is not a valid date/,
+      ],
     ];
     for (const [entry, message] of invalid) {
       const error = await access.audit(entry as GatewayAuditEntry).catch((e: unknown) => e);
@@ -230,7 +352,14 @@ describe.each(backends)('audit entries of a gateway on %s', (backend) => {
   });
 
   it('refuses address and subtype searches it cannot answer', async () => {
-    for (const query of [{ address: '' }, { address: 'x'.repeat(101) }, { subtype: '999999' }, { subtype: 'Read' }]) {
+    for (const query of [
+      { address: '' },
+      { address: 'x'.repeat(101) },
+      { subtype: '999999' },
+      { subtype: 'Read' },
+      { action: 'http://example.org|C' },
+      { outcome: 'urn:other|0' },
+    ]) {
       await expect(search(query)).rejects.toBeInstanceOf(InvalidSearchError);
     }
     // LIKE wildcards in an address are matched as themselves.

@@ -6,6 +6,15 @@ import type { AccessContext } from './access-context.js';
 import type { AccessPolicy } from './access-policy.js';
 import type { ScopedStore } from './scoped-store.js';
 
+/** Options of {@link StoreAccess.audit}. */
+export interface GatewayAuditOptions {
+  /**
+   * A transaction of {@link StoreAccess.sql} (`sql.transaction(tx => ...)`): the record is written in it and
+   * commits or rolls back with the gateway's change.
+   */
+  readonly transaction?: SqlClient;
+}
+
 /**
  * The store as a gateway (the HTTP server) sees it: a handle per request, acting for the caller under the
  * caller's policy. Only the plugins listed in `plugins.store.gateways` receive it.
@@ -14,12 +23,14 @@ export interface StoreAccess {
   /** A handle acting for `context` under `policy`, every access audited. */
   scoped(policy: AccessPolicy, context: AccessContext): ScopedStore;
   /**
-   * Records one AuditEvent of what the gateway decided without a store call: an authentication that failed
-   * (`login`, with `UNKNOWN_AGENT` and the address), a refused call to a restricted function, a FHIR operation
-   * call. Resolves once it is committed, with the event; rejects with an `InvalidAuditEntryError` for an entry
-   * the trail cannot hold (a store interaction among them: the store records those itself).
+   * Records one AuditEvent of what the gateway decided or did without a store call: an authentication that
+   * failed (`login`, with `UNKNOWN_AGENT` and the address), a call to a restricted function (refused, or used),
+   * a credential issued or revoked, a FHIR operation call. Resolves once it is committed, with the event; with
+   * `options.transaction`, it commits with that transaction instead (the gateway's own change, such as a key
+   * it issues: both or neither). Rejects with an `InvalidAuditEntryError` for an entry the trail cannot hold
+   * (a store interaction among them: the store records those itself).
    */
-  audit(entry: GatewayAuditEntry): Promise<AuditEvent>;
+  audit(entry: GatewayAuditEntry, options?: GatewayAuditOptions): Promise<AuditEvent>;
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;
   /** The database, for the gateway's own tables (API keys); never for resources. */

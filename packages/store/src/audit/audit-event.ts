@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent } from '@mekong/fhir';
 import type { AccessContext, Agent } from '../access/access-context.js';
+import { type AuditedCredential, credentialEntity } from './audit-credential.js';
+import { agentIdentifier, auditText, SYSTEM_OBJECT } from './audit-elements.js';
+
+export { auditText } from './audit-elements.js';
 
 /**
  * A store interaction, as the audit trail names it (the codes of http://hl7.org/fhir/restful-interaction):
@@ -21,10 +25,16 @@ export type AuditedInteraction =
 
 /**
  * What a gateway records itself, beside the store's interactions (see `StoreAccess.audit`): a FHIR operation
- * call (`operation`), an authentication that failed (`login`), a refused call to a function restricted to some
- * callers, such as administration or a route's requirements (`restricted-function`).
+ * call (`operation`), an authentication that failed (`login`), a call to a function restricted to some callers,
+ * such as administration or a route's requirements (`restricted-function`: refused, or used by an
+ * administrator), and a credential issued or revoked (`credential-issued`, `credential-revoked`: an API key).
  */
-export type GatewayActivity = 'operation' | 'login' | 'restricted-function';
+export type GatewayActivity =
+  | 'operation'
+  | 'login'
+  | 'restricted-function'
+  | 'credential-issued'
+  | 'credential-revoked';
 
 /** Everything the audit trail records: a store interaction or a gateway's activity. */
 export type AuditedActivity = AuditedInteraction | GatewayActivity;
@@ -58,14 +68,20 @@ export interface AuditEntry {
   /** 'success', 'refused' (not allowed) or 'failed' (allowed, but it did not work). */
   readonly outcome: 'success' | 'refused' | 'failed';
   readonly detail?: string;
-  /** The operation invoked (`$everything`), or the restricted function called (`POST /admin/api-keys`). */
+  /**
+   * The operation invoked (`$everything`), or the restricted function called (`POST /admin/api-keys`, `mekong
+   * token create`) for a restricted function or a credential issued or revoked.
+   */
   readonly name?: string;
+  /** The credential issued or revoked, for `credential-issued` and `credential-revoked`: never its secret. */
+  readonly credential?: AuditedCredential;
   /** The gateway that observed it (its plugin id), when not the store itself. */
   readonly source?: string;
   readonly recorded: Date;
 }
 
 // Searches, Bundles, operations and logins are "execute" (E), as the IHE Basic Audit Log Patterns record queries.
+// A revoked credential is deleted for good: its record stays, as a deleted resource's history does.
 const ACTIONS: Record<AuditedActivity, 'C' | 'R' | 'U' | 'D' | 'E'> = {
   create: 'C',
   read: 'R',
@@ -81,6 +97,8 @@ const ACTIONS: Record<AuditedActivity, 'C' | 'R' | 'U' | 'D' | 'E'> = {
   operation: 'E',
   login: 'E',
   'restricted-function': 'E',
+  'credential-issued': 'C',
+  'credential-revoked': 'D',
 };
 // DICOM/FHIR audit outcome codes: 0 success, 4 minor failure (refused), 8 serious failure.
 const OUTCOMES = { success: '0', refused: '4', failed: '8' } as const;
@@ -95,34 +113,38 @@ const REST_TYPE: Coding = {
   code: 'rest',
   display: 'RESTful Operation',
 };
-// Logins and restricted functions are DICOM security events, as IHE ATNA records them.
+// Logins, restricted functions and credentials are DICOM security events, as IHE ATNA records them. A
+// credential issued or revoked changes a user's security attributes (110137): what one key or person may do.
+// 110136, Security Roles Changed, is for the roles themselves, which change only in the configuration.
+const SECURITY_ALERT: Coding = { system: DCM, code: '110113', display: 'Security Alert' };
+const USER_ATTRIBUTES_CHANGED: Coding = { system: DCM, code: '110137', display: 'User security Attributes Changed' };
 const TYPES: Partial<Record<AuditedActivity, Coding>> = {
   login: { system: DCM, code: '110114', display: 'User Authentication' },
-  'restricted-function': { system: DCM, code: '110113', display: 'Security Alert' },
+  'restricted-function': SECURITY_ALERT,
+  'credential-issued': SECURITY_ALERT,
+  'credential-revoked': SECURITY_ALERT,
 };
 const SUBTYPES: Partial<Record<AuditedActivity, Coding>> = {
   login: { system: DCM, code: '110122', display: 'Login' },
   'restricted-function': { system: DCM, code: '110132', display: 'Use of Restricted Function' },
+  'credential-issued': USER_ATTRIBUTES_CHANGED,
+  'credential-revoked': USER_ATTRIBUTES_CHANGED,
 };
 /** The system of the operation name, a second subtype of an operation's AuditEvent. */
 export const OPERATION_SYSTEM = 'urn:mekong:operation';
 
 /**
- * Text from callers (token claims, error messages quoting a request) as a valid FHIR string: control
- * characters other than tab, CR and LF become U+FFFD, and empty text a visible placeholder. Otherwise one bad
- * claim would make every audit record invalid, and every request it makes fail unaudited.
+ * The activities a gateway's DICOM subtype code stands for (`110122`: `login`; `110137`: a credential issued
+ * or revoked), for searches by subtype; empty for a code of no activity.
  */
-export function auditText(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters FHIR strings may not hold
-  const clean = value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '\ufffd');
-  return clean === '' ? '(empty)' : clean;
+export function activitiesOfSubtype(code: string): AuditedActivity[] {
+  return Object.entries(SUBTYPES)
+    .filter(([, coding]) => coding?.code === code)
+    .map(([activity]) => activity as AuditedActivity);
 }
 
-/** The DICOM code of a gateway activity's subtype (`110122` for `login`), for searches by subtype. */
-export function activityOfSubtype(code: string): AuditedActivity | undefined {
-  const found = Object.entries(SUBTYPES).find(([, coding]) => coding?.code === code);
-  return found?.[0] as AuditedActivity | undefined;
-}
+/** Activities that name the function called (`POST /admin/api-keys`) as an entity. */
+const NAMED_FUNCTIONS: readonly AuditedActivity[] = ['restricted-function', 'credential-issued', 'credential-revoked'];
 
 /** The event's subtypes: the interaction (restful-interaction) or the DICOM event, and an operation's name. */
 function subtypesOf(entry: AuditEntry): Coding[] {
@@ -139,8 +161,8 @@ function subtypesOf(entry: AuditEntry): Coding[] {
 }
 
 /**
- * The resource acted on (or the type and query of a type-level interaction), then the patient, then the
- * restricted function called.
+ * The resource acted on (or the type and query of a type-level interaction), or the credential issued or
+ * revoked; then the patient, then the restricted function called.
  */
 function entitiesOf(entry: AuditEntry): AuditEntity[] {
   const query = entry.query ? { query: Buffer.from(entry.query).toString('base64') } : {};
@@ -161,20 +183,12 @@ function entitiesOf(entry: AuditEntry): AuditEntity[] {
           },
         ]
       : [];
+  const credential: AuditEntity[] = entry.credential ? [credentialEntity(entry.credential)] : [];
   const restricted: AuditEntity[] =
-    entry.interaction === 'restricted-function' && entry.name
-      ? [
-          {
-            type: {
-              system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type',
-              code: '2',
-              display: 'System Object',
-            },
-            name: auditText(entry.name),
-          },
-        ]
+    NAMED_FUNCTIONS.includes(entry.interaction) && entry.name
+      ? [{ type: SYSTEM_OBJECT, name: auditText(entry.name) }]
       : [];
-  return [...subject, ...patient, ...restricted];
+  return [...subject, ...credential, ...patient, ...restricted];
 }
 
 /** The requestor (a known agent, or only the address of an unknown one), then the plugin and the client. */
@@ -187,7 +201,7 @@ function agentsOf(context: AuditContext): AuditAgent[] {
       ? {}
       : {
           who: {
-            identifier: { system: `urn:mekong:${agent.kind}`, value: auditText(agent.id) },
+            identifier: agentIdentifier(agent),
             ...(agent.display ? { display: auditText(agent.display) } : {}),
           },
         };
@@ -216,7 +230,7 @@ function agentsOf(context: AuditContext): AuditAgent[] {
 
 /**
  * Renders an entry as a FHIR AuditEvent: a RESTful interaction or operation, a failed login (DICOM User
- * Authentication), or the use of a restricted function (DICOM Security Alert).
+ * Authentication), the use of a restricted function or a credential issued or revoked (DICOM Security Alert).
  */
 export function toAuditEvent(entry: AuditEntry): AuditEvent {
   const entities = entitiesOf(entry);

@@ -3,34 +3,35 @@ import { InvalidSearchError, queryEntries, type SearchQuery } from '../search/se
 import { likeEscape, SqlParams as Sql } from '../search/sql-params.js';
 import { dateCondition } from '../search/value-conditions.js';
 import type { SqlClient } from '../sql/sql-client.js';
-import { activityOfSubtype } from './audit-event.js';
+import { activitiesOfSubtype } from './audit-event.js';
+import {
+  type AuditSearchParameterName,
+  auditResultParameters,
+  auditSearchParameters,
+} from './audit-search-parameters.js';
 
 const MAX_COUNT = 1_000;
 const DEFAULT_COUNT = 20;
-const PARAMETERS = [
-  'patient',
-  'agent',
-  'address',
-  'entity',
-  'date',
-  'action',
-  'subtype',
-  'outcome',
-  '_count',
-  '_sort',
-  '_cursor',
-];
+const SUPPORTED = [...auditSearchParameters.map((parameter) => parameter.name), ...auditResultParameters].join(', ');
 // The audit table stores outcomes as words; searches use the FHIR codes.
 const OUTCOMES: Record<string, string> = { '0': 'success', '4': 'refused', '8': 'failed' };
+const ACTIONS = ['C', 'R', 'U', 'D', 'E'];
+// A token's system is optional; these are the only ones the trail's codes come from.
+const ACTION_SYSTEM = /^http:\/\/hl7\.org\/fhir\/audit-event-action\|/;
+const OUTCOME_SYSTEM = /^http:\/\/hl7\.org\/fhir\/audit-event-outcome\|/;
+const SUBTYPE_SYSTEM =
+  /^(http:\/\/hl7\.org\/fhir\/restful-interaction|http:\/\/dicom\.nema\.org\/resources\/ontology\/DCM)\|/;
 const REFERENCE = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
 const PATIENT_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /**
- * Search of the audit trail (the mekong_audit table) as AuditEvents: `patient`, `agent` (an agent's identifier
- * value, or `system|value`), `address` (an agent's network address, or its start: `10.2.`), `entity`
- * (`Type/id`), `date` with prefixes, `action` (C, R, U, D, E), `subtype` (the interaction, `operation`, or the
- * DICOM code of a gateway's event: `110122` failed logins, `110132` restricted functions), `outcome` (0, 4, 8),
- * `_count`, `_sort` (`-date`, the default, or `date`) and cursor paging. Other parameters are refused with a 400.
+ * Search of the audit trail (the mekong_audit table) as AuditEvents by the parameters of
+ * {@link auditSearchParameters}: `patient`, `agent` (an agent's identifier value, or `system|value`), `address`
+ * (an agent's network address, or its start: `10.2.`), `entity` (`Type/id`), `date` with prefixes, `action`
+ * (C, R, U, D, E), `subtype` (the interaction, `operation`, or the DICOM code of a gateway's event: `110122`
+ * failed logins, `110132` restricted functions, `110137` credentials issued or revoked), `outcome` (0, 4, 8);
+ * with `_count`, `_sort` (`-date`, the default, or `date`) and cursor paging. Any other parameter is refused
+ * with a 400 that names it and lists these.
  */
 export class AuditSearch {
   constructor(private readonly db: SqlClient) {}
@@ -63,6 +64,7 @@ export class AuditSearch {
           throw new InvalidSearchError(name, `AuditEvents sort by date only, found '${value}'`, 'use -date or date');
         descending = value === '-date';
       } else {
+        const condition = conditionOf(name);
         where.push(
           `(${values(value)
             .map((v) => condition(name, v, sql))
@@ -109,73 +111,75 @@ function values(value: string): string[] {
   return value.split(',');
 }
 
-function condition(name: string, value: string, sql: Sql): string {
-  switch (name) {
-    case 'patient': {
-      const reference = value.startsWith('Patient/') ? value : `Patient/${value}`;
-      if (!PATIENT_ID.test(reference.slice('Patient/'.length)))
-        throw new InvalidSearchError(name, `'${value}' is not a Patient id or reference`, 'use Patient/id or id');
-      return `a.patient = ${sql.add(reference)}`;
-    }
-    case 'entity':
-      if (!REFERENCE.test(value))
-        throw new InvalidSearchError(name, `'${value}' is not a reference`, 'use Type/id, such as Observation/o1');
-      return `(a.entity = ${sql.add(value)} or a.patient = ${sql.add(value)})`;
-    case 'agent': {
-      if (value === '') throw new InvalidSearchError(name, 'is empty', 'give an agent identifier value');
-      const bar = value.indexOf('|');
-      const identifier = bar === -1 ? { value } : { system: value.slice(0, bar), value: value.slice(bar + 1) };
-      return `a.content->'agent' @> ${sql.add(JSON.stringify([{ who: { identifier } }]))}::jsonb`;
-    }
-    case 'address': {
-      // A FHIR string search: the start of the address, ignoring case (IPv6 in either case).
-      if (value === '' || value.length > 100)
-        throw new InvalidSearchError(
-          name,
-          'must be 1 to 100 characters',
-          'give an address or its start, such as 10.2.',
-        );
-      return `exists (select 1 from jsonb_array_elements(a.content->'agent') g
+type Condition = (name: string, value: string, sql: Sql) => string;
+
+// One condition per advertised parameter: the type makes a parameter listed without one, or one without a
+// listing, a compile error, so the CapabilityStatement and the search cannot drift apart.
+const CONDITIONS: Record<AuditSearchParameterName, Condition> = {
+  patient(name, value, sql) {
+    const reference = value.startsWith('Patient/') ? value : `Patient/${value}`;
+    if (!PATIENT_ID.test(reference.slice('Patient/'.length)))
+      throw new InvalidSearchError(name, `'${value}' is not a Patient id or reference`, 'use Patient/id or id');
+    return `a.patient = ${sql.add(reference)}`;
+  },
+  entity(name, value, sql) {
+    if (!REFERENCE.test(value))
+      throw new InvalidSearchError(name, `'${value}' is not a reference`, 'use Type/id, such as Observation/o1');
+    return `(a.entity = ${sql.add(value)} or a.patient = ${sql.add(value)})`;
+  },
+  agent(name, value, sql) {
+    if (value === '') throw new InvalidSearchError(name, 'is empty', 'give an agent identifier value');
+    const bar = value.indexOf('|');
+    const identifier = bar === -1 ? { value } : { system: value.slice(0, bar), value: value.slice(bar + 1) };
+    return `a.content->'agent' @> ${sql.add(JSON.stringify([{ who: { identifier } }]))}::jsonb`;
+  },
+  address(name, value, sql) {
+    // A FHIR string search: the start of the address, ignoring case (IPv6 in either case).
+    if (value === '' || value.length > 100)
+      throw new InvalidSearchError(name, 'must be 1 to 100 characters', 'give an address or its start, such as 10.2.');
+    return `exists (select 1 from jsonb_array_elements(a.content->'agent') g
         where lower(g->'network'->>'address') like ${sql.add(`${likeEscape(value.toLowerCase())}%`)})`;
-    }
-    case 'date':
-      return dateCondition(name, value, 'a.recorded', 'a.recorded', sql);
-    case 'action':
-      if (!['C', 'R', 'U', 'D', 'E'].includes(value))
-        throw new InvalidSearchError(name, `must be C, R, U, D or E, found '${value}'`, 'use action=R for reads');
-      return `a.content->>'action' = ${sql.add(value)}`;
-    case 'subtype': {
-      // A token: the system is http://hl7.org/fhir/restful-interaction, or DICOM for a gateway's events; optional.
-      const code = value.replace(
-        /^(http:\/\/hl7\.org\/fhir\/restful-interaction|http:\/\/dicom\.nema\.org\/resources\/ontology\/DCM)\|/,
-        '',
-      );
-      const activity = /^\d+$/.test(code) ? activityOfSubtype(code) : code;
-      if (!activity || !/^[a-z-]+$/.test(activity))
-        throw new InvalidSearchError(
-          name,
-          `'${value}' is not an interaction code`,
-          'use subtype=read, search-type, operation..., or 110122 for failed logins',
-        );
-      return `a.action = ${sql.add(activity)}`;
-    }
-    case 'outcome': {
-      const outcome = OUTCOMES[value];
-      if (!outcome)
-        throw new InvalidSearchError(
-          name,
-          `must be 0 (success), 4 (refused) or 8 (failed), found '${value}'`,
-          'use outcome=4 for refusals',
-        );
-      return `a.outcome = ${sql.add(outcome)}`;
-    }
-    default:
+  },
+  date(name, value, sql) {
+    return dateCondition(name, value, 'a.recorded', 'a.recorded', sql);
+  },
+  action(name, value, sql) {
+    const code = value.replace(ACTION_SYSTEM, '');
+    if (!ACTIONS.includes(code))
+      throw new InvalidSearchError(name, `must be C, R, U, D or E, found '${value}'`, 'use action=R for reads');
+    return `a.content->>'action' = ${sql.add(code)}`;
+  },
+  subtype(name, value, sql) {
+    const code = value.replace(SUBTYPE_SYSTEM, '');
+    const activities = /^\d+$/.test(code) ? activitiesOfSubtype(code) : [code];
+    if (activities.length === 0 || !activities.every((activity) => /^[a-z-]+$/.test(activity)))
       throw new InvalidSearchError(
         name,
-        `AuditEvent has no search parameter '${name}' here`,
-        `known parameters: ${PARAMETERS.join(', ')}`,
+        `'${value}' is not an interaction code`,
+        'use subtype=read, search-type, operation..., or 110122 failed logins, 110132 restricted functions, 110137 credentials',
       );
-  }
+    return `a.action = any(${sql.add(activities)}::text[])`;
+  },
+  outcome(name, value, sql) {
+    const outcome = OUTCOMES[value.replace(OUTCOME_SYSTEM, '')];
+    if (!outcome)
+      throw new InvalidSearchError(
+        name,
+        `must be 0 (success), 4 (refused) or 8 (failed), found '${value}'`,
+        'use outcome=4 for refusals',
+      );
+    return `a.outcome = ${sql.add(outcome)}`;
+  },
+};
+
+/** The condition of a search parameter; a 400 naming it and the supported ones when the trail has none. */
+function conditionOf(name: string): Condition {
+  if (Object.hasOwn(CONDITIONS, name)) return CONDITIONS[name as AuditSearchParameterName];
+  throw new InvalidSearchError(
+    name,
+    `is not a search parameter of the audit trail; AuditEvent searches support ${SUPPORTED}`,
+    'search by those (GET /fhir/R4/metadata lists them with their types), or remove it',
+  );
 }
 
 function decodeAuditCursor(value: string): [string, string] {

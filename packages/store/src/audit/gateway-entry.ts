@@ -1,4 +1,5 @@
 import { StoreError } from '../errors.js';
+import type { AuditedCredential } from './audit-credential.js';
 import { type AuditEntry, type GatewayActivity, UNKNOWN_AGENT } from './audit-event.js';
 
 /**
@@ -16,7 +17,14 @@ export class InvalidAuditEntryError extends StoreError {
   }
 }
 
-const ACTIVITIES: readonly string[] = ['operation', 'login', 'restricted-function'] satisfies GatewayActivity[];
+const ACTIVITIES: readonly string[] = [
+  'operation',
+  'login',
+  'restricted-function',
+  'credential-issued',
+  'credential-revoked',
+] satisfies GatewayActivity[];
+const CREDENTIAL_ACTIVITIES: readonly string[] = ['credential-issued', 'credential-revoked'];
 const KINDS: readonly string[] = ['user', 'system', 'plugin', 'unknown'];
 const OUTCOMES: readonly string[] = ['success', 'refused', 'failed'];
 const REFERENCE = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
@@ -28,7 +36,8 @@ const MAX_DETAIL = 1000;
 
 /**
  * The entry a gateway's record becomes, checked: only gateway activities (the store records its own
- * interactions), an agent of a known kind, an operation named `$code`, references of the form `Type/id`.
+ * interactions), an agent of a known kind, an operation named `$code`, a restricted function or a credential
+ * change named by its function, a credential only with a credential change, references of the form `Type/id`.
  * Text is kept as sent, made printable when rendered, and details are cut to 1,000 characters.
  */
 export function gatewayEntry(entry: GatewayAuditEntry, gateway: string, recorded: Date): AuditEntry {
@@ -58,11 +67,21 @@ export function gatewayEntry(entry: GatewayAuditEntry, gateway: string, recorded
       'give the operation name with its $, such as $everything',
     );
   }
-  if (interaction === 'restricted-function' && (!entry.name || entry.name.length > MAX_NAME)) {
+  const named = interaction === 'restricted-function' || CREDENTIAL_ACTIVITIES.includes(interaction);
+  if (named && (!entry.name || entry.name.length > MAX_NAME)) {
     throw new InvalidAuditEntryError(
-      `a restricted function needs a name of 1 to ${MAX_NAME} characters`,
-      'name it by method and route, such as POST /admin/api-keys',
+      `a ${interaction === 'restricted-function' ? 'restricted function' : interaction} needs a name of 1 to ${MAX_NAME} characters`,
+      'name the function called by method and route, such as POST /admin/api-keys',
     );
+  }
+  if (entry.credential !== undefined) {
+    if (!CREDENTIAL_ACTIVITIES.includes(interaction)) {
+      throw new InvalidAuditEntryError(
+        `a credential is recorded with ${CREDENTIAL_ACTIVITIES.join(' or ')}, not '${interaction}'`,
+        'leave the credential out, or record the credential issued or revoked',
+      );
+    }
+    checkCredential(entry.credential);
   }
   for (const [field, value] of [
     ['entity', entry.entity],
@@ -89,4 +108,33 @@ export function gatewayEntry(entry: GatewayAuditEntry, gateway: string, recorded
     source: gateway,
     recorded,
   };
+}
+
+/** A credential's agent names someone; its compartment holds patients; its dates are dates. */
+function checkCredential(credential: AuditedCredential): void {
+  const { agent, roles, compartment, expiresAt, revokedAt } = credential;
+  if (agent !== undefined && (!['user', 'system'].includes(agent.kind) || typeof agent.id !== 'string' || !agent.id)) {
+    throw new InvalidAuditEntryError(
+      `a credential's agent must be a user or system with an id; got kind '${agent.kind}'`,
+      "give the agent its requests are audited under, such as { kind: 'system', id: 'api-key/<id>' }",
+    );
+  }
+  if (roles !== undefined && !roles.every((role) => typeof role === 'string')) {
+    throw new InvalidAuditEntryError("a credential's roles must be role names", 'give the roles as strings');
+  }
+  const stranger = compartment?.find((patient) => !REFERENCE.test(patient) || !patient.startsWith('Patient/'));
+  if (stranger !== undefined) {
+    throw new InvalidAuditEntryError(
+      `a credential's compartment holds '${stranger}', not a Patient`,
+      'list the patients as Patient/id',
+    );
+  }
+  for (const [field, date] of [
+    ['expiresAt', expiresAt],
+    ['revokedAt', revokedAt],
+  ] as const) {
+    if (date !== undefined && !(date instanceof Date && Number.isFinite(date.getTime()))) {
+      throw new InvalidAuditEntryError(`a credential's ${field} is not a valid date`, 'give a Date, or leave it out');
+    }
+  }
 }

@@ -113,7 +113,8 @@ export const storePlugin = definePlugin({
           const [database, resources, trail] = [db, store, audit];
           return {
             scoped: (policy, context) => new ScopedStore(resources, trail, policy, context, () => clock.now()),
-            audit: async (entry) => trail.record(gatewayEntry(entry, pluginId, clock.now())),
+            audit: async (entry, options) =>
+              trail.record(gatewayEntry(entry, pluginId, clock.now()), options?.transaction),
             ping: async () => {
               await database.query('select 1');
             },
