@@ -180,6 +180,6 @@ describe('CapabilityStatement', () => {
     const names = patientEntry.searchParam.map((p: { name: string }) => p.name);
     expect(names).toEqual(expect.arrayContaining(['_id', '_lastUpdated', 'family', 'identifier', 'birthdate']));
     const audit = rest.resource.find((r: { type: string }) => r.type === 'AuditEvent');
-    expect(audit.interaction).toEqual([{ code: 'search-type' }]);
+    expect(audit.interaction).toEqual([{ code: 'read' }, { code: 'search-type' }]);
   });
 });

@@ -4,7 +4,7 @@ import {
   type CapabilityStatementRestResourceOperation,
   resourceTypes,
 } from '@mekong/fhir';
-import { supportedSearchParameters } from '@mekong/store';
+import { auditSearchParameters, supportedSearchParameters } from '@mekong/store';
 import type { MountedOperation } from '../extensions/mount-operations.js';
 import type { MountedRoute } from '../extensions/mount-routes.js';
 import type { Links } from './links.js';
@@ -45,22 +45,28 @@ function operationEntry(operation: MountedOperation): CapabilityStatementRestRes
   };
 }
 
+/**
+ * The audit trail: read by id and searched by its own parameters (those the audit search answers, not the FHIR
+ * definitions'), never written through the API.
+ */
+function auditEventEntry(): CapabilityStatementRestResource {
+  return {
+    type: 'AuditEvent',
+    interaction: [{ code: 'read' }, { code: 'search-type' }],
+    searchParam: auditSearchParameters.map(({ name, type, documentation }) => ({ name, type, documentation })),
+    documentation:
+      'The audit trail, read-only: an AuditEvent for every store access, FHIR operation call, failed login, call to a restricted function and API key issued or revoked. Searched by the parameters listed here only (any other is a 400); _count (1 to 1000, default 20) and _sort (-date, the default, or date) shape a page, and its next link leads to the following one.',
+  };
+}
+
 function resourceEntry(type: string, operations: readonly MountedOperation[]): CapabilityStatementRestResource {
+  if (type === 'AuditEvent') return auditEventEntry();
   const typeOperations = operations.filter((operation) => operation.resourceType === type).map(operationEntry);
   const searchParam = [
     { name: '_id', type: 'token' as const },
     { name: '_lastUpdated', type: 'date' as const },
     ...supportedSearchParameters(type).map((parameter) => ({ name: parameter.code, type: parameter.type })),
   ];
-  if (type === 'AuditEvent') {
-    // The audit trail is written by the store alone: it can be searched, never written.
-    return {
-      type: type as NonNullable<CapabilityStatementRestResource['type']>,
-      interaction: [{ code: 'search-type' }],
-      searchParam,
-      documentation: 'The audit trail: read-only, written by the store with every access',
-    };
-  }
   return {
     type: type as NonNullable<CapabilityStatementRestResource['type']>,
     interaction: INSTANCE_AND_TYPE.map((code) => ({ code })),
