@@ -1,8 +1,9 @@
-import { runMigrations, storeMigrations } from '@mekong/store';
+import { runMigrations, type SqlClient, storeMigrations } from '@mekong/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, backends, isolatedDatabase } from '../../store/test/backends.js';
 import {
   API_KEY_RECHECK_MS,
+  type ApiKeyInfo,
   ApiKeyRequestError,
   ApiKeys,
   AuthenticationError,
@@ -157,6 +158,33 @@ describe.each(backends)('API keys on %s', (backend: Backend) => {
     expect((await auth.authenticate(`Bearer ${nothing.key}`)).policy.rules).toEqual([]);
   });
 
+  it('runs the work given to an issue or revocation in its transaction, with the record: a failure changes nothing', async () => {
+    const keys = new ApiKeys(database.db, now);
+    const seen: ApiKeyInfo[] = [];
+    const record = async (key: ApiKeyInfo, tx: SqlClient) => {
+      await tx.query('select 1');
+      seen.push(key);
+    };
+    const fail = async () => {
+      throw new Error('the audit trail is unavailable');
+    };
+    const wanted = { name: 'pharmacy robot', roles: ['nurse'], compartment: ['Patient/lan'] };
+    const before = (await keys.list()).length;
+    await expect(keys.create(wanted, fail)).rejects.toThrow('the audit trail is unavailable');
+    expect(await keys.list()).toHaveLength(before);
+
+    const { id, key } = await keys.create(wanted, record);
+    expect(seen[0]).toEqual({ id, ...wanted, createdAt: clock });
+    expect(JSON.stringify(seen)).not.toContain(key.slice(3));
+    await expect(keys.revoke(id, fail)).rejects.toThrow('the audit trail is unavailable');
+    await expect(keys.verify(key)).resolves.toMatchObject({ id });
+    await keys.revoke(id, record);
+    expect(seen[1]).toMatchObject({ id, name: 'pharmacy robot', revokedAt: clock });
+    await expect(keys.verify(key)).rejects.toMatchObject({ reason: 'revoked' });
+    await expect(keys.revoke('no-such-id', record)).rejects.toBeInstanceOf(ApiKeyRequestError);
+    expect(seen).toHaveLength(2);
+  });
+
   it('bootstraps one administrator key, from the environment or generated, never twice', async () => {
     const fresh = await isolatedDatabase(backend);
     try {
@@ -168,6 +196,12 @@ describe.each(backends)('API keys on %s', (backend: Backend) => {
       expect(await keys.list()).toEqual([]);
 
       const fromEnv = 'Zx8-pQ2_rT5vW9yB3nM6kJ1hG4fD7sA0eC';
+      // Its audit record failed: no key, and the next start tries again.
+      const unrecorded = ensureBootstrapKey(keys, fromEnv, async () => {
+        throw new Error('the audit trail is unavailable');
+      });
+      await expect(unrecorded).rejects.toThrow('the audit trail is unavailable');
+      expect(await keys.list()).toEqual([]);
       const results = await Promise.all([ensureBootstrapKey(keys, fromEnv), ensureBootstrapKey(keys, fromEnv)]);
       expect(results.filter((r) => r.created)).toHaveLength(1);
       expect(results.every((r) => r.key === undefined)).toBe(true);

@@ -5,12 +5,15 @@ import {
   type ApiKeyInfo,
   ApiKeyRequestError,
   type ApiKeys,
+  apiKeyAgent,
   apiKeyRequestSchema,
   type Principal,
 } from '../auth/index.js';
 import { enforceRequirements } from '../extensions/requirements.js';
 
 const createBody = apiKeyRequestSchema.extend({ expiresAt: z.iso.datetime({ offset: true }).optional() });
+// Key ids are UUIDs: anything else sent as one is not recorded (it may be a key pasted by mistake).
+const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function requireAdmin(audit: ServerAudit, request: FastifyRequest): Promise<Principal> {
   return enforceRequirements(audit, request, { admin: true }, 'managing API keys');
@@ -28,7 +31,9 @@ const described = (info: ApiKeyInfo) => ({
 
 /**
  * `/admin/api-keys` (administrators only): issue a key (`POST`, the key is in the answer once), list keys
- * (never the keys themselves), revoke one (`DELETE /admin/api-keys/:id`). A refusal to anyone else is audited.
+ * (never the keys themselves), revoke one (`DELETE /admin/api-keys/:id`). Each call is audited once: an issue
+ * or revocation with the key (id, name, roles; never the key) in the transaction that makes it, or as failed;
+ * a listing as a restricted function used; a refusal to anyone but an administrator as one refused.
  */
 export function registerApiKeyRoutes(app: FastifyInstance, keys: ApiKeys, audit: ServerAudit): void {
   const tags = ['Administration'];
@@ -37,25 +42,34 @@ export function registerApiKeyRoutes(app: FastifyInstance, keys: ApiKeys, audit:
     '/admin/api-keys',
     { schema: { tags, security, summary: 'Issue an API key (shown once)', body: z.toJSONSchema(createBody) } },
     async (request, reply) => {
-      await requireAdmin(audit, request);
-      const parsed = createBody.safeParse(request.body);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new ApiKeyRequestError(
-          `${issue?.path.join('.') || 'body'}: ${issue?.message}`,
-          'send {"name": "...", "roles": ["clinician"], "compartment"?: ["Patient/id"], "expiresAt"?: "2027-01-01T00:00:00Z"}',
-        );
-      }
-      const { expiresAt, ...rest } = parsed.data;
-      const created = await keys.create({ ...rest, ...(expiresAt ? { expiresAt: new Date(expiresAt) } : {}) });
-      return reply.code(201).send({
-        id: created.id,
-        name: rest.name,
-        roles: rest.roles,
-        ...(rest.compartment ? { compartment: rest.compartment } : {}),
-        ...(expiresAt ? { expiresAt } : {}),
-        key: created.key,
-        note: 'the key is shown this once; only its hash is kept',
+      const principal = await requireAdmin(audit, request);
+      return audit.credentialChange(request, principal, 'credential-issued', async (change) => {
+        const parsed = createBody.safeParse(request.body);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          throw new ApiKeyRequestError(
+            `${issue?.path.join('.') || 'body'}: ${issue?.message}`,
+            'send {"name": "...", "roles": ["clinician"], "compartment"?: ["Patient/id"], "expiresAt"?: "2027-01-01T00:00:00Z"}',
+          );
+        }
+        const { expiresAt, ...rest } = parsed.data;
+        const wanted = {
+          name: rest.name,
+          roles: rest.roles,
+          ...(rest.compartment ? { compartment: rest.compartment } : {}),
+          ...(expiresAt ? { expiresAt: new Date(expiresAt) } : {}),
+        };
+        change.attempted = wanted;
+        const created = await keys.create(wanted, change.record);
+        return reply.code(201).send({
+          id: created.id,
+          name: rest.name,
+          roles: rest.roles,
+          ...(rest.compartment ? { compartment: rest.compartment } : {}),
+          ...(expiresAt ? { expiresAt } : {}),
+          key: created.key,
+          note: 'the key is shown this once; only its hash is kept',
+        });
       });
     },
   );
@@ -63,17 +77,33 @@ export function registerApiKeyRoutes(app: FastifyInstance, keys: ApiKeys, audit:
     '/admin/api-keys',
     { schema: { tags, security, summary: 'List API keys (without the keys)' } },
     async (request) => {
-      await requireAdmin(audit, request);
-      return { keys: (await keys.list()).map(described) };
+      const principal = await requireAdmin(audit, request);
+      return audit.restrictedFunction(
+        request,
+        principal,
+        async () => ({ keys: (await keys.list()).map(described) }),
+        (listed) => `${listed.keys.length} API key(s) listed, with their names and roles`,
+      );
     },
   );
   app.delete(
     '/admin/api-keys/:id',
     { schema: { tags, security, summary: 'Revoke an API key' } },
     async (request, reply) => {
-      await requireAdmin(audit, request);
-      await keys.revoke((request.params as { id: string }).id);
-      return reply.code(204).send();
+      const principal = await requireAdmin(audit, request);
+      const { id } = request.params as { id: string };
+      const known = KEY_ID.test(id);
+      return audit.credentialChange(
+        request,
+        principal,
+        'credential-revoked',
+        async (change) => {
+          if (known) change.attempted = { agent: apiKeyAgent({ id }) };
+          await keys.revoke(id, change.record);
+          return reply.code(204).send();
+        },
+        known ? {} : { secret: id },
+      );
     },
   );
 }

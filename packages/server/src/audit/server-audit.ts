@@ -1,7 +1,19 @@
 import type { AnyResource } from '@mekong/fhir';
-import { patientOf, type StoreAccess, UNKNOWN_AGENT } from '@mekong/store';
+import {
+  type AuditedCredential,
+  type GatewayAuditEntry,
+  patientOf,
+  type StoreAccess,
+  UNKNOWN_AGENT,
+} from '@mekong/store';
 import type { FastifyRequest } from 'fastify';
-import type { AuthenticationError, Principal } from '../auth/index.js';
+import {
+  type ApiKeyChangeHook,
+  type AuthenticationError,
+  apiKeyChange,
+  auditedApiKey,
+  type Principal,
+} from '../auth/index.js';
 import type { OperationLevel } from '../extensions/operation-types.js';
 import { callerContext } from '../http/caller-store.js';
 import { errorResponse } from '../http/error-response.js';
@@ -29,11 +41,36 @@ export interface OperationAnswer {
   readonly resource?: AnyResource;
 }
 
+/** What an administrator's change of a credential records (see {@link ServerAudit.credentialChange}). */
+export interface CredentialChange {
+  /**
+   * What is known of the credential before the change is made (the name and roles asked for, the id to revoke):
+   * recorded if the change fails.
+   */
+  attempted?: AuditedCredential;
+  /** Records the change, in the transaction that makes it: the `within` of `ApiKeys.create` or `revoke`. */
+  readonly record: ApiKeyChangeHook;
+}
+
 const outcomeOf = (status: number) => (status < 400 ? 'success' : status === 403 ? 'refused' : 'failed');
+
+/** A restricted function as its records name it: the method and the route, never the URL's values. */
+const functionName = (request: FastifyRequest) =>
+  `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
+
+/** What an error answers, as a record's detail: its status and diagnostics, never a stack or internal message. */
+function failureOf(error: unknown, request: FastifyRequest): { status: number; detail: string } {
+  const response = errorResponse(error, request.id);
+  return {
+    status: response.status,
+    detail: `${response.status}: ${response.body.issue.map((issue) => issue.diagnostics).join('; ')}`,
+  };
+}
 
 /**
  * What the server records in the store's audit trail itself, through `StoreAccess.audit`: the requests it
- * refuses before any store call (failed authentications, restricted functions) and each FHIR operation call.
+ * refuses before any store call (failed authentications, restricted functions), what administrators do with
+ * restricted functions (API keys issued, revoked or listed, the boot report read) and each FHIR operation call.
  * One AuditEvent each, written before the answer leaves; a record that cannot be written fails the request.
  */
 export class ServerAudit {
@@ -78,10 +115,79 @@ export class ServerAudit {
     await this.access.audit({
       interaction: 'restricted-function',
       context: callerContext(request, principal, pluginId),
-      name: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
+      name: functionName(request),
       outcome: 'refused',
       detail: error.message,
     });
+  }
+
+  /**
+   * Runs an administrator's call to a restricted function that reveals who may do what (the API keys, the boot
+   * report) and records it under the caller, used or failed, with `describe`'s summary of what it answered.
+   * Recorded before the answer leaves: what a record cannot be written for is not revealed.
+   */
+  async restrictedFunction<T>(
+    request: FastifyRequest,
+    principal: Principal,
+    run: () => Promise<T>,
+    describe?: (result: T) => string,
+  ): Promise<T> {
+    const record = (outcome: GatewayAuditEntry['outcome'], detail: string | undefined) =>
+      this.access.audit({
+        interaction: 'restricted-function',
+        context: callerContext(request, principal),
+        name: functionName(request),
+        outcome,
+        ...(detail ? { detail } : {}),
+      });
+    let result: T;
+    try {
+      result = await run();
+    } catch (error) {
+      const failure = failureOf(error, request);
+      await record(outcomeOf(failure.status), failure.detail);
+      throw error;
+    }
+    await record('success', describe?.(result));
+    return result;
+  }
+
+  /**
+   * Runs an administrator's change of a credential (an API key issued or revoked) and records it under the
+   * caller, with the key as an entity (and its patient, when it reaches one only): a change made, in the
+   * transaction that makes it (`change.record`), so both commit or neither does; a change that failed, after
+   * it, with why and what was asked (`change.attempted`). `secret` is request text that must not reach the
+   * trail (an id that is no key id may be a key sent by mistake): a failure's detail has it replaced.
+   */
+  async credentialChange<T>(
+    request: FastifyRequest,
+    principal: Principal,
+    activity: 'credential-issued' | 'credential-revoked',
+    run: (change: CredentialChange) => Promise<T>,
+    options: { readonly secret?: string } = {},
+  ): Promise<T> {
+    const entry = (
+      outcome: GatewayAuditEntry['outcome'],
+      credential: AuditedCredential | undefined,
+      detail?: string,
+    ): GatewayAuditEntry => ({
+      ...apiKeyChange(activity, credential),
+      context: callerContext(request, principal),
+      name: functionName(request),
+      outcome,
+      ...(detail ? { detail } : {}),
+    });
+    const change: CredentialChange = {
+      record: (key, tx) => this.access.audit(entry('success', auditedApiKey(key)), { transaction: tx }),
+    };
+    try {
+      return await run(change);
+    } catch (error) {
+      const failure = failureOf(error, request);
+      const detail = options.secret ? failure.detail.replaceAll(options.secret, '(not recorded)') : failure.detail;
+      await this.access.audit(entry(outcomeOf(failure.status), change.attempted, detail));
+      throw error;
+    }
   }
 
   /**
@@ -99,9 +205,8 @@ export class ServerAudit {
     try {
       answer = await run();
     } catch (error) {
-      const response = errorResponse(error, request.id);
-      const detail = response.body.issue.map((issue) => issue.diagnostics).join('; ');
-      await this.recordOperation(request, principal, call, response.status, undefined, `${response.status}: ${detail}`);
+      const failure = failureOf(error, request);
+      await this.recordOperation(request, principal, call, failure.status, undefined, failure.detail);
       throw error;
     }
     const detail = answer.status < 400 ? undefined : `${answer.status}: ${diagnosticsOf(answer.resource)}`;

@@ -30,6 +30,12 @@ export const apiKeyRequestSchema = z.strictObject({
 /** The input of {@link ApiKeys.create}. */
 export type ApiKeyRequest = z.input<typeof apiKeyRequestSchema>;
 
+/**
+ * Work done in the transaction that issues or revokes a key, with the key's record (never the key): recording
+ * the change in the audit trail, so both commit or neither does. When it throws, nothing is changed.
+ */
+export type ApiKeyChangeHook = (key: ApiKeyInfo, tx: SqlClient) => Promise<unknown>;
+
 /** A request to create or change API keys was not valid: answer 400. Nothing was changed. */
 export class ApiKeyRequestError extends Error {
   readonly status = 400;
@@ -87,44 +93,66 @@ export class ApiKeys {
     private readonly knownRoles?: readonly string[],
   ) {}
 
-  /** Creates a key. The key text is returned once, here; keep it, it is not stored. */
-  async create(request: ApiKeyRequest): Promise<{ id: string; key: string }> {
+  /**
+   * Creates a key. The key text is returned once, here; keep it, it is not stored. `within` runs in the
+   * transaction that creates it (see {@link ApiKeyChangeHook}).
+   */
+  async create(request: ApiKeyRequest, within?: ApiKeyChangeHook): Promise<{ id: string; key: string }> {
     const valid = this.validate(request);
     const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
     const id = randomUUID();
-    await insert(this.sql, id, hashOf(key), valid, this.now());
+    const createdAt = this.now();
+    if (!within) {
+      await insert(this.sql, id, hashOf(key), valid, createdAt);
+      return { id, key };
+    }
+    await this.sql.transaction(async (tx) => {
+      await insert(tx, id, hashOf(key), valid, createdAt);
+      await within(infoOfRequest(id, valid, createdAt), tx);
+    });
     return { id, key };
   }
 
   /**
    * Creates the first administrator key unless a key with the `admin` role was ever created (even if it is
    * revoked or expired since: a lost key is replaced by an administrator, never by a restart). Safe when
-   * several processes start together. Returns undefined when an administrator key exists.
+   * several processes start together. Returns undefined when an administrator key exists. `within` runs in the
+   * transaction that creates it (see {@link ApiKeyChangeHook}).
    */
-  async createFirstAdmin(key?: string): Promise<{ id: string; key: string } | undefined> {
+  async createFirstAdmin(key?: string, within?: ApiKeyChangeHook): Promise<{ id: string; key: string } | undefined> {
     const text = key ?? `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
     return this.sql.transaction(async (tx) => {
       await tx.query(`select pg_advisory_xact_lock(hashtext('mekong_api_key_bootstrap'))`);
       const { rows } = await tx.query(`select 1 from mekong_api_key where roles @> '["admin"]'::jsonb limit 1`);
       if (rows.length > 0) return undefined;
       const id = randomUUID();
-      await insert(tx, id, hashOf(text), { name: 'bootstrap administrator', roles: ['admin'] }, this.now());
+      const first = { name: 'bootstrap administrator', roles: ['admin'] };
+      const createdAt = this.now();
+      await insert(tx, id, hashOf(text), first, createdAt);
+      await within?.(infoOfRequest(id, first, createdAt), tx);
       return { id, key: text };
     });
   }
 
   /**
    * Revokes a key: it is refused from now on by this process, and by other server processes on the same
-   * database within {@link API_KEY_RECHECK_MS}. Revoking a revoked key changes nothing.
+   * database within {@link API_KEY_RECHECK_MS}. Revoking a revoked key changes nothing (its record keeps the
+   * first revocation's date). `within` runs in the transaction that revokes it (see {@link ApiKeyChangeHook}).
    */
-  async revoke(id: string): Promise<void> {
-    const { rows } = await this.sql.query<{ id: string }>(
-      'update mekong_api_key set revoked_at = coalesce(revoked_at, $2) where id = $1 returning id',
-      [id, this.now()],
-    );
-    for (const [hash, { info }] of this.remembered) if (info.id === id) this.remembered.delete(hash);
-    if (rows.length === 0) {
-      throw new ApiKeyRequestError(`there is no API key with id '${id}'`, 'list the keys to find the id');
+  async revoke(id: string, within?: ApiKeyChangeHook): Promise<void> {
+    const revoke = async (db: SqlClient) => {
+      const { rows } = await db.query<Row>(
+        `update mekong_api_key set revoked_at = coalesce(revoked_at, $2) where id = $1 returning ${COLUMNS}`,
+        [id, this.now()],
+      );
+      const row = rows[0];
+      if (!row) throw new ApiKeyRequestError(`there is no API key with id '${id}'`, 'list the keys to find the id');
+      await within?.(infoOf(row), db);
+    };
+    try {
+      await (within ? this.sql.transaction(revoke) : revoke(this.sql));
+    } finally {
+      for (const [hash, { info }] of this.remembered) if (info.id === id) this.remembered.delete(hash);
     }
   }
 
@@ -248,6 +276,27 @@ async function insert(
       key.expiresAt ?? null,
     ],
   );
+}
+
+/** The record of a key just created, as the database will hold it. */
+function infoOfRequest(
+  id: string,
+  key: {
+    name: string;
+    roles: readonly string[];
+    compartment?: readonly string[] | undefined;
+    expiresAt?: Date | undefined;
+  },
+  createdAt: Date,
+): ApiKeyInfo {
+  return {
+    id,
+    name: key.name,
+    roles: key.roles,
+    ...(key.compartment ? { compartment: key.compartment } : {}),
+    createdAt,
+    ...(key.expiresAt ? { expiresAt: key.expiresAt } : {}),
+  };
 }
 
 function infoOf(row: Row): ApiKeyInfo {

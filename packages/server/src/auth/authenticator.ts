@@ -1,5 +1,6 @@
 import type { SqlClient } from '@mekong/store';
 import type { JWTPayload } from 'jose';
+import { apiKeyAgent } from './api-key-audit.js';
 import { type ApiKeyInfo, ApiKeys } from './api-keys.js';
 import type { AuthConfig } from './auth-config.js';
 import { AuthenticationError } from './authentication-error.js';
@@ -60,7 +61,7 @@ export async function createAuthenticator(options: {
     const granted = roles.resolve(info.roles, info.compartment ? { patientContext: info.compartment } : {});
     const grant = effectiveGrant(info.compartment ? { roles: granted, context: info.compartment } : { roles: granted });
     return {
-      agent: { kind: 'system', id: `api-key/${info.id}`, display: info.name },
+      agent: apiKeyAgent(info),
       ...grant,
       scopes: [],
       roles: granted.map((role) => role.name),

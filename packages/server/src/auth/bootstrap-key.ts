@@ -1,4 +1,4 @@
-import { ApiKeyRequestError, type ApiKeys } from './api-keys.js';
+import { type ApiKeyChangeHook, ApiKeyRequestError, type ApiKeys } from './api-keys.js';
 import { looksLikeJwt } from './jwt-verifier.js';
 
 /** The environment variable that may carry the first administrator key. */
@@ -9,14 +9,16 @@ export const BOOTSTRAP_KEY_ENV = 'MEKONG_BOOTSTRAP_API_KEY';
  * given, else a generated one, returned in `key` for the caller to print once. Never again once an
  * administrator key was ever created (`created: false`, and `fromEnv` is then ignored). A key given in the
  * environment must be at least 32 printable characters with some variety: there is no default password.
+ * `within` runs in the transaction that creates it, with its record: to audit it.
  */
 export async function ensureBootstrapKey(
   keys: ApiKeys,
   fromEnv: string | undefined,
+  within?: ApiKeyChangeHook,
 ): Promise<{ key?: string; created: boolean }> {
   const given = fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
   if (given !== undefined) checkBootstrapKey(given);
-  const created = await keys.createFirstAdmin(given);
+  const created = await keys.createFirstAdmin(given, within);
   if (!created) return { created: false };
   return given === undefined ? { key: created.key, created: true } : { created: true };
 }

@@ -1,5 +1,6 @@
+export { apiKeyAgent, apiKeyChange, auditedApiKey } from './api-key-audit.js';
 export { apiKeyMigrations } from './api-key-migrations.js';
-export type { ApiKeyInfo, ApiKeyRequest } from './api-keys.js';
+export type { ApiKeyChangeHook, ApiKeyInfo, ApiKeyRequest } from './api-keys.js';
 export { API_KEY_PREFIX, API_KEY_RECHECK_MS, ApiKeyRequestError, ApiKeys, apiKeyRequestSchema } from './api-keys.js';
 export type { AuthConfig, JwtAlgorithm, JwtConfig, RoleDefinition } from './auth-config.js';
 export {

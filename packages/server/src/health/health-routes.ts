@@ -29,7 +29,8 @@ async function databaseProblem(access: StoreAccess): Promise<string | undefined>
 
 /**
  * `/healthz` (the process answers), `/readyz` (every plugin started and the database reachable: 200, or 503
- * with the reasons) and `/admin/plugins` (the boot report, administrators only; a refusal is audited).
+ * with the reasons) and `/admin/plugins` (the boot report, administrators only; each call is audited, refused,
+ * read or failed).
  */
 export function registerHealthRoutes(
   app: FastifyInstance,
@@ -68,16 +69,19 @@ export function registerHealthRoutes(
       },
     },
     async (request) => {
-      await enforceRequirements(deps.audit, request, { admin: true }, 'the boot report');
-      const report = deps.status.report();
-      if (!report)
-        throw new HttpError({
-          status: 503,
-          message: 'the host is still starting',
-          hint: 'retry in a moment',
-          headers: { 'retry-after': '1' },
-        });
-      return report;
+      const principal = await enforceRequirements(deps.audit, request, { admin: true }, 'the boot report');
+      // It names every plugin and what it may reach: reading it is recorded, as its refusal is.
+      return deps.audit.restrictedFunction(request, principal, async () => {
+        const report = deps.status.report();
+        if (!report)
+          throw new HttpError({
+            status: 503,
+            message: 'the host is still starting',
+            hint: 'retry in a moment',
+            headers: { 'retry-after': '1' },
+          });
+        return report;
+      });
     },
   );
 }

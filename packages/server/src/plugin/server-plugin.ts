@@ -6,6 +6,7 @@ import { type ApiKeys, apiKeyMigrations, createAuthenticator, ensureBootstrapKey
 import { fhirOperationsExtensionPoint, serverRoutesExtensionPoint } from '../extensions/extension-points.js';
 import { RESERVED_PREFIXES } from '../extensions/mount-routes.js';
 import { SERVER_VERSION } from '../version.js';
+import { bootstrapKeyAudit } from './bootstrap-audit.js';
 import { serverConfigSchema } from './server-config.js';
 import { type ServerService, serverServiceRef } from './server-service.js';
 
@@ -71,7 +72,11 @@ export const serverPlugin = definePlugin({
           now: () => clock.now(),
         });
         apiKeys = authenticator.apiKeys;
-        const bootstrap = await ensureBootstrapKey(apiKeys, config.bootstrapApiKey);
+        const bootstrap = await ensureBootstrapKey(
+          apiKeys,
+          config.bootstrapApiKey,
+          bootstrapKeyAudit(access, config.bootstrapApiKey !== undefined && config.bootstrapApiKey !== ''),
+        );
         bootstrapKey = bootstrap.key;
         if (bootstrap.created) {
           log.info(

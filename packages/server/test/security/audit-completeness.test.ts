@@ -389,6 +389,66 @@ describe.each<Backend>(['pglite', 'postgres'])('audit completeness on %s', (back
     }
   });
 
+  it('leaves exactly one AuditEvent per administrative action, succeeded or failed, with the administrator and the address, never a key', async () => {
+    const root = `root-audit-${backend}`;
+    const admin = bearer(await host.jwt({ sub: root, roles: ['admin'], name: 'Root Audit' }));
+    const from = `198.51.100.${backend === 'pglite' ? 27 : 28}`;
+    const DCM_CREDENTIAL = '110137';
+    const pasted = `mk_${'P'.repeat(43)}`;
+    await sleep(5);
+    const started = new Date().toISOString();
+    const mine = async () => auditEvents(host, { agent: root, date: `ge${started}` });
+    let known = 0;
+    /** Sends one call as the administrator; it must leave exactly `events` (`subtype/outcome`). */
+    const step = async (call: Call, status: number, events: string[]) => {
+      const answer = await host.send({ ...call, as: admin, remoteAddress: from });
+      const what = `${call.method} ${call.url}: ${answer.text.slice(0, 300)}`;
+      if (status >= 400) expectOutcome(answer, status);
+      else expect(answer.status, what).toBe(status);
+      const all = await mine();
+      const fresh = all.slice(0, all.length - known);
+      known = all.length;
+      expect(
+        fresh.map((e) => `${interactionOf(e)}/${e.outcome}`),
+        what,
+      ).toEqual(events);
+      for (const event of fresh) {
+        expect(event.agent[0]?.who?.identifier, what).toEqual({ system: 'urn:mekong:user', value: root });
+        expect(event.agent[0]?.network?.address, what).toBe(from);
+        expect(event.type?.code, what).toBe('110113');
+      }
+      return answer;
+    };
+
+    const issued = await step(
+      { method: 'POST', url: '/admin/api-keys', body: { name: 'lab system', roles: ['clinician'] } },
+      201,
+      [`${DCM_CREDENTIAL}/0`],
+    );
+    const { id, key } = issued.json();
+    await step({ method: 'GET', url: '/admin/api-keys' }, 200, [`${DCM_RESTRICTED}/0`]);
+    await step({ method: 'GET', url: '/admin/plugins' }, 200, [`${DCM_RESTRICTED}/0`]);
+    await step({ method: 'DELETE', url: `/admin/api-keys/${id}` }, 204, [`${DCM_CREDENTIAL}/0`]);
+    await step({ method: 'POST', url: '/admin/api-keys', body: { name: 'x', roles: ['nobody'] } }, 400, [
+      `${DCM_CREDENTIAL}/8`,
+    ]);
+    await step({ method: 'DELETE', url: `/admin/api-keys/${pasted}` }, 400, [`${DCM_CREDENTIAL}/8`]);
+
+    const events = await mine();
+    expect(events).toHaveLength(6);
+    // The key issued and revoked is the entity of both, as the agent its requests are audited under.
+    const credentials = await auditEvents(host, { agent: root, subtype: DCM_CREDENTIAL, outcome: '0' });
+    expect(credentials.map((e) => `${e.action} ${e.entity?.[0]?.what?.identifier?.value}`)).toEqual([
+      `D api-key/${id}`,
+      `C api-key/${id}`,
+    ]);
+    const text = JSON.stringify(await auditEvents(host, { date: `ge${started}` }));
+    for (const secret of [key as string, pasted]) {
+      expect(text).not.toContain(secret);
+      for (let i = 3; i + 10 <= secret.length; i++) expect(text).not.toContain(secret.slice(i, i + 10));
+    }
+  });
+
   it('records the first failed authentication over the limit, then no more in its window', async () => {
     const from = `198.51.100.${backend === 'pglite' ? 17 : 18}`;
     await sleep(5);
