@@ -56,6 +56,9 @@ async function check(url: string, headers: Record<string, string>, id: string): 
     throw new Error(`search on ${url} did not find exactly patient ${id}: ${JSON.stringify(bundle).slice(0, 500)}`);
 }
 
+/** One figure: a scenario at a number of connections, on a Mekong server and on the baseline. */
+type Row = { name: string; connections: number; mekong: Load; baseline: Load };
+
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => (Number.isNaN(n) ? '-' : n.toFixed(0));
 
@@ -68,19 +71,36 @@ console.log(
     'autocannon on loopback, servers in child processes)\n',
 );
 
-const schemas = [await createSchema(postgresUrl), await createSchema(postgresUrl)] as const;
-const [mekong, baseline] = await Promise.all([
+const schemas = [
+  await createSchema(postgresUrl),
+  await createSchema(postgresUrl),
+  await createSchema(postgresUrl),
+] as const;
+// The Mekong server as deployed by default, and the same with plugins.store.auditCommit: 'asynchronous'.
+const [mekong, asyncAudit, baseline] = await Promise.all([
   spawnServer(MEKONG, { DATABASE_URL: schemas[0].as('bench_http_mekong'), BENCH_API_KEY: '1' }),
-  spawnServer(BASELINE, { DATABASE_URL: schemas[1].as('bench_http_baseline') }),
+  spawnServer(MEKONG, {
+    DATABASE_URL: schemas[1].as('bench_http_mekong_async'),
+    BENCH_API_KEY: '1',
+    BENCH_AUDIT_COMMIT: 'asynchronous',
+  }),
+  spawnServer(BASELINE, { DATABASE_URL: schemas[2].as('bench_http_baseline') }),
 ]);
 const meters = {
   mekong: cpuMeter(postgresUrl, mekong.child.pid ?? 0, 'bench_http_mekong'),
+  asyncAudit: cpuMeter(postgresUrl, asyncAudit.child.pid ?? 0, 'bench_http_mekong_async'),
   baseline: cpuMeter(postgresUrl, baseline.child.pid ?? 0, 'bench_http_baseline'),
 };
 try {
   const headers = headersFor(mekong.key ?? '');
-  const [mekongIds, baselineIds] = [await seed(mekong.url, headers), await seed(baseline.url, headers)];
+  const asyncHeaders = headersFor(asyncAudit.key ?? '');
+  const [mekongIds, asyncIds, baselineIds] = [
+    await seed(mekong.url, headers),
+    await seed(asyncAudit.url, asyncHeaders),
+    await seed(baseline.url, headers),
+  ];
   await check(mekong.url, headers, mekongIds[0] as string);
+  await check(asyncAudit.url, asyncHeaders, asyncIds[0] as string);
   await check(baseline.url, headers, baselineIds[0] as string);
 
   const scenarios: [string, (ids: readonly string[]) => Scenario][] = [
@@ -94,44 +114,45 @@ try {
     await load(mekong.url, scenario(mekongIds), 10, 2);
   }
 
-  const rows: { name: string; connections: number; mekong: Load; baseline: Load }[] = [];
-  for (const [name, scenario] of scenarios) {
-    for (const connections of CONNECTIONS) {
-      // Baseline, Mekong, Mekong, baseline: drift in the machine's load falls on both alike.
-      const half = SECONDS / 2;
-      const b1 = await load(baseline.url, scenario(baselineIds), connections, half, meters.baseline);
-      const m1 = await load(mekong.url, scenario(mekongIds), connections, half, meters.mekong);
-      const m2 = await load(mekong.url, scenario(mekongIds), connections, half, meters.mekong);
-      const b2 = await load(baseline.url, scenario(baselineIds), connections, half, meters.baseline);
-      const [m, b] = [combine(m1, m2), combine(b1, b2)];
-      rows.push({ name, connections, mekong: m, baseline: b });
-      console.error(`  ${name} @${connections}: Mekong ${fmt(rps(m))} req/s, baseline ${fmt(rps(b))} req/s`);
+  // Baseline, Mekong, Mekong, baseline for each figure: drift in the machine's load falls on both alike.
+  const measure = async (
+    server: { url: string; ids: readonly string[]; meter: typeof meters.mekong; scenarios: typeof scenarios },
+    label: string,
+  ): Promise<Row[]> => {
+    const rows: Row[] = [];
+    for (const [name, scenario] of server.scenarios) {
+      for (const connections of CONNECTIONS) {
+        const half = SECONDS / 2;
+        const b1 = await load(baseline.url, scenario(baselineIds), connections, half, meters.baseline);
+        const m1 = await load(server.url, scenario(server.ids), connections, half, server.meter);
+        const m2 = await load(server.url, scenario(server.ids), connections, half, server.meter);
+        const b2 = await load(baseline.url, scenario(baselineIds), connections, half, meters.baseline);
+        const [m, b] = [combine(m1, m2), combine(b1, b2)];
+        rows.push({ name, connections, mekong: m, baseline: b });
+        console.error(`  ${name} @${connections}: ${label} ${fmt(rps(m))} req/s, baseline ${fmt(rps(b))} req/s`);
+      }
     }
-  }
-
-  console.log('## Throughput and latency (Mekong / bare Fastify + pg)\n');
-  console.log(
-    '| scenario | connections | Mekong req/s | baseline req/s | ratio | Mekong p50 / p99 (ms) | baseline p50 / p99 (ms) | target |',
+    return rows;
+  };
+  const rows = await measure({ url: mekong.url, ids: mekongIds, meter: meters.mekong, scenarios }, 'Mekong');
+  // Only reads, searches and refusals have records that commit on their own: creates are the same.
+  const asyncScenarios: typeof scenarios = [
+    ['read', (ids) => readScenario(asyncHeaders, ids)],
+    ['search', (ids) => searchScenario(asyncHeaders, ids.length)],
+  ];
+  for (const [, scenario] of asyncScenarios) await load(asyncAudit.url, scenario(asyncIds), 10, 2);
+  const asyncRows = await measure(
+    { url: asyncAudit.url, ids: asyncIds, meter: meters.asyncAudit, scenarios: asyncScenarios },
+    'Mekong (auditCommit asynchronous)',
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const { name, connections, mekong: m, baseline: b } of rows) {
-    const ratio = rps(m) / rps(b);
-    const target = TARGETS[name];
-    const verdict = target === undefined ? '-' : `>= ${target.toFixed(2)}: ${ratio >= target ? 'met' : '**NOT met**'}`;
-    console.log(
-      `| ${name} | ${connections} | ${fmt(rps(m))} | ${fmt(rps(b))} | ${ratio.toFixed(2)} | ${ms(m.p50)} / ${ms(m.p99)} | ${ms(b.p50)} / ${ms(b.p99)} | ${verdict} |`,
-    );
-  }
-  console.log('\n## CPU per request (µs): server process + its PostgreSQL backends\n');
-  console.log('| scenario | connections | Mekong server | Mekong database | baseline server | baseline database |');
-  console.log('| --- | --- | --- | --- | --- | --- |');
-  for (const { name, connections, mekong: m, baseline: b } of rows) {
-    const [mc, bc] = [cpuPerRequest(m), cpuPerRequest(b)];
-    console.log(
-      `| ${name} | ${connections} | ${fmt(mc.server)} | ${fmt(mc.database)} | ${fmt(bc.server)} | ${fmt(bc.database)} |`,
-    );
-  }
-  const failures = rows.flatMap((r) =>
+
+  printTables(rows, 'Mekong / bare Fastify + pg', true);
+  printTables(
+    asyncRows,
+    "Mekong with `plugins.store.auditCommit: 'asynchronous'` / bare Fastify + pg (reads and searches)",
+    false,
+  );
+  const failures = [...rows, ...asyncRows].flatMap((r) =>
     [
       ['Mekong', r.mekong],
       ['baseline', r.baseline],
@@ -142,8 +163,35 @@ try {
   console.log(`\nfailed requests (wrong status, errors, timeouts): ${failures.join('; ') || 'none'}`);
   console.log(`load average after the load runs: ${load1()}`);
 } finally {
-  await Promise.all([mekong.stop(), baseline.stop()]);
+  await Promise.all([mekong.stop(), asyncAudit.stop(), baseline.stop()]);
   for (const schema of schemas) await schema.drop();
+}
+
+/** The throughput and latency table and the CPU table of a set of figures; `targets` adds the verdicts. */
+function printTables(rows: readonly Row[], title: string, targets: boolean): void {
+  console.log(`## Throughput and latency (${title})\n`);
+  console.log(
+    '| scenario | connections | Mekong req/s | baseline req/s | ratio | Mekong p50 / p99 (ms) | baseline p50 / p99 (ms) | target |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const { name, connections, mekong: m, baseline: b } of rows) {
+    const ratio = rps(m) / rps(b);
+    const target = targets ? TARGETS[name] : undefined;
+    const verdict = target === undefined ? '-' : `>= ${target.toFixed(2)}: ${ratio >= target ? 'met' : '**NOT met**'}`;
+    console.log(
+      `| ${name} | ${connections} | ${fmt(rps(m))} | ${fmt(rps(b))} | ${ratio.toFixed(2)} | ${ms(m.p50)} / ${ms(m.p99)} | ${ms(b.p50)} / ${ms(b.p99)} | ${verdict} |`,
+    );
+  }
+  console.log(`\n## CPU per request (µs): server process + its PostgreSQL backends (${title})\n`);
+  console.log('| scenario | connections | Mekong server | Mekong database | baseline server | baseline database |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const { name, connections, mekong: m, baseline: b } of rows) {
+    const [mc, bc] = [cpuPerRequest(m), cpuPerRequest(b)];
+    console.log(
+      `| ${name} | ${connections} | ${fmt(mc.server)} | ${fmt(mc.database)} | ${fmt(bc.server)} | ${fmt(bc.database)} |`,
+    );
+  }
+  console.log('');
 }
 
 // Start to ready: spawn -> /readyz 200.
