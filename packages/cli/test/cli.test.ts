@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Output, runCli } from '@mekong/cli';
 import { connectPostgres, openPglite, storeMigrations } from '@mekong/store';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runMekong } from './run-mekong.js';
 
 const config = fileURLToPath(new URL('./fixtures/mekong.config.ts', import.meta.url));
 const bin = fileURLToPath(new URL('../bin/mekong.js', import.meta.url));
@@ -19,13 +19,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'mekong-cli-'));
 process.env.MEKONG_DATA_DIR = dataDir;
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-async function mekong(...args: string[]) {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  const out: Output = { line: (t) => void lines.push(t), error: (t) => void errors.push(t) };
-  const code = await runCli(['--config', config, ...args], out);
-  return { code, stdout: lines.join('\n'), stderr: errors.join('\n') };
-}
+const mekong = (...args: string[]) => runMekong(config, ...args);
 
 describe('mekong on PGlite', () => {
   it('doctor finds pending migrations, migrate --dry-run lists them, migrate applies them once, doctor passes', async () => {
@@ -86,11 +80,9 @@ describe('mekong on PGlite', () => {
   });
 
   it('says what failed and what to do: no config file, no server for a token, bad arguments', async () => {
-    const missing = await runCli(['--config', '/nowhere/mekong.config.ts', 'doctor'], {
-      line: () => {},
-      error: (t) => expect(t).toMatch(/no deployment configuration at \/nowhere\/mekong\.config\.ts\nhint: run mekong/),
-    });
-    expect(missing).toBe(1);
+    const missing = await runMekong('/nowhere/mekong.config.ts', 'doctor');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no deployment configuration at \/nowhere\/mekong\.config\.ts\nhint: run mekong/);
     const token = await mekong('token', 'create', '--name', 'lab', '--role', 'clinician');
     expect(token.code).toBe(1);
     expect(token.stderr).toContain("the deployment has no 'server' plugin");
@@ -104,14 +96,10 @@ describe('mekong on PGlite', () => {
 
   it('doctor reports a misspelt role field and a plugin route prefix the server keeps, before anything runs', async () => {
     const misconfigured = fileURLToPath(new URL('./fixtures/misconfigured.config.ts', import.meta.url));
-    const errors: string[] = [];
-    const code = await runCli(['--config', misconfigured, 'doctor'], {
-      line: () => {},
-      error: (t) => void errors.push(t),
-    });
+    const { code, stderr } = await runMekong(misconfigured, 'doctor');
     expect(code).toBe(1);
-    const preflight = errors.find((e) => e.startsWith('✗ pre-flight'));
-    expect(preflight).toBe(
+    const preflight = stderr.slice(stderr.indexOf('✗ pre-flight'));
+    expect(preflight.split('\n').slice(0, 5).join('\n')).toBe(
       [
         '✗ pre-flight: 2 problem(s)',
         "  - [ROUTE_PREFIX_CONFLICT] kiosk: declares the route prefix '/admin/kiosk', which overlaps '/admin' of plugin 'server': each would serve paths under the other's",
@@ -126,13 +114,9 @@ describe('mekong on PGlite', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mekong-cli-bad-'));
     try {
       writeFileSync(join(dir, 'mekong.config.ts'), 'export const plugins = [];\n');
-      const errors: string[] = [];
-      const code = await runCli(['--config', join(dir, 'mekong.config.ts'), 'plugins'], {
-        line: () => {},
-        error: (t) => void errors.push(t),
-      });
+      const { code, stderr } = await runMekong(join(dir, 'mekong.config.ts'), 'plugins');
       expect(code).toBe(1);
-      expect(errors.join('\n')).toMatch(/has no deployment as its default export\nhint: end it with `export default/);
+      expect(stderr).toMatch(/has no deployment as its default export\nhint: end it with `export default/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

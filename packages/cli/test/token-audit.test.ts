@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Output, runCli } from '@mekong/cli';
 import { type AuditEvent, validateResource } from '@mekong/fhir';
 import { connectPostgres, openPglite, type SqlClient } from '@mekong/store';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runMekong } from './run-mekong.js';
 
 // `mekong token create` issues a key with no HTTP caller: it is audited under the OS user who ran it.
 
@@ -23,13 +23,7 @@ process.env.MEKONG_DATA_DIR = dataDir;
 delete process.env.DATABASE_URL;
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-async function mekong(...args: string[]) {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  const out: Output = { line: (t) => void lines.push(t), error: (t) => void errors.push(t) };
-  const code = await runCli(['--config', config, ...args], out);
-  return { code, stdout: lines.join('\n'), stderr: errors.join('\n') };
-}
+const mekong = (...args: string[]) => runMekong(config, ...args);
 
 /** The audit trail, oldest first, and the stored key hashes; the PGlite folder is the CLI's again afterwards. */
 async function trailOf(db: SqlClient): Promise<{ events: AuditEvent[]; hashes: string[] }> {

@@ -247,22 +247,19 @@ export class ApiKeys {
   }
 }
 
+/** What is stored of a key besides its id, hash and time of creation. */
+interface KeyFields {
+  name: string;
+  roles: readonly string[];
+  compartment?: readonly string[] | undefined;
+  expiresAt?: Date | undefined;
+}
+
 function hashOf(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
-async function insert(
-  db: SqlClient,
-  id: string,
-  hash: string,
-  key: {
-    name: string;
-    roles: readonly string[];
-    compartment?: readonly string[] | undefined;
-    expiresAt?: Date | undefined;
-  },
-  createdAt: Date,
-): Promise<void> {
+async function insert(db: SqlClient, id: string, hash: string, key: KeyFields, createdAt: Date): Promise<void> {
   await db.query(
     `insert into mekong_api_key (id, name, hash, roles, compartment, created_at, expires_at)
      values ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7)`,
@@ -279,16 +276,7 @@ async function insert(
 }
 
 /** The record of a key just created, as the database will hold it. */
-function infoOfRequest(
-  id: string,
-  key: {
-    name: string;
-    roles: readonly string[];
-    compartment?: readonly string[] | undefined;
-    expiresAt?: Date | undefined;
-  },
-  createdAt: Date,
-): ApiKeyInfo {
+function infoOfRequest(id: string, key: KeyFields, createdAt: Date): ApiKeyInfo {
   return {
     id,
     name: key.name,
