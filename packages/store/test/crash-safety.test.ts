@@ -10,16 +10,25 @@ import { postgresUrl } from './backends.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/write-load.ts', import.meta.url));
 
-/** Runs the write load in a child, kills it with SIGKILL after `acks` acknowledged writes, returns their ids. */
-async function killMidLoad(backend: string, target: string, acks: number): Promise<string[]> {
+/**
+ * Runs the write load in a child, kills it with SIGKILL after `acks` acknowledged writes, returns their ids and
+ * the child's `ready` line.
+ */
+async function killMidLoad(
+  backend: string,
+  target: string,
+  acks: number,
+  ...rest: string[]
+): Promise<{ ids: string[]; ready: string }> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--conditions=mekong-source', '--import', 'tsx', fixture, backend, target],
+    ['--conditions=mekong-source', '--import', 'tsx', fixture, backend, target, ...rest],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   const acknowledged: string[] = [];
+  let ready = '';
   let buffer = '';
   let errors = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -31,7 +40,10 @@ async function killMidLoad(backend: string, target: string, acks: number): Promi
       buffer += chunk.toString();
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
-      for (const line of lines) if (line !== 'ready') acknowledged.push(line);
+      for (const line of lines) {
+        if (line.startsWith('ready')) ready = line;
+        else acknowledged.push(line);
+      }
       if (acknowledged.length >= acks) {
         child.kill('SIGKILL');
         resolve();
@@ -40,7 +52,7 @@ async function killMidLoad(backend: string, target: string, acks: number): Promi
     child.on('exit', () => reject(new Error(`the write load exited early: ${errors}`)));
   });
   expect(await exited).toBe('SIGKILL');
-  return acknowledged;
+  return { ids: acknowledged, ready };
 }
 
 async function expectAllReadable(db: SqlClient, ids: readonly string[]) {
@@ -51,18 +63,20 @@ async function expectAllReadable(db: SqlClient, ids: readonly string[]) {
 }
 
 describe('crash safety: every acknowledged write survives SIGKILL of the writer', () => {
-  it('on PGlite on disk', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'mekong-crash-'));
+  it('on PGlite on disk, in a data directory copied from the template', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mekong-crash-'));
+    const [dataDir, templateCacheDir] = [join(dir, 'data'), join(dir, 'templates')];
     try {
-      const ids = await killMidLoad('pglite', dataDir, 150);
-      const db = await openPglite({ dataDir });
+      const { ids, ready } = await killMidLoad('pglite', dataDir, 150, templateCacheDir);
+      expect(ready).toBe('ready template');
+      const db = await openPglite({ dataDir, templateCacheDir });
       try {
         await expectAllReadable(db, ids);
       } finally {
         await db.close();
       }
     } finally {
-      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
 
@@ -74,7 +88,7 @@ describe('crash safety: every acknowledged write survives SIGKILL of the writer'
     url.searchParams.set('options', `-c search_path=${schema}`);
     const db = connectPostgres({ connectionString: url.toString(), max: 2 });
     try {
-      const ids = await killMidLoad('postgres', url.toString(), 300);
+      const { ids } = await killMidLoad('postgres', url.toString(), 300);
       await expectAllReadable(db, ids);
     } finally {
       await db.close();

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { definePlugin, HostBootError } from '@mekong/kernel';
@@ -123,11 +123,12 @@ describe('the store as a plugin', () => {
     });
   });
 
-  it('keeps data across restarts in an embedded data directory', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'mekong-store-'));
+  it('keeps data across restarts in an embedded data directory, made from the template in templateCacheDir', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mekong-store-'));
+    const [dataDir, templateCacheDir] = [join(root, 'data'), join(root, 'templates')];
     try {
       const first: { store?: ScopedStore } = {};
-      const config = { plugins: { store: { dataDir } } };
+      const config = { plugins: { store: { dataDir, templateCacheDir } } };
       const one = await startTestHost({ plugins: [storePlugin, pharmacy(first)], config });
       const order = await first.store?.create({
         resourceType: 'MedicationRequest',
@@ -141,8 +142,9 @@ describe('the store as a plugin', () => {
       const two = await startTestHost({ plugins: [storePlugin, pharmacy(second)], config });
       expect(await second.store?.read('MedicationRequest', order?.id as string)).toMatchObject({ status: 'draft' });
       await two.stop();
+      expect(readdirSync(templateCacheDir)).toEqual([expect.stringMatching(/^pglite-\d+\.\d+\.\d+/)]);
     } finally {
-      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(root, { recursive: true, force: true });
     }
   }, 60_000);
 

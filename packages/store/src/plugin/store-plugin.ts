@@ -16,7 +16,7 @@ import type { Migration } from '../migrations/migration.js';
 import { runMigrations } from '../migrations/run-migrations.js';
 import { storeMigrations } from '../migrations/store-migrations.js';
 import { ResourceStore } from '../resources/resource-store.js';
-import { openPglite } from '../sql/pglite-client.js';
+import { openPglite, type PgliteOpenReport } from '../sql/pglite-client.js';
 import { connectPostgres } from '../sql/postgres-client.js';
 import type { SqlClient } from '../sql/sql-client.js';
 
@@ -34,8 +34,10 @@ export const storeServiceRef = createServiceRef<ScopedStore>({ id: 'store.handle
 
 /**
  * The resource store plugin. Configuration (`plugins.store`): `databaseUrl` for PostgreSQL, else `dataDir`
- * for embedded PGlite on disk, else PGlite in memory (nothing persists: for tests and demos); `gateways`, the
- * plugins that may act for users through {@link storeAccessServiceRef} (default `['server']`); `auditCommit`,
+ * for embedded PGlite on disk, else PGlite in memory (nothing persists: for tests and demos); `templateCacheDir`,
+ * where PGlite's pre-initialised data directory is kept for new data directories to be copied from (default
+ * `~/.cache/mekong/pglite`; `false`: initdb every time); `gateways`, the plugins that may act for users through
+ * {@link storeAccessServiceRef} (default `['server']`); `auditCommit`,
  * how the audit records of interactions that write nothing (reads, searches, refusals) are committed on
  * PostgreSQL: 'synchronous' (default) flushes them to disk before the data is handed over, 'asynchronous'
  * commits them first and flushes within a fraction of a second (a crash of the database server may lose the
@@ -50,6 +52,7 @@ export const storePlugin = definePlugin({
     .object({
       databaseUrl: z.string().startsWith('postgres', 'must be a postgres:// or postgresql:// URL').optional(),
       dataDir: z.string().min(1).optional(),
+      templateCacheDir: z.union([z.string().min(1), z.literal(false)]).optional(),
       gateways: z.array(z.string().min(1)).default(['server']),
       auditCommit: z.enum(['synchronous', 'asynchronous']).default('synchronous'),
     })
@@ -133,11 +136,19 @@ export const storePlugin = definePlugin({
         clock: coreServices.clock,
       },
       async init({ migrations, lifecycle, log, clock }, { config }) {
+        let opened: PgliteOpenReport | undefined;
         db = config.databaseUrl
           ? connectPostgres({ connectionString: config.databaseUrl })
-          : await openPglite(config.dataDir ? { dataDir: config.dataDir } : {});
-        const opened = db;
-        lifecycle.addShutdownHook(() => opened.close(), { label: 'close database' });
+          : await openPglite({
+              ...(config.dataDir ? { dataDir: config.dataDir } : {}),
+              ...(config.templateCacheDir !== undefined ? { templateCacheDir: config.templateCacheDir } : {}),
+              onOpen: (report) => {
+                opened = report;
+              },
+            });
+        if (opened?.warning) log.warn(opened.warning);
+        const database = db;
+        lifecycle.addShutdownHook(() => database.close(), { label: 'close database' });
         gateways = config.gateways;
         const report = await runMigrations(db, [storeMigrations]);
         for (const { pluginId, value } of migrations) migrationsOf.set(pluginId, value);
@@ -152,7 +163,10 @@ export const storePlugin = definePlugin({
         audit = new AuditLog(db, { groupCommit: true, ...(groupDb ? { groupDb } : {}) });
         if (!config.databaseUrl && !config.dataDir)
           log.warn('the store is in memory: nothing will persist (set plugins.store.dataDir or databaseUrl)');
-        log.info({ backend: db.backend, applied: report.applied }, 'store ready');
+        log.info(
+          { backend: db.backend, applied: report.applied, ...(opened ? { dataDir: opened.source } : {}) },
+          'store ready',
+        );
       },
     });
   },
