@@ -1,16 +1,12 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { median } from '../kernel/stats.js';
 import { spawnServer } from './child-protocol.js';
 import { cpuMeter } from './cpu.js';
 import { combine, cpuPerRequest, type Load, load, rps, type Scenario } from './load.js';
 import { patientOf } from './patients.js';
 import { createSchema } from './pg-schema.js';
 import { createScenario, headersFor, READ_SET_FROM, readScenario, searchPath, searchScenario } from './scenarios.js';
-import { type StartMode, type StartTiming, startToReady } from './start-to-ready.js';
+import { reportStartToReady } from './start-report.js';
 
 // The Mekong server (store + server plugins on PostgreSQL, API-key authentication) against a bare Fastify +
 // pg handler doing the same insert or select, under autocannon on loopback, in one run; then the time from
@@ -194,85 +190,4 @@ function printTables(rows: readonly Row[], title: string, targets: boolean): voi
   console.log('');
 }
 
-// Start to ready: spawn -> /readyz 200.
-const RUNS = Number(process.env.BENCH_START_RUNS ?? 3);
-async function times(runs: number, start: () => Promise<StartTiming>): Promise<StartTiming> {
-  const samples: StartTiming[] = [];
-  for (let r = 0; r < runs; r++) samples.push(await start());
-  return {
-    readyMs: median(samples.map((s) => s.readyMs)),
-    importedMs: median(samples.map((s) => s.importedMs)),
-    hostStartMs: median(samples.map((s) => s.hostStartMs)),
-  };
-}
-async function onFreshSchema<T>(work: (url: string) => Promise<T>): Promise<T> {
-  const schema = await createSchema(postgresUrl);
-  try {
-    return await work(schema.url);
-  } finally {
-    await schema.drop();
-  }
-}
-async function onFreshDataDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'mekong-bench-pglite-'));
-  try {
-    return await work(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-async function startTimes(mode: StartMode): Promise<[string, StartTiming, number | undefined][]> {
-  const start = (env: Record<string, string>) => startToReady(MEKONG, env, mode);
-  // One discarded start: tsx's transform cache, the OS file cache.
-  await onFreshSchema((url) => start({ DATABASE_URL: url }));
-  const pgliteRuns = Math.max(1, RUNS - 1);
-  return [
-    [
-      'PostgreSQL, empty schema (all migrations run)',
-      await times(RUNS, () => onFreshSchema((url) => start({ DATABASE_URL: url }))),
-      2000,
-    ],
-    [
-      'PostgreSQL, migrations already applied',
-      await onFreshSchema(async (url) => {
-        await start({ DATABASE_URL: url });
-        return times(RUNS, () => start({ DATABASE_URL: url }));
-      }),
-      2000,
-    ],
-    [
-      'PGlite, first start in a fresh data dir',
-      await times(pgliteRuns, () => onFreshDataDir((dir) => start({ DATA_DIR: dir }))),
-      5000,
-    ],
-    [
-      'PGlite, restart on an existing data dir',
-      await onFreshDataDir(async (dir) => {
-        await start({ DATA_DIR: dir });
-        return times(pgliteRuns, () => start({ DATA_DIR: dir }));
-      }),
-      undefined,
-    ],
-  ];
-}
-
-const built = existsSync(here('../../packages/server/dist/index.js'));
-for (const mode of ['source', 'built'] as const) {
-  const how =
-    mode === 'source'
-      ? 'TypeScript sources through tsx (`node --conditions=mekong-source --import tsx`)'
-      : 'the built packages (`dist/`, plain `node`), as an installed deployment runs';
-  if (mode === 'built' && !built) {
-    console.log(`\n(start to ready on ${how}: skipped, run \`pnpm build\` first)`);
-    continue;
-  }
-  const starts = await startTimes(mode);
-  console.log(`\n## Start to ready on ${how}: spawn until /readyz answers 200, median\n`);
-  console.log('| database | start to ready (ms) | of which Node + imports (ms) | host.start() (ms) | target |');
-  console.log('| --- | --- | --- | --- | --- |');
-  for (const [label, t, target] of starts) {
-    const verdict = target === undefined ? '-' : `< ${target / 1000} s: ${t.readyMs < target ? 'met' : '**NOT met**'}`;
-    console.log(`| ${label} | ${ms(t.readyMs)} | ${ms(t.importedMs)} | ${ms(t.hostStartMs)} | ${verdict} |`);
-  }
-}
+await reportStartToReady(postgresUrl);
