@@ -136,6 +136,29 @@ describe('PGlite data directories from a template', () => {
     expect(readdirSync(cache).sort()).toEqual(['pglite-0.4.0', `pglite-${pglite}`]);
   });
 
+  it('starts an in-memory database from the template: the store migrates it, and the next one starts empty', async () => {
+    const opens: PgliteOpenReport[] = [];
+    const memory = () => openPglite({ templateCacheDir: sharedCache, onOpen: (r) => opens.push(r) });
+    const first = await memory();
+    try {
+      expect((await runMigrations(first, [storeMigrations])).applied).toHaveLength(storeMigrations.migrations.length);
+      const patient = await new ResourceStore(first).create({ resourceType: 'Patient', name: [{ family: 'Lê' }] });
+      expect((await new ResourceStore(first).read('Patient', patient.id)).name?.[0]?.family).toBe('Lê');
+    } finally {
+      await first.close();
+    }
+    const second = await memory();
+    try {
+      expect((await second.query(`select to_regclass('mekong_resource') as found`)).rows).toEqual([{ found: null }]);
+    } finally {
+      await second.close();
+    }
+    expect(opens).toEqual([
+      { source: 'template', inMemory: true, templateCreated: false },
+      { source: 'template', inMemory: true, templateCreated: false },
+    ]);
+  });
+
   it('starts a copy that was cut short over again', async () => {
     const dataDir = freshDir('interrupted');
     mkdirSync(join(dataDir, 'base'), { recursive: true });

@@ -3,14 +3,15 @@ import { join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { copyTemplate, defaultTemplateCacheDir, ensureTemplate } from './pglite-template.js';
 import type { QueryResult, SqlClient } from './sql-client.js';
+import { tarDirectory } from './ustar.js';
 
 /** Options of {@link openPglite}. */
 export interface PgliteOptions {
   /** Persists the database to this directory; without one it lives in memory. */
   readonly dataDir?: string;
   /**
-   * Where a pre-initialised data directory per PGlite version is kept, for new data directories to be copied
-   * from instead of running initdb (seconds) each time; `false` turns that off. Default:
+   * Where a pre-initialised data directory per PGlite version is kept, for new databases (on disk or in memory)
+   * to start from instead of running initdb (seconds) each time; `false` turns that off. Default:
    * {@link defaultTemplateCacheDir} (`~/.cache/mekong/pglite`).
    */
   readonly templateCacheDir?: string | false;
@@ -21,10 +22,12 @@ export interface PgliteOptions {
 /** How {@link openPglite} came by its data directory. */
 export interface PgliteOpenReport {
   /**
-   * `existing`: opened as found; `template`: a new data directory copied from the template; `initdb`: a new
-   * data directory made by PGlite's initdb (no template cache, or it failed: see `warning`); `memory`: in memory.
+   * `existing`: opened as found; `template`: a new database copied from the template; `initdb`: a new database
+   * made by PGlite's initdb (no template cache, or it failed: see `warning`).
    */
-  readonly source: 'existing' | 'template' | 'initdb' | 'memory';
+  readonly source: 'existing' | 'template' | 'initdb';
+  /** The database lives in memory (no `dataDir`). */
+  readonly inMemory?: true;
   /** The template was made by this open (once per PGlite version and cache directory). */
   readonly templateCreated?: boolean;
   /** Why the template was not used, or that a mismatching one was replaced. */
@@ -33,20 +36,35 @@ export interface PgliteOpenReport {
 
 /**
  * Opens an embedded PostgreSQL (PGlite). `dataDir` persists it to a directory; without one it lives in memory.
- * A new (missing or empty) data directory is copied from a template initialised once per PGlite version (see
- * {@link PgliteOptions.templateCacheDir}) rather than made by initdb. Opening costs a second or more: open one
- * instance per process and share it.
+ * A new database (a missing or empty data directory, or one in memory) starts from a template initialised once
+ * per PGlite version (see {@link PgliteOptions.templateCacheDir}) rather than from initdb. Opening still costs
+ * about a second: open one instance per process and share it.
  */
 export async function openPglite(options: PgliteOptions = {}): Promise<SqlClient> {
   const { dataDir, onOpen } = options;
+  const cacheDir = options.templateCacheDir ?? defaultTemplateCacheDir();
   if (!dataDir) {
-    onOpen?.({ source: 'memory' });
-    return pgliteClient(await PGlite.create());
+    const { archive, report } = await templateArchive(cacheDir);
+    const db = await PGlite.create(archive ? { loadDataDir: archive } : {});
+    onOpen?.(report);
+    return pgliteClient(db);
   }
-  const report = await prepareDataDir(dataDir, options.templateCacheDir ?? defaultTemplateCacheDir());
+  const report = await prepareDataDir(dataDir, cacheDir);
   const db = await PGlite.create(dataDir);
   onOpen?.(report);
   return pgliteClient(db);
+}
+
+/** The template as an archive for an in-memory database; none (initdb) when there is no template to be had. */
+async function templateArchive(cacheDir: string | false): Promise<{ archive?: Blob; report: PgliteOpenReport }> {
+  if (cacheDir === false) return { report: { source: 'initdb', inMemory: true } };
+  try {
+    const template = await ensureTemplate(cacheDir);
+    const archive = new Blob([await tarDirectory(template.dataDir)], { type: 'application/x-tar' });
+    return { archive, report: { source: 'template', inMemory: true, templateCreated: template.created } };
+  } catch (error) {
+    return { report: { source: 'initdb', inMemory: true, warning: cannotUse(cacheDir, error) } };
+  }
 }
 
 /** Fills a new data directory from the template; on any failure leaves it to PGlite's initdb, and says why. */
@@ -68,15 +86,14 @@ async function prepareDataDir(dataDir: string, cacheDir: string | false): Promis
       ...(warning ? { warning } : {}),
     };
   } catch (error) {
-    return {
-      source: 'initdb',
-      warning:
-        `could not use a PGlite template from ${cacheDir} (${(error as Error).message}): new data directories ` +
-        'are made by initdb, which takes seconds; set plugins.store.templateCacheDir to a writable directory, ' +
-        'or to false to stop trying',
-    };
+    return { source: 'initdb', warning: cannotUse(cacheDir, error) };
   }
 }
+
+const cannotUse = (cacheDir: string, error: unknown) =>
+  `could not use a PGlite template from ${cacheDir} (${(error as Error).message}): new databases are made by ` +
+  'initdb, which takes seconds; set plugins.store.templateCacheDir to a writable directory, or to false to stop ' +
+  'trying';
 
 async function hasDatabase(dataDir: string): Promise<boolean> {
   return access(join(dataDir, 'PG_VERSION')).then(
