@@ -171,5 +171,20 @@ export const storeMigrations: MigrationSet = {
         alter table mekong_search_token alter column code set statistics 1000;
       `,
     },
+    {
+      version: '0008',
+      description: "no index rows of their own for parameters that share another parameter's",
+      // The parameters whose IndexedParameter.storedAs is another's, as of this version: their values are the
+      // other parameter's rows (Patient's phonetic is Patient.name), so their own rows are never read again.
+      sql: `
+        delete from mekong_search_token where (resource_type, param) in (('CapabilityStatement', 'version'));
+        delete from mekong_search_uri where (resource_type, param) in (('CodeSystem', 'url'));
+        delete from mekong_search_reference where (resource_type, param) in (('Coverage', 'patient'),
+          ('DeviceUseStatement', 'subject'), ('EnrollmentRequest', 'subject'), ('Linkage', 'source'),
+          ('ResearchSubject', 'patient'));
+        delete from mekong_search_string where (resource_type, param) in (('Patient', 'phonetic'),
+          ('Person', 'phonetic'), ('Practitioner', 'phonetic'), ('RelatedPerson', 'phonetic'));
+      `,
+    },
   ],
 };

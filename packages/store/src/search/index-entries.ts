@@ -40,7 +40,8 @@ export function indexEntries(resource: AnyResource): IndexEntries {
     uri: { param: [], value: [] },
     quantity: { param: [], value: [], system: [], code: [] },
   };
-  for (const [code, { definition, extract }] of parametersOf(resource.resourceType).indexed) {
+  for (const [code, { definition, extract, storedAs }] of parametersOf(resource.resourceType).indexed) {
+    if (storedAs !== code) continue; // its values are in the rows of the parameter it shares them with
     for (const node of extract(resource)) {
       switch (definition.type) {
         case 'token':

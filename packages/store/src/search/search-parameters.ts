@@ -7,6 +7,13 @@ export interface IndexedParameter {
   readonly extract: Extractor;
   /** For references: the types this parameter can point to on this resource type. */
   readonly targets: readonly string[];
+  /**
+   * The code whose index rows hold this parameter's values: its own, or that of an earlier parameter of the
+   * type with the same definition (Patient's `phonetic` is `Patient.name`, as `name` is), whose rows it shares
+   * instead of writing the same values again. The first in the specification's order is the one stored: a
+   * change of that choice needs a migration (store@0008 removed the rows of those that share).
+   */
+  readonly storedAs: string;
 }
 
 /**
@@ -35,6 +42,7 @@ export function parametersOf(resourceType: string) {
     const indexed = new Map<string, IndexedParameter>();
     const unsupported = new Map<string, string>();
     const definitions = [...(searchParameters[resourceType] ?? []), ...(searchParameters.Resource ?? [])];
+    const stored = new Map<string, string>();
     for (const definition of definitions) {
       if (COLUMN_PARAMETERS.has(definition.code)) continue;
       if (!INDEXED_TYPES.has(definition.type)) {
@@ -43,7 +51,13 @@ export function parametersOf(resourceType: string) {
       }
       const extract = compileExpression(definition.expression, resourceType);
       if (!extract) unsupported.set(definition.code, `its expression is not supported yet: ${definition.expression}`);
-      else indexed.set(definition.code, { definition, extract, targets: targetsOf(definition) });
+      else {
+        const targets = targetsOf(definition);
+        const same = `${definition.type} ${definition.expression} ${targets.join(',')}`;
+        const storedAs = stored.get(same) ?? definition.code;
+        stored.set(same, storedAs);
+        indexed.set(definition.code, { definition, extract, targets, storedAs });
+      }
     }
     entry = { indexed, unsupported };
     cache.set(resourceType, entry);

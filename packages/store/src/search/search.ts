@@ -260,7 +260,13 @@ export class ResourceSearch {
              where s.resource_type = $1 and s.param = $2 and s.target_type = $3 and s.id = any($4::text[])
                and ($5::text[] is null or t.patient = any($5::text[]))
              limit ${MAX_COUNT}`,
-        [include.source, include.code, include.reverse ? type : include.target, ids, compartment ?? null],
+        [
+          include.source,
+          parametersOf(include.source).indexed.get(include.code)?.storedAs ?? include.code,
+          include.reverse ? type : include.target,
+          ids,
+          compartment ?? null,
+        ],
       );
       for (const { content } of rows) {
         const key = `${content.resourceType}/${content.id}`;
@@ -290,13 +296,13 @@ export class ResourceSearch {
     if (rest.includes('.'))
       throw new InvalidSearchError(name, 'only one level of chaining is supported', 'chain one reference at a time');
     const { code, target } = referenceTarget(type, name, link);
-    const definition = parametersOf(type).indexed.get(code)?.definition;
-    if (definition) options.checkParameter?.(type, definition);
+    const parameter = parametersOf(type).indexed.get(code);
+    if (parameter) options.checkParameter?.(type, parameter.definition);
     options.checkChain?.(target);
     const targetType = sql.add(target);
     const inner = this.condition(target, targetType, rest, value, sql, options);
     const ids = `select chain.id from mekong_search_reference chain
-      where chain.resource_type = ${t} and chain.param = ${sql.add(code)} and chain.target_type = ${targetType}
+      where chain.resource_type = ${t} and chain.param = ${sql.add(parameter?.storedAs ?? code)} and chain.target_type = ${targetType}
         and exists (select 1 from mekong_resource r
           where r.resource_type = ${targetType} and r.id = chain.target_id and not r.deleted and ${inner.where})`;
     return { where: `r.id in (${ids})`, ids, rank: RANK.chain };
@@ -343,7 +349,7 @@ export class ResourceSearch {
     options.checkParameter?.(type, parameter.definition);
     const kind = parameter.definition.type === 'number' ? 'quantity' : parameter.definition.type;
     const table = `mekong_search_${kind}`;
-    const param = `s.resource_type = ${t} and s.param = ${sql.add(code)}`;
+    const param = `s.resource_type = ${t} and s.param = ${sql.add(parameter.storedAs)}`;
     if (modifier === 'missing') {
       if (value !== 'true' && value !== 'false')
         throw new InvalidSearchError(name, `must be true or false, found '${value}'`, 'use :missing=true');

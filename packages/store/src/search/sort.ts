@@ -1,6 +1,6 @@
 import type { ResourceType } from '@mekong/fhir';
 import { InvalidSearchError } from './invalid-search-error.js';
-import { parametersOf } from './search-parameters.js';
+import { type IndexedParameter, parametersOf } from './search-parameters.js';
 import type { SqlParams } from './sql-params.js';
 
 /** One key of `_sort`: a search parameter (or `_lastUpdated`) and its direction. */
@@ -9,6 +9,8 @@ export interface SortKey {
   readonly descending: boolean;
   /** The index table the key is read from; undefined for `_lastUpdated`, a column of the resource. */
   readonly kind?: 'string' | 'token' | 'date' | 'reference' | 'uri' | 'quantity';
+  /** The parameter whose index rows hold the key's values (see {@link IndexedParameter.storedAs}). */
+  readonly storedAs?: string;
 }
 
 /** A parsed `_sort`: its keys, then the resource id as the last tie-breaker. */
@@ -59,7 +61,7 @@ export function parseSort(type: ResourceType, value: string): SortOrder {
       );
     }
     const kind = parameter.definition.type === 'number' ? 'quantity' : parameter.definition.type;
-    keys.push({ code, descending, kind: kind as NonNullable<SortKey['kind']> });
+    keys.push({ code, descending, kind: kind as NonNullable<SortKey['kind']>, storedAs: parameter.storedAs });
   }
   // Ties are broken by id in the direction of the last key: `-_lastUpdated` then walks one index backwards.
   return { spec: value, keys, idDescending: keys.at(-1)?.descending ?? false };
@@ -89,7 +91,7 @@ export function sortKeyExpression(key: SortKey, typeParam: string, sql: SqlParam
   if (!key.kind) return 'r.last_updated';
   const column = COLUMNS[key.kind];
   return `(select ${key.descending ? column.desc : column.asc} from mekong_search_${key.kind} s
-    where s.resource_type = ${typeParam} and s.id = r.id and s.param = ${sql.add(key.code)})`;
+    where s.resource_type = ${typeParam} and s.id = r.id and s.param = ${sql.add(key.storedAs ?? key.code)})`;
 }
 
 /**
