@@ -82,7 +82,25 @@ export function storeFor(
 ): ScopedStore {
   const policy = callerPolicy(principal);
   return access.scoped(
-    plugin ? narrowToGrant(policy, plugin.grant) : policy,
+    plugin ? narrowedFor(policy, plugin.grant) : policy,
     callerContext(request, principal, plugin?.id),
   );
+}
+
+// A caller's policy narrowed to a plugin's grant, made once per pair: both serve many requests, and a new
+// policy object would have its paths checked and resolved again on each.
+const narrowed = new WeakMap<AccessPolicy, WeakMap<ResourceGrant, AccessPolicy>>();
+
+function narrowedFor(policy: AccessPolicy, grant: ResourceGrant): AccessPolicy {
+  let byGrant = narrowed.get(policy);
+  if (!byGrant) {
+    byGrant = new WeakMap();
+    narrowed.set(policy, byGrant);
+  }
+  let result = byGrant.get(grant);
+  if (!result) {
+    result = narrowToGrant(policy, grant);
+    byGrant.set(grant, result);
+  }
+  return result;
 }

@@ -45,9 +45,9 @@ const detailOf = (error: unknown) => (error instanceof Error ? error.message : S
  * A store handle for one caller under an {@link AccessPolicy}: deny by default, only the interactions its
  * rules allow, only its patients' data when it has a compartment, hidden elements left out of everything it
  * receives and read-only ones kept on writes. A policy whose hidden or read-only paths name no element of their
- * type is refused with an `InvalidAccessPolicyError` (see `checkAccessPolicy`). Every interaction, allowed, refused or failed, records one
- * AuditEvent: a write's commits with the write, a read's before the data is returned. AuditEvents are
- * written by the store alone.
+ * type is refused with an `InvalidAccessPolicyError` (see `checkAccessPolicy`). Every interaction, allowed,
+ * refused or failed, records one AuditEvent: a write's commits with the write, a read's before the data is
+ * returned. AuditEvents are written by the store alone.
  */
 export class ScopedStore {
   // A handle bound to a transaction: refusals and failures are recorded by the transaction, not here.

@@ -60,11 +60,25 @@ async function templateArchive(cacheDir: string | false): Promise<{ archive?: Bl
   if (cacheDir === false) return { report: { source: 'initdb', inMemory: true } };
   try {
     const template = await ensureTemplate(cacheDir);
-    const archive = new Blob([await tarDirectory(template.dataDir)], { type: 'application/x-tar' });
+    const archive = await archiveOf(template.dataDir);
     return { archive, report: { source: 'template', inMemory: true, templateCreated: template.created } };
   } catch (error) {
     return { report: { source: 'initdb', inMemory: true, warning: cannotUse(cacheDir, error) } };
   }
+}
+
+// A template's archive, read once per process: tests and demos open many in-memory databases.
+const archives = new Map<string, Promise<Blob>>();
+
+function archiveOf(templateDir: string): Promise<Blob> {
+  let archive = archives.get(templateDir);
+  if (!archive) {
+    archive = tarDirectory(templateDir).then((tar) => new Blob([tar], { type: 'application/x-tar' }));
+    // A failed read is not remembered: the next open tries again.
+    archive.catch(() => archives.delete(templateDir));
+    archives.set(templateDir, archive);
+  }
+  return archive;
 }
 
 /** Fills a new data directory from the template; on any failure leaves it to PGlite's initdb, and says why. */
