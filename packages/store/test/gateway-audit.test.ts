@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { type AuditEvent, validateResource } from '@mekong/fhir';
-import { definePlugin } from '@mekong/kernel';
 import { startTestHost, type TestHost } from '@mekong/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,11 +11,11 @@ import {
   InvalidAuditEntryError,
   InvalidSearchError,
   type StoreAccess,
-  storeAccessServiceRef,
   storePlugin,
   UNKNOWN_AGENT,
 } from '../src/index.js';
 import { type Backend, backends, postgresUrl } from './backends.js';
+import { gateway } from './gateway-plugin.js';
 
 // A gateway records what it decides itself (failed logins, refusals, operations) in the store's one audit trail.
 
@@ -26,24 +25,6 @@ const caller: AccessContext = {
   client: 'his-web',
   address: '10.2.0.7',
 };
-
-/** The gateway plugin ('server', the default gateway), handing out its StoreAccess. */
-function gatewayPlugin(seen: { access?: StoreAccess }) {
-  return definePlugin({
-    id: 'server',
-    version: '0.1.0',
-    kernel: '^0.1.0',
-    dependencies: { store: '^0.1.0' },
-    register(env) {
-      env.registerInit({
-        deps: { access: storeAccessServiceRef },
-        init({ access }) {
-          seen.access = access;
-        },
-      });
-    },
-  });
-}
 
 /** The store's config on a backend: PGlite in memory, or PostgreSQL in a schema dropped after the file. */
 async function storeConfig(backend: Backend): Promise<Record<string, unknown>> {
@@ -72,7 +53,7 @@ describe.each(backends)('audit entries of a gateway on %s', (backend) => {
   beforeAll(async () => {
     const seen: { access?: StoreAccess } = {};
     const store = await storeConfig(backend);
-    test = await startTestHost({ plugins: [storePlugin, gatewayPlugin(seen)], config: { plugins: { store } } });
+    test = await startTestHost({ plugins: [storePlugin, gateway('server', seen)], config: { plugins: { store } } });
     access = seen.access as StoreAccess;
   }, 60_000);
   afterAll(async () => {

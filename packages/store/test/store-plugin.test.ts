@@ -9,12 +9,12 @@ import {
   connectPostgres,
   type ScopedStore,
   type StoreAccess,
-  storeAccessServiceRef,
   storeMigrationsExtensionPoint,
   storePlugin,
   storeServiceRef,
 } from '../src/index.js';
 import { postgresUrl } from './backends.js';
+import { gateway } from './gateway-plugin.js';
 
 /** A pharmacy plugin: writes MedicationRequests, reads Patients, owns a stock table. */
 function pharmacy(
@@ -33,24 +33,6 @@ function pharmacy(
         deps: { store: storeServiceRef },
         init({ store }) {
           seen.store = store;
-        },
-      });
-    },
-  });
-}
-
-/** A plugin that asks for the gateway service. */
-function gateway(id: string, seen: { access?: StoreAccess }) {
-  return definePlugin({
-    id,
-    version: '0.1.0',
-    kernel: '^0.1.0',
-    dependencies: { store: '^0.1.0' },
-    register(env) {
-      env.registerInit({
-        deps: { access: storeAccessServiceRef },
-        init({ access }) {
-          seen.access = access;
         },
       });
     },
