@@ -18,7 +18,7 @@ const host = createHost({
     plugins: {
       store: databaseUrl
         ? { databaseUrl, ...(process.env.BENCH_AUDIT_COMMIT ? { auditCommit: process.env.BENCH_AUDIT_COMMIT } : {}) }
-        : { dataDir },
+        : { dataDir, ...(process.env.BENCH_SHIPPED_TEMPLATE === 'false' ? { shippedTemplate: false } : {}) },
       server: {
         host: '127.0.0.1',
         port: Number(process.env.PORT ?? 0),

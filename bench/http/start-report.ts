@@ -43,9 +43,12 @@ async function startTimes(mode: StartMode, postgresUrl: string): Promise<[string
   };
   const onFreshDataDir = <T>(work: (dir: string) => Promise<T>) => inTempDir('mekong-bench-pglite-', work);
   // The PGlite template cache (see @mekong/store's openPglite): XDG_CACHE_HOME moves it. An empty one is what
-  // the first start on a machine (or after a PGlite upgrade) finds.
-  const withEmptyTemplateCache = (dir: string) =>
-    inTempDir('mekong-bench-cache-', (cache) => start({ DATA_DIR: dir, XDG_CACHE_HOME: cache }));
+  // the first start on a machine (or after a PGlite upgrade) finds; the template then comes from the archive
+  // the store package ships, or, with BENCH_SHIPPED_TEMPLATE=false, from initdb (as before there was one).
+  const withEmptyTemplateCache = (shipped: boolean) => (dir: string) =>
+    inTempDir('mekong-bench-cache-', (cache) =>
+      start({ DATA_DIR: dir, XDG_CACHE_HOME: cache, ...(shipped ? {} : { BENCH_SHIPPED_TEMPLATE: 'false' }) }),
+    );
   // One discarded start of each kind: tsx's transform cache, the OS file cache, the user's template cache.
   await onFreshSchema((url) => start({ DATABASE_URL: url }));
   await onFreshDataDir((dir) => start({ DATA_DIR: dir }));
@@ -65,13 +68,18 @@ async function startTimes(mode: StartMode, postgresUrl: string): Promise<[string
       2000,
     ],
     [
-      'PGlite, first start in a fresh data dir (template cached)',
+      'PGlite, first start in a fresh data dir (from the shipped archive)',
       await times(RUNS, () => onFreshDataDir((dir) => start({ DATA_DIR: dir }))),
       5000,
     ],
     [
-      'PGlite, first start, no template yet (initdb; first on this machine)',
-      await times(pgliteRuns, () => onFreshDataDir(withEmptyTemplateCache)),
+      'PGlite, first start on this machine (nothing cached: the same)',
+      await times(pgliteRuns, () => onFreshDataDir(withEmptyTemplateCache(true))),
+      5000,
+    ],
+    [
+      'PGlite, first start on this machine without the shipped archive (initdb)',
+      await times(pgliteRuns, () => onFreshDataDir(withEmptyTemplateCache(false))),
       undefined,
     ],
     [

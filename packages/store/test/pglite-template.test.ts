@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   openPglite,
@@ -68,9 +69,9 @@ async function firstStartAndRestart(dataDir: string, options: Parameters<typeof 
 }
 
 describe('PGlite data directories from a template', () => {
-  it('copies a new data directory from the template; the store migrates it and its data survives a restart', async () => {
+  it('unpacks a new data directory from the shipped archive; the store migrates it and its data survives a restart', async () => {
     const { first, restart } = await firstStartAndRestart(freshDir('data'));
-    expect(first.report.source).toBe('template');
+    expect(first.report).toEqual({ source: 'template', shippedArchive: true });
     expect(first.result.applied).toEqual(storeMigrations.migrations.map((m) => `store@${m.version}`));
     expect(restart.report).toEqual({ source: 'existing' });
     expect(restart.result.read.name?.[0]?.family).toBe('Trần');
@@ -92,7 +93,7 @@ describe('PGlite data directories from a template', () => {
       await db.exec('create table note (text text)');
       return (await db.query('select * from note')).rows;
     });
-    expect(inB.report).toMatchObject({ source: 'template', templateCreated: false });
+    expect(inB.report).toEqual({ source: 'template', shippedArchive: true });
     expect(inB.result).toEqual([]);
     const inA = await withDb(a, {}, async (db) => (await db.query<{ text: string }>('select text from note')).rows);
     expect(inA.result).toEqual([{ text: 'in a' }]);
@@ -106,7 +107,11 @@ describe('PGlite data directories from a template', () => {
     const cache = join(root, 'concurrent-cache');
     const opened = await Promise.all(
       [freshDir('x'), freshDir('y')].map((dir) =>
-        withDb(dir, { templateCacheDir: cache }, async (db) => (await db.query('select 1 as one')).rows),
+        withDb(
+          dir,
+          { templateCacheDir: cache, shippedTemplate: false },
+          async (db) => (await db.query('select 1 as one')).rows,
+        ),
       ),
     );
     expect(opened.map((o) => o.report.source)).toEqual(['template', 'template']);
@@ -123,7 +128,9 @@ describe('PGlite data directories from a template', () => {
     const other = join(cache, 'pglite-0.4.0');
     mkdirSync(other);
     const dataDir = freshDir('replaced');
-    const { report } = await withDb(dataDir, { templateCacheDir: cache }, async (db) => db.query('select 1'));
+    const { report } = await withDb(dataDir, { templateCacheDir: cache, shippedTemplate: false }, async (db) =>
+      db.query('select 1'),
+    );
     expect(report).toMatchObject({ source: 'template', templateCreated: true });
     expect(report.warning).toContain(`it did not match PGlite ${pglite}`);
     expect(report.warning).toContain('PGlite 0.4.0');
@@ -154,18 +161,56 @@ describe('PGlite data directories from a template', () => {
       await second.close();
     }
     expect(opens).toEqual([
-      { source: 'template', inMemory: true, templateCreated: false },
-      { source: 'template', inMemory: true, templateCreated: false },
+      { source: 'template', inMemory: true, shippedArchive: true },
+      { source: 'template', inMemory: true, shippedArchive: true },
     ]);
   });
 
-  it('starts a copy that was cut short over again', async () => {
+  it("ships initdb's output for the installed PGlite: a first start on a machine (empty cache) runs no initdb", async () => {
+    const archive = join(fileURLToPath(new URL('../pglite-template/', import.meta.url)), `pglite-${pglite}.tar.gz`);
+    expect(statSync(archive).size, 'pnpm install makes it (scripts/pglite-template.mjs)').toBeGreaterThan(1_000_000);
+    const cache = join(root, 'first-start-cache');
+    const { first, restart } = await firstStartAndRestart(freshDir('first-start'), { templateCacheDir: cache });
+    expect(first.report).toEqual({ source: 'template', shippedArchive: true });
+    expect(restart.result.read.name?.[0]?.family).toBe('Trần');
+    expect(restart.result.pending).toEqual([]);
+    expect(readdirSync(root)).not.toContain('first-start-cache'); // no template made: nothing ran initdb
+  });
+
+  it('makes the template by initdb when told not to use the shipped archive (shippedTemplate: false)', async () => {
+    const cache = join(root, 'initdb-cache');
+    const { first, restart } = await firstStartAndRestart(freshDir('initdb-template'), {
+      templateCacheDir: cache,
+      shippedTemplate: false,
+    });
+    expect(first.report).toEqual({ source: 'template', templateCreated: true });
+    expect(restart.result.read.name?.[0]?.family).toBe('Trần');
+    // An in-memory database then loads that template, as the package's archive is not to be used.
+    const opens: PgliteOpenReport[] = [];
+    const memory = await openPglite({ templateCacheDir: cache, shippedTemplate: false, onOpen: (r) => opens.push(r) });
+    try {
+      expect((await memory.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await memory.close();
+    }
+    expect(opens).toEqual([{ source: 'template', inMemory: true, templateCreated: false }]);
+  });
+
+  it.each([
+    ['an unpacking of the archive', true],
+    ['a copy of the template', false],
+  ])('starts %s that was cut short over again', async (_, shippedTemplate) => {
     const dataDir = freshDir('interrupted');
     mkdirSync(join(dataDir, 'base'), { recursive: true });
     writeFileSync(join(dataDir, '.mekong-template-copy'), 'copying\n');
     writeFileSync(join(dataDir, 'base', 'half-written'), 'x');
-    const { report, result } = await withDb(dataDir, {}, async (db) => (await db.query('select 1 as one')).rows);
+    const { report, result } = await withDb(
+      dataDir,
+      { shippedTemplate },
+      async (db) => (await db.query('select 1 as one')).rows,
+    );
     expect(report.source).toBe('template');
+    expect(report.shippedArchive).toBe(shippedTemplate || undefined);
     expect(result).toEqual([{ one: 1 }]);
     expect(readdirSync(join(dataDir, 'base'))).not.toContain('half-written');
     expect(readdirSync(dataDir)).not.toContain('.mekong-template-copy');
@@ -174,8 +219,10 @@ describe('PGlite data directories from a template', () => {
   it('falls back to initdb with a warning that names the cache directory when it cannot be written', async () => {
     const blocked = join(root, 'not-a-directory');
     writeFileSync(blocked, 'a file where the cache directory should be');
-    const { report } = await withDb(freshDir('fallback'), { templateCacheDir: join(blocked, 'cache') }, async (db) =>
-      db.query('select 1'),
+    const { report } = await withDb(
+      freshDir('fallback'),
+      { templateCacheDir: join(blocked, 'cache'), shippedTemplate: false },
+      async (db) => db.query('select 1'),
     );
     expect(report.source).toBe('initdb');
     expect(report.warning).toMatch(

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { definePlugin, HostBootError } from '@mekong/kernel';
@@ -105,30 +105,39 @@ describe('the store as a plugin', () => {
     });
   });
 
-  it('keeps data across restarts in an embedded data directory, made from the template in templateCacheDir', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'mekong-store-'));
-    const [dataDir, templateCacheDir] = [join(root, 'data'), join(root, 'templates')];
-    try {
-      const first: { store?: ScopedStore } = {};
-      const config = { plugins: { store: { dataDir, templateCacheDir } } };
-      const one = await startTestHost({ plugins: [storePlugin, pharmacy(first)], config });
-      const order = await first.store?.create({
-        resourceType: 'MedicationRequest',
-        status: 'draft',
-        intent: 'plan',
-        subject: { reference: 'Patient/p2' },
-        medicationCodeableConcept: { text: 'Metformin 850 mg' },
-      });
-      await one.stop();
-      const second: { store?: ScopedStore } = {};
-      const two = await startTestHost({ plugins: [storePlugin, pharmacy(second)], config });
-      expect(await second.store?.read('MedicationRequest', order?.id as string)).toMatchObject({ status: 'draft' });
-      await two.stop();
-      expect(readdirSync(templateCacheDir)).toEqual([expect.stringMatching(/^pglite-\d+\.\d+\.\d+/)]);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  }, 60_000);
+  it.each([
+    ["from the package's archive (default)", true],
+    ['from the template made in templateCacheDir (shippedTemplate: false)', false],
+  ])(
+    'keeps data across restarts in an embedded data directory, made %s',
+    async (_, shippedTemplate) => {
+      const root = mkdtempSync(join(tmpdir(), 'mekong-store-'));
+      const [dataDir, templateCacheDir] = [join(root, 'data'), join(root, 'templates')];
+      try {
+        const first: { store?: ScopedStore } = {};
+        const config = { plugins: { store: { dataDir, templateCacheDir, shippedTemplate } } };
+        const one = await startTestHost({ plugins: [storePlugin, pharmacy(first)], config });
+        const order = await first.store?.create({
+          resourceType: 'MedicationRequest',
+          status: 'draft',
+          intent: 'plan',
+          subject: { reference: 'Patient/p2' },
+          medicationCodeableConcept: { text: 'Metformin 850 mg' },
+        });
+        await one.stop();
+        const second: { store?: ScopedStore } = {};
+        const two = await startTestHost({ plugins: [storePlugin, pharmacy(second)], config });
+        expect(await second.store?.read('MedicationRequest', order?.id as string)).toMatchObject({ status: 'draft' });
+        await two.stop();
+        expect(existsSync(templateCacheDir) && readdirSync(templateCacheDir)).toEqual(
+          shippedTemplate ? false : [expect.stringMatching(/^pglite-\d+\.\d+\.\d+/)],
+        );
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 
   it('gives the gateway service to the plugins in plugins.store.gateways only, naming the config to change', async () => {
     await withSchema(async (databaseUrl, query) => {

@@ -36,7 +36,8 @@ export const storeServiceRef = createServiceRef<ScopedStore>({ id: 'store.handle
  * The resource store plugin. Configuration (`plugins.store`): `databaseUrl` for PostgreSQL, else `dataDir`
  * for embedded PGlite on disk, else PGlite in memory (nothing persists: for tests and demos); `templateCacheDir`,
  * where PGlite's pre-initialised data directory is kept for new data directories to be copied from (default
- * `~/.cache/mekong/pglite`; `false`: initdb every time); `gateways`, the plugins that may act for users through
+ * `~/.cache/mekong/pglite`; `false`: initdb every time); `shippedTemplate`, whether that template comes from
+ * initdb's output shipped with the package (default true; false: initdb makes it once); `gateways`, the plugins that may act for users through
  * {@link storeAccessServiceRef} (default `['server']`); `auditCommit`,
  * how the audit records of interactions that write nothing (reads, searches, refusals) are committed on
  * PostgreSQL: 'synchronous' (default) flushes them to disk before the data is handed over, 'asynchronous'
@@ -53,6 +54,7 @@ export const storePlugin = definePlugin({
       databaseUrl: z.string().startsWith('postgres', 'must be a postgres:// or postgresql:// URL').optional(),
       dataDir: z.string().min(1).optional(),
       templateCacheDir: z.union([z.string().min(1), z.literal(false)]).optional(),
+      shippedTemplate: z.boolean().optional(),
       gateways: z.array(z.string().min(1)).default(['server']),
       auditCommit: z.enum(['synchronous', 'asynchronous']).default('synchronous'),
     })
@@ -142,6 +144,7 @@ export const storePlugin = definePlugin({
           : await openPglite({
               ...(config.dataDir ? { dataDir: config.dataDir } : {}),
               ...(config.templateCacheDir !== undefined ? { templateCacheDir: config.templateCacheDir } : {}),
+              ...(config.shippedTemplate !== undefined ? { shippedTemplate: config.shippedTemplate } : {}),
               onOpen: (report) => {
                 opened = report;
               },

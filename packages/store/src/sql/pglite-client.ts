@@ -1,7 +1,13 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { copyTemplate, defaultTemplateCacheDir, ensureTemplate } from './pglite-template.js';
+import {
+  copyTemplate,
+  defaultTemplateCacheDir,
+  ensureTemplate,
+  shippedArchive,
+  unpackArchive,
+} from './pglite-template.js';
 import type { QueryResult, SqlClient } from './sql-client.js';
 import { tarDirectory } from './ustar.js';
 
@@ -15,6 +21,13 @@ export interface PgliteOptions {
    * {@link defaultTemplateCacheDir} (`~/.cache/mekong/pglite`).
    */
   readonly templateCacheDir?: string | false;
+  /**
+   * Whether new databases start from initdb's output shipped with this package for the installed PGlite version
+   * (`pglite-template/`, made at install), when it has one: unpacked into a new data directory, loaded by an
+   * in-memory one. Default true; false uses the template cache alone (made by initdb), as when the package has
+   * no archive for this PGlite.
+   */
+  readonly shippedTemplate?: boolean;
   /** Told how the data directory was opened, and why the template could not be used if it could not. */
   readonly onOpen?: (report: PgliteOpenReport) => void;
 }
@@ -30,34 +43,45 @@ export interface PgliteOpenReport {
   readonly inMemory?: true;
   /** The template was made by this open (once per PGlite version and cache directory). */
   readonly templateCreated?: boolean;
+  /** A `template` database came from the archive shipped with the package, not from the template cache. */
+  readonly shippedArchive?: true;
   /** Why the template was not used, or that a mismatching one was replaced. */
   readonly warning?: string;
 }
 
 /**
  * Opens an embedded PostgreSQL (PGlite). `dataDir` persists it to a directory; without one it lives in memory.
- * A new database (a missing or empty data directory, or one in memory) starts from a template initialised once
- * per PGlite version (see {@link PgliteOptions.templateCacheDir}) rather than from initdb. Opening still costs
- * about a second: open one instance per process and share it.
+ * A new database (a missing or empty data directory, or one in memory) starts from a template (initdb's output
+ * shipped with the package, kept per PGlite version: see {@link PgliteOptions.templateCacheDir}) rather than from
+ * initdb. Opening still costs about a second: open one instance per process and share it.
  */
 export async function openPglite(options: PgliteOptions = {}): Promise<SqlClient> {
   const { dataDir, onOpen } = options;
   const cacheDir = options.templateCacheDir ?? defaultTemplateCacheDir();
+  const shipped = options.shippedTemplate ?? true;
   if (!dataDir) {
-    const { archive, report } = await templateArchive(cacheDir);
+    const { archive, report } = await templateArchive(cacheDir, shipped);
     const db = await PGlite.create(archive ? { loadDataDir: archive } : {});
     onOpen?.(report);
     return pgliteClient(db);
   }
-  const report = await prepareDataDir(dataDir, cacheDir);
+  const report = await prepareDataDir(dataDir, cacheDir, shipped);
   const db = await PGlite.create(dataDir);
   onOpen?.(report);
   return pgliteClient(db);
 }
 
-/** The template as an archive for an in-memory database; none (initdb) when there is no template to be had. */
-async function templateArchive(cacheDir: string | false): Promise<{ archive?: Blob; report: PgliteOpenReport }> {
+/**
+ * The template as an archive for an in-memory database: the shipped one as it is, else the cached template's;
+ * none (initdb) when there is no template to be had.
+ */
+async function templateArchive(
+  cacheDir: string | false,
+  shipped: boolean,
+): Promise<{ archive?: Blob; report: PgliteOpenReport }> {
   if (cacheDir === false) return { report: { source: 'initdb', inMemory: true } };
+  const tar = shipped ? await shippedArchive().catch(() => undefined) : undefined;
+  if (tar) return { archive: new Blob([tar]), report: { source: 'template', inMemory: true, shippedArchive: true } };
   try {
     const template = await ensureTemplate(cacheDir);
     const archive = await archiveOf(template.dataDir);
@@ -81,28 +105,47 @@ function archiveOf(templateDir: string): Promise<Blob> {
   return archive;
 }
 
-/** Fills a new data directory from the template; on any failure leaves it to PGlite's initdb, and says why. */
-async function prepareDataDir(dataDir: string, cacheDir: string | false): Promise<PgliteOpenReport> {
+/**
+ * Fills a new data directory from the shipped archive, else from the template cache; on any failure leaves it to
+ * PGlite's initdb, and says why.
+ */
+async function prepareDataDir(dataDir: string, cacheDir: string | false, shipped: boolean): Promise<PgliteOpenReport> {
   if (await hasDatabase(dataDir)) return { source: 'existing' };
   // Only plain paths: PGlite's URL schemes (memory://, idb://) are not directories to copy into.
   if (cacheDir === false || /^[a-z][a-z0-9+.-]*:\/\//i.test(dataDir)) return { source: 'initdb' };
+  let unpackFailure: string | undefined;
+  if (shipped) {
+    try {
+      const tar = await shippedArchive();
+      if (tar) {
+        if (await unpackArchive(tar, dataDir)) return { source: 'template', shippedArchive: true };
+        return { source: 'initdb', warning: notEmpty(dataDir) };
+      }
+    } catch (error) {
+      unpackFailure = `could not unpack the PGlite archive shipped with @mekong/store (${(error as Error).message})`;
+    }
+  }
   try {
     const template = await ensureTemplate(cacheDir);
     const copied = await copyTemplate(template, dataDir);
     const warning = !copied
-      ? `${dataDir} is not empty but holds no database (no PG_VERSION): PGlite's initdb makes one there`
+      ? notEmpty(dataDir)
       : template.replaced
         ? `replaced the PGlite template in ${cacheDir}: it did not match PGlite ${template.pglite} (${template.replaced})`
-        : undefined;
+        : unpackFailure;
     return {
       source: copied ? 'template' : 'initdb',
       templateCreated: template.created,
       ...(warning ? { warning } : {}),
     };
   } catch (error) {
-    return { source: 'initdb', warning: cannotUse(cacheDir, error) };
+    const warning = cannotUse(cacheDir, error);
+    return { source: 'initdb', warning: unpackFailure ? `${unpackFailure}; ${warning}` : warning };
   }
 }
+
+const notEmpty = (dataDir: string) =>
+  `${dataDir} is not empty but holds no database (no PG_VERSION): PGlite's initdb makes one there`;
 
 const cannotUse = (cacheDir: string, error: unknown) =>
   `could not use a PGlite template from ${cacheDir} (${(error as Error).message}): new databases are made by ` +

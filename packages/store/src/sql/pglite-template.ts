@@ -1,14 +1,19 @@
-import { constants, cpSync } from 'node:fs';
+import { constants, cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzip } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
+import { untar } from './ustar.js';
 
 // PGlite runs initdb in WebAssembly on every new data directory: seconds, most of a first start. A template is
 // one data directory per PGlite version, initialised once and shut down cleanly, that a new data directory is
 // copied from instead. It holds nothing but what initdb made: migrations run in each data directory, so no
-// row, key or secret is ever shared between deployments made from it.
+// row, key or secret is ever shared between deployments made from it. The package ships initdb's output for
+// its PGlite version (scripts/pglite-template.mjs makes it at install and before publishing), so that not even
+// a machine's first start runs initdb.
 
 /** Bumped whenever what a template holds changes (for example options passed to `PGlite.create`). */
 const FORMAT = 1;
@@ -43,24 +48,51 @@ export function defaultTemplateCacheDir(env: NodeJS.ProcessEnv = process.env): s
 }
 
 let installed: Promise<string> | undefined;
+let shipped: Promise<Uint8Array | undefined> | undefined;
+
+/**
+ * initdb's output for the installed PGlite, as a tar, from the archive shipped with this package
+ * (`pglite-template/pglite-<version>.tar.gz`); undefined when the package has none for this version (installed
+ * without running its scripts, or PGlite upgraded since). Read once per process.
+ */
+export function shippedArchive(): Promise<Uint8Array | undefined> {
+  shipped ??= (async () => {
+    const archive = join(await packageDir(), 'pglite-template', `pglite-${await pgliteVersion()}.tar.gz`);
+    const gzipped = await readFile(archive).catch(() => undefined);
+    if (!gzipped) return undefined;
+    return new Promise<Uint8Array>((resolve, reject) =>
+      gunzip(gzipped, (error, tar) => (error ? reject(error) : resolve(tar))),
+    );
+  })();
+  return shipped;
+}
+
+/** This package's directory: the nearest package.json above this module, from the sources or the build. */
+async function packageDir(): Promise<string> {
+  return packageDirOf(dirname(fileURLToPath(import.meta.url)), '@mekong/store');
+}
 
 /** The version of the installed `@electric-sql/pglite`, read from its package.json: the template's key. */
 export function pgliteVersion(): Promise<string> {
   installed ??= (async () => {
     // Its exports map hides package.json: walk up from the entry point to it.
-    let dir = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
-    for (;;) {
-      const manifest = await readFile(join(dir, 'package.json'), 'utf8').catch(() => undefined);
-      if (manifest) {
-        const { name, version } = JSON.parse(manifest) as { name?: string; version?: string };
-        if (name === '@electric-sql/pglite' && version) return version;
-      }
-      const parent = dirname(dir);
-      if (parent === dir) throw new Error('could not find the package.json of @electric-sql/pglite');
-      dir = parent;
-    }
+    const dir = await packageDirOf(dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite')), PGLITE);
+    const { version } = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { version?: string };
+    if (!version) throw new Error(`the package.json of ${PGLITE} has no version`);
+    return version;
   })();
   return installed;
+}
+
+const PGLITE = '@electric-sql/pglite';
+
+/** The directory of package `name` that `dir` is in: the first above it whose package.json has that name. */
+async function packageDirOf(dir: string, name: string): Promise<string> {
+  for (let at = dir; ; at = dirname(at)) {
+    const manifest = await readFile(join(at, 'package.json'), 'utf8').catch(() => undefined);
+    if (manifest && (JSON.parse(manifest) as { name?: string }).name === name) return at;
+    if (dirname(at) === at) throw new Error(`could not find the package.json of ${name} above ${dir}`);
+  }
 }
 
 async function readStamp(dir: string): Promise<Stamp | undefined> {
@@ -78,7 +110,8 @@ async function readStamp(dir: string): Promise<Stamp | undefined> {
 const matches = (stamp: Stamp | undefined, version: string) => stamp?.format === FORMAT && stamp.pglite === version;
 
 /**
- * The template of the installed PGlite under `cacheDir`, made first if there is none. A directory under that
+ * The template of the installed PGlite under `cacheDir`, made first if there is none: from the archive shipped
+ * with the package ({@link shippedArchive}; unless `shipped` is false), else by initdb. A directory under that
  * name whose stamp names another PGlite version or format (or none) is not used: it is replaced. Safe when
  * several processes start at once: each builds in a private directory and the first rename wins.
  */
@@ -131,7 +164,54 @@ async function moveAside(dir: string, found: Stamp | undefined, version: string)
  * returns whether it did. Files are copied (copy-on-write clones where the file system has them), never linked:
  * PostgreSQL writes its files in place, and two data directories must never share one.
  */
-export async function copyTemplate(template: PgliteTemplate, dataDir: string): Promise<boolean> {
+export function copyTemplate(template: PgliteTemplate, dataDir: string): Promise<boolean> {
+  const marker = join(template.dataDir, PG_VERSION);
+  return fillNewDataDir(dataDir, template.dataDir, {
+    // Synchronous: the native cpSync is several times faster than fs.promises.cp on a thousand small files, and
+    // this runs once, while the store starts, before anything is served.
+    allButMarker: () =>
+      cpSync(template.dataDir, dataDir, {
+        recursive: true,
+        mode: constants.COPYFILE_FICLONE,
+        filter: (source) => source !== marker,
+      }),
+    marker: () => copyFile(marker, join(dataDir, PG_VERSION), constants.COPYFILE_FICLONE),
+  });
+}
+
+/**
+ * Unpacks `archive` (a data directory as a tar, see {@link shippedArchive}) into `dataDir` if `dataDir` is
+ * missing or empty (or holds only an unpacking of ours cut short); returns whether it did.
+ */
+export function unpackArchive(archive: Uint8Array, dataDir: string): Promise<boolean> {
+  const entries = untar(archive);
+  const marker = entries.find((entry) => entry.name === PG_VERSION);
+  if (!marker) return Promise.reject(new Error(`the archive holds no ${PG_VERSION}: it is not a data directory`));
+  return fillNewDataDir(dataDir, 'the archive of a new PGlite database', {
+    // Synchronous, as the copy above: a thousand small files, once, before anything is served.
+    allButMarker: () => {
+      for (const entry of entries) {
+        const path = join(dataDir, ...entry.name.split('/'));
+        if (entry.type === 'directory') mkdirSync(path, { recursive: true, mode: 0o700 });
+        else if (entry !== marker) {
+          mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+          writeFileSync(path, entry.data, { mode: 0o600 });
+        }
+      }
+    },
+    marker: () => writeFile(join(dataDir, PG_VERSION), marker.data, { mode: 0o600 }),
+  });
+}
+
+/**
+ * Fills a new data directory: everything but PG_VERSION, then PG_VERSION, under a marker file, so that a fill cut
+ * short is never taken for a database, and is told from files someone else put there.
+ */
+async function fillNewDataDir(
+  dataDir: string,
+  source: string,
+  fill: { allButMarker: () => void; marker: () => Promise<void> },
+): Promise<boolean> {
   const entries = await readdir(dataDir).catch((error: NodeJS.ErrnoException): string[] => {
     if (error.code === 'ENOENT') return [];
     throw error;
@@ -143,16 +223,9 @@ export async function copyTemplate(template: PgliteTemplate, dataDir: string): P
     await Promise.all(entries.map((entry) => rm(join(dataDir, entry), { recursive: true, force: true })));
   }
   await mkdir(dataDir, { recursive: true });
-  await writeFile(join(dataDir, COPYING), `copying ${template.dataDir}\n`);
-  const marker = join(template.dataDir, PG_VERSION);
-  // Synchronous: the native cpSync is several times faster than fs.promises.cp on a thousand small files, and
-  // this runs once, while the store starts, before anything is served.
-  cpSync(template.dataDir, dataDir, {
-    recursive: true,
-    mode: constants.COPYFILE_FICLONE,
-    filter: (source) => source !== marker,
-  });
-  await copyFile(marker, join(dataDir, PG_VERSION), constants.COPYFILE_FICLONE);
+  await writeFile(join(dataDir, COPYING), `copying ${source}\n`);
+  fill.allButMarker();
+  await fill.marker();
   await rm(join(dataDir, COPYING));
   return true;
 }

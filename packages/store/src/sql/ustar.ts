@@ -1,8 +1,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 
-// A ustar archive of a directory: what PGlite's `loadDataDir` reads to start an in-memory database from a
-// template. Only what a PostgreSQL data directory holds: directories and regular files with short names.
+// ustar archives of data directories: written for PGlite's `loadDataDir` (an in-memory database from a
+// template), read to unpack the archive the package ships. Only what a PostgreSQL data directory holds:
+// directories and regular files with short names.
 
 const BLOCK = 512;
 const encoder = new TextEncoder();
@@ -66,4 +67,42 @@ export async function tarDirectory(root: string): Promise<Uint8Array> {
     offset += part.length;
   }
   return archive;
+}
+
+/** An entry of a ustar archive: a directory, or a regular file and its bytes (a view into the archive). */
+export interface TarEntry {
+  /** Relative, `/`-separated, without a leading `/` or a trailing one. */
+  readonly name: string;
+  readonly type: 'directory' | 'file';
+  readonly data: Uint8Array;
+}
+
+const decoder = new TextDecoder();
+const text = (block: Uint8Array, offset: number, length: number) =>
+  decoder.decode(block.subarray(offset, offset + length)).replace(/\0.*$/s, '');
+
+/**
+ * The directories and regular files of a ustar archive (PGlite's `dumpDataDir` or {@link tarDirectory}). Names
+ * that would leave the directory they are unpacked into (`..`), and other kinds of entries, are refused.
+ */
+export function untar(archive: Uint8Array): TarEntry[] {
+  const entries: TarEntry[] = [];
+  for (let offset = 0; offset + BLOCK <= archive.length; ) {
+    const block = archive.subarray(offset, offset + BLOCK);
+    if (block.every((byte) => byte === 0)) break; // end of archive
+    const prefix = text(block, 345, 155);
+    const name = `${prefix ? `${prefix}/` : ''}${text(block, 0, 100)}`.replace(/^\/+|\/+$/g, '');
+    const size = Number.parseInt(text(block, 124, 12).trim() || '0', 8);
+    const type = text(block, 156, 1);
+    if (!name || name.split('/').includes('..') || !Number.isSafeInteger(size)) {
+      throw new Error(`cannot unpack the archive entry at byte ${offset}: '${name}' (size ${size}) is not safe`);
+    }
+    const start = offset + BLOCK;
+    if (type === '5') entries.push({ name, type: 'directory', data: new Uint8Array(0) });
+    else if (type === '0' || type === '')
+      entries.push({ name, type: 'file', data: archive.subarray(start, start + size) });
+    else throw new Error(`cannot unpack ${name}: only directories and regular files belong in a data directory`);
+    offset = start + Math.ceil(size / BLOCK) * BLOCK;
+  }
+  return entries;
 }
