@@ -32,8 +32,15 @@ describe.each(backends)('resource store on %s', (backend) => {
     await runMigrations(db, [storeMigrations]);
     store = new ResourceStore(db, { now: () => new Date(Date.UTC(2026, 0, 1, 8, 0, tick++)) });
   };
+  /** Versions stored: the current ones, and the history of those they replaced. */
   const count = async () =>
-    Number((await db.query<{ n: string }>('select count(*)::text as n from mekong_resource_history')).rows[0]?.n);
+    Number(
+      (
+        await db.query<{ n: string }>(
+          'select ((select count(*) from mekong_resource) + (select count(*) from mekong_resource_history))::text as n',
+        )
+      ).rows[0]?.n,
+    );
 
   it('creates with a server id and meta, whatever the client sent, and reads it back', async () => {
     await open();
@@ -162,5 +169,43 @@ describe.each(backends)('resource store on %s', (backend) => {
       InvalidResourceError,
     );
     expect(await count()).toBe(1);
+  });
+
+  it('stores each version once: the current one with the resource, the ones it replaced in the history', async () => {
+    await open();
+    const v1 = await store.create(hoa);
+    expect(await count()).toBe(1);
+    const v2 = await store.update({ ...v1, gender: 'female' });
+    await store.delete('Patient', v1.id);
+    expect(await count()).toBe(3);
+    const history = await db.query<{ version_id: string }>(
+      'select version_id::text from mekong_resource_history order by version_id',
+    );
+    expect(history.rows.map((r) => r.version_id)).toEqual(['1', '2']);
+    expect(await store.vread('Patient', v1.id, '2')).toEqual(v2);
+    expect((await store.typeHistory('Patient')).map((v) => [v.versionId, v.deleted])).toEqual([
+      ['3', true],
+      ['2', false],
+      ['1', false],
+    ]);
+  });
+
+  it('migration store@0009 removes the copies of current versions that earlier versions kept in the history', async () => {
+    ({ db, dispose } = await isolatedDatabase(backend));
+    const upTo0008 = { ...storeMigrations, migrations: storeMigrations.migrations.filter((m) => m.version <= '0008') };
+    await runMigrations(db, [upTo0008]);
+    store = new ResourceStore(db);
+    const v1 = await store.create(hoa);
+    const v2 = await store.update({ ...v1, gender: 'female' });
+    // As store 0.1.0 wrote them: every version in the history, the current one too.
+    await db.query(
+      `insert into mekong_resource_history (resource_type, id, version_id, last_updated, deleted, content, patient)
+       select resource_type, id, version_id, last_updated, deleted, content, patient from mekong_resource`,
+    );
+    expect((await store.history('Patient', v1.id)).map((v) => v.versionId)).toEqual(['2', '2', '1']);
+    expect((await runMigrations(db, [storeMigrations])).applied).toEqual(['store@0009']);
+    expect((await store.history('Patient', v1.id)).map((v) => v.versionId)).toEqual(['2', '1']);
+    expect(await store.vread('Patient', v1.id, '2')).toEqual(v2);
+    expect(await count()).toBe(2);
   });
 });

@@ -186,5 +186,13 @@ export const storeMigrations: MigrationSet = {
           ('Person', 'phonetic'), ('Practitioner', 'phonetic'), ('RelatedPerson', 'phonetic'));
       `,
     },
+    {
+      version: '0009',
+      description: 'the history holds replaced versions only: the current ones are in mekong_resource',
+      sql: `
+        delete from mekong_resource_history h using mekong_resource r
+        where h.resource_type = r.resource_type and h.id = r.id and h.version_id = r.version_id;
+      `,
+    },
   ],
 };

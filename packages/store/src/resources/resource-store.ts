@@ -79,6 +79,11 @@ interface CurrentRow {
 
 const UNIQUE_VIOLATION = '23505';
 
+// Every version of every resource: the current ones, and the history of those they replaced (a version is
+// stored once: most clinical records are never updated, and a copy of each would double the store).
+const VERSIONS = `(select resource_type, id, version_id, last_updated, deleted, content, patient from mekong_resource
+  union all select resource_type, id, version_id, last_updated, deleted, content, patient from mekong_resource_history)`;
+
 /**
  * FHIR resources in PostgreSQL: every write validated before anything is stored, every version kept,
  * updates guarded by optimistic concurrency (the loser of a race gets a {@link VersionConflictError}), and
@@ -123,7 +128,7 @@ export class ResourceStore {
   async vread<K extends ResourceType>(type: K, id: string, versionId: string): Promise<ResourceOf<K>> {
     if (!/^[1-9]\d{0,17}$/.test(versionId)) throw new ResourceNotFoundError(`${type}/${id}/_history/${versionId}`);
     const { rows } = await this.db.query<CurrentRow>(
-      `select version_id::text as version_id, deleted, content from mekong_resource_history
+      `select version_id::text as version_id, deleted, content from ${VERSIONS} v
        where resource_type = $1 and id = $2 and version_id = $3`,
       [type, id, versionId],
     );
@@ -251,7 +256,7 @@ export class ResourceStore {
     }
     const { rows } = await this.db.query<CurrentRow & { last_updated: string }>(
       `select version_id::text as version_id, deleted, content, content->'meta'->>'lastUpdated' as last_updated
-       from mekong_resource_history h
+       from ${VERSIONS} h
        where resource_type = $1 and ($2::timestamptz is null or h.last_updated >= $2::timestamptz)
          and ($4::text[] is null or h.patient = any($4::text[]))
        order by h.last_updated desc, h.id, h.version_id desc limit $3`,
@@ -273,7 +278,7 @@ export class ResourceStore {
     const { rows } = await this.db.query<CurrentRow & { last_updated: string; patient: string | null }>(
       `select version_id::text as version_id, deleted, content, content->'meta'->>'lastUpdated' as last_updated,
          patient
-       from mekong_resource_history h where resource_type = $1 and id = $2
+       from ${VERSIONS} h where resource_type = $1 and id = $2
        order by h.version_id desc -- the bigint column: the text alias would sort 9 after 10
       `,
       [type, id],
@@ -314,8 +319,8 @@ export class ResourceStore {
   }
 
   /**
-   * Writes a version, its history row, its outbox event, its search index rows and its audit record as one
-   * statement: atomic on its own, and one round trip inside a transaction.
+   * Writes a version, its outbox event, its search index rows and its audit record as one statement (an update
+   * also moves the version it replaces to the history): atomic on its own, one round trip inside a transaction.
    */
   private async writeVersion(db: SqlClient, resource: AnyResource, version: VersionWrite) {
     const { mode, deleted = false, patient = patientOf(resource), audit } = version;
@@ -331,11 +336,17 @@ export class ResourceStore {
            where resource_type = $1 and id = $2`;
     const record = audit ? auditRow(audit).params : [];
     const index = indexClauses(resource, { first: 11 + record.length, replace: mode === 'update', deleted });
+    // The clauses of one statement all see the rows as they were before it: the history gets the replaced version.
+    const superseded =
+      mode === 'update'
+        ? `superseded as (
+             insert into mekong_resource_history (resource_type, id, version_id, last_updated, deleted, content, patient)
+             select resource_type, id, version_id, last_updated, deleted, content, patient from mekong_resource
+             where resource_type = $1 and id = $2
+           ), `
+        : '';
     await db.query(
-      `with history as (
-         insert into mekong_resource_history (resource_type, id, version_id, last_updated, deleted, content, patient)
-         values ($1, $2, $3, $4, $5, $6::jsonb, $10)
-       ), ${Outbox.eventClauses(7, 8, 9)}${audit ? `,\n${auditInsertClause(11)}` : ''}${index.sql ? `,\n${index.sql}` : ''}
+      `with ${superseded}${Outbox.eventClauses(7, 8, 9)}${audit ? `,\n${auditInsertClause(11)}` : ''}${index.sql ? `,\n${index.sql}` : ''}
        ${current}`,
       [
         resourceType,
