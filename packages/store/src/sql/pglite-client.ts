@@ -1,10 +1,11 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { PGlite, Transaction } from '@electric-sql/pglite';
 import {
   copyTemplate,
   defaultTemplateCacheDir,
   ensureTemplate,
+  loadPglite,
   shippedArchive,
   unpackArchive,
 } from './pglite-template.js';
@@ -61,12 +62,12 @@ export async function openPglite(options: PgliteOptions = {}): Promise<SqlClient
   const shipped = options.shippedTemplate ?? true;
   if (!dataDir) {
     const { archive, report } = await templateArchive(cacheDir, shipped);
-    const db = await PGlite.create(archive ? { loadDataDir: archive } : {});
+    const db = await (await loadPglite()).create(archive ? { loadDataDir: archive } : {});
     onOpen?.(report);
     return pgliteClient(db);
   }
   const report = await prepareDataDir(dataDir, cacheDir, shipped);
-  const db = await PGlite.create(dataDir);
+  const db = await (await loadPglite()).create(dataDir);
   onOpen?.(report);
   return pgliteClient(db);
 }

@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzip } from 'node:zlib';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { untar } from './ustar.js';
 
 // PGlite runs initdb in WebAssembly on every new data directory: seconds, most of a first start. A template is
@@ -46,6 +46,12 @@ export interface PgliteTemplate {
 export function defaultTemplateCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'mekong', 'pglite');
 }
+
+/**
+ * PGlite, imported when a database is opened: a deployment on PostgreSQL never loads it (50 ms from the build,
+ * 300 ms through tsx's loader, which a start from the sources pays).
+ */
+export const loadPglite = async (): Promise<typeof PGlite> => (await import('@electric-sql/pglite')).PGlite;
 
 let installed: Promise<string> | undefined;
 let shipped: Promise<Uint8Array | undefined> | undefined;
@@ -124,7 +130,7 @@ export async function ensureTemplate(cacheDir: string): Promise<PgliteTemplate> 
   await mkdir(cacheDir, { recursive: true, mode: 0o700 });
   const staging = await mkdtemp(join(cacheDir, `.pglite-${version}-`));
   try {
-    const db = await PGlite.create(join(staging, DATA));
+    const db = await (await loadPglite()).create(join(staging, DATA));
     await db.close(); // a clean shutdown: a copy starts without crash recovery
     const stamp: Stamp = { format: FORMAT, pglite: version };
     await writeFile(join(staging, STAMP), `${JSON.stringify(stamp)}\n`);
