@@ -60,14 +60,16 @@ export async function openPglite(options: PgliteOptions = {}): Promise<SqlClient
   const { dataDir, onOpen } = options;
   const cacheDir = options.templateCacheDir ?? defaultTemplateCacheDir();
   const shipped = options.shippedTemplate ?? true;
+  // Imported while the archive is decompressed (off the main thread): a first start waits for the longer one.
+  const pglite = loadPglite();
   if (!dataDir) {
     const { archive, report } = await templateArchive(cacheDir, shipped);
-    const db = await (await loadPglite()).create(archive ? { loadDataDir: archive } : {});
+    const db = await (await pglite).create(archive ? { loadDataDir: archive } : {});
     onOpen?.(report);
     return pgliteClient(db);
   }
   const report = await prepareDataDir(dataDir, cacheDir, shipped);
-  const db = await (await loadPglite()).create(dataDir);
+  const db = await (await pglite).create(dataDir);
   onOpen?.(report);
   return pgliteClient(db);
 }
