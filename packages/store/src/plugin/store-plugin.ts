@@ -36,9 +36,9 @@ export const storeServiceRef = createServiceRef<ScopedStore>({ id: 'store.handle
  * The resource store plugin. Configuration (`plugins.store`): `databaseUrl` for PostgreSQL, else `dataDir`
  * for embedded PGlite on disk, else PGlite in memory (nothing persists: for tests and demos); `templateCacheDir`,
  * where PGlite's pre-initialised data directory is kept for new data directories to be copied from (default
- * `~/.cache/mekong/pglite`; `false`: initdb every time); `shippedTemplate`, whether that template comes from
- * initdb's output shipped with the package (default true; false: initdb makes it once); `gateways`, the plugins that may act for users through
- * {@link storeAccessServiceRef} (default `['server']`); `auditCommit`,
+ * `~/.cache/mekong/pglite`; `false`: initdb every time); `shippedTemplate`, whether new databases start from
+ * initdb's output shipped with the package instead (default true); `gateways`, the plugins that may act for
+ * users through {@link storeAccessServiceRef} (default `['server']`); `auditCommit`,
  * how the audit records of interactions that write nothing (reads, searches, refusals) are committed on
  * PostgreSQL: 'synchronous' (default) flushes them to disk before the data is handed over, 'asynchronous'
  * commits them first and flushes within a fraction of a second (a crash of the database server may lose the

@@ -116,10 +116,10 @@ async function readStamp(dir: string): Promise<Stamp | undefined> {
 const matches = (stamp: Stamp | undefined, version: string) => stamp?.format === FORMAT && stamp.pglite === version;
 
 /**
- * The template of the installed PGlite under `cacheDir`, made first if there is none: from the archive shipped
- * with the package ({@link shippedArchive}; unless `shipped` is false), else by initdb. A directory under that
- * name whose stamp names another PGlite version or format (or none) is not used: it is replaced. Safe when
- * several processes start at once: each builds in a private directory and the first rename wins.
+ * The template of the installed PGlite under `cacheDir`, made by initdb first if there is none (used when the
+ * package ships no archive for this PGlite, see {@link shippedArchive}). A directory under that name whose stamp
+ * names another PGlite version or format (or none) is not used: it is replaced. Safe when several processes
+ * start at once: each builds in a private directory and the first rename wins.
  */
 export async function ensureTemplate(cacheDir: string): Promise<PgliteTemplate> {
   const version = await pgliteVersion();
@@ -171,17 +171,17 @@ async function moveAside(dir: string, found: Stamp | undefined, version: string)
  * PostgreSQL writes its files in place, and two data directories must never share one.
  */
 export function copyTemplate(template: PgliteTemplate, dataDir: string): Promise<boolean> {
-  const marker = join(template.dataDir, PG_VERSION);
+  const pgVersion = join(template.dataDir, PG_VERSION);
   return fillNewDataDir(dataDir, template.dataDir, {
     // Synchronous: the native cpSync is several times faster than fs.promises.cp on a thousand small files, and
     // this runs once, while the store starts, before anything is served.
-    allButMarker: () =>
+    allButPgVersion: () =>
       cpSync(template.dataDir, dataDir, {
         recursive: true,
         mode: constants.COPYFILE_FICLONE,
-        filter: (source) => source !== marker,
+        filter: (source) => source !== pgVersion,
       }),
-    marker: () => copyFile(marker, join(dataDir, PG_VERSION), constants.COPYFILE_FICLONE),
+    pgVersion: () => copyFile(pgVersion, join(dataDir, PG_VERSION), constants.COPYFILE_FICLONE),
   });
 }
 
@@ -191,21 +191,21 @@ export function copyTemplate(template: PgliteTemplate, dataDir: string): Promise
  */
 export function unpackArchive(archive: Uint8Array, dataDir: string): Promise<boolean> {
   const entries = untar(archive);
-  const marker = entries.find((entry) => entry.name === PG_VERSION);
-  if (!marker) return Promise.reject(new Error(`the archive holds no ${PG_VERSION}: it is not a data directory`));
+  const version = entries.find((entry) => entry.name === PG_VERSION);
+  if (!version) return Promise.reject(new Error(`the archive holds no ${PG_VERSION}: it is not a data directory`));
   return fillNewDataDir(dataDir, 'the archive of a new PGlite database', {
     // Synchronous, as the copy above: a thousand small files, once, before anything is served.
-    allButMarker: () => {
+    allButPgVersion: () => {
       for (const entry of entries) {
         const path = join(dataDir, ...entry.name.split('/'));
         if (entry.type === 'directory') mkdirSync(path, { recursive: true, mode: 0o700 });
-        else if (entry !== marker) {
+        else if (entry !== version) {
           mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
           writeFileSync(path, entry.data, { mode: 0o600 });
         }
       }
     },
-    marker: () => writeFile(join(dataDir, PG_VERSION), marker.data, { mode: 0o600 }),
+    pgVersion: () => writeFile(join(dataDir, PG_VERSION), version.data, { mode: 0o600 }),
   });
 }
 
@@ -216,7 +216,7 @@ export function unpackArchive(archive: Uint8Array, dataDir: string): Promise<boo
 async function fillNewDataDir(
   dataDir: string,
   source: string,
-  fill: { allButMarker: () => void; marker: () => Promise<void> },
+  fill: { allButPgVersion: () => void; pgVersion: () => Promise<void> },
 ): Promise<boolean> {
   const entries = await readdir(dataDir).catch((error: NodeJS.ErrnoException): string[] => {
     if (error.code === 'ENOENT') return [];
@@ -230,8 +230,8 @@ async function fillNewDataDir(
   }
   await mkdir(dataDir, { recursive: true });
   await writeFile(join(dataDir, COPYING), `copying ${source}\n`);
-  fill.allButMarker();
-  await fill.marker();
+  fill.allButPgVersion();
+  await fill.pgVersion();
   await rm(join(dataDir, COPYING));
   return true;
 }
