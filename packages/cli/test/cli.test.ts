@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectPostgres, openPglite, storeMigrations } from '@mekong/store';
+import { openPglite, storeMigrations } from '@mekong/store';
+import { createPostgresSchema } from '@mekong/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMekong } from './run-mekong.js';
 
@@ -12,7 +12,6 @@ const config = fileURLToPath(new URL('./fixtures/mekong.config.ts', import.meta.
 const bin = fileURLToPath(new URL('../bin/mekong.js', import.meta.url));
 // The store's migrations and the fixture's ward plugin's one.
 const total = storeMigrations.migrations.length + 1;
-const postgresUrl = process.env.MEKONG_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 // The fixture reads MEKONG_DATA_DIR when it is first imported: one data directory for this file's in-process runs.
 const dataDir = mkdtempSync(join(tmpdir(), 'mekong-cli-'));
@@ -125,15 +124,11 @@ describe('mekong on PGlite', () => {
 
 describe('the mekong command on PostgreSQL', () => {
   it('migrates a PostgreSQL database and then passes doctor, as a separate process', async () => {
-    const schema = `cli_${randomUUID().replaceAll('-', '')}`;
-    const admin = connectPostgres({ connectionString: postgresUrl, max: 1 });
-    await admin.query(`create schema ${schema}`);
+    const schema = await createPostgresSchema('cli');
     try {
-      const url = new URL(postgresUrl);
-      url.searchParams.set('options', `-c search_path=${schema}`);
       const run = (...args: string[]) =>
         spawnSync(process.execPath, [bin, '--config', config, ...args], {
-          env: { ...process.env, DATABASE_URL: url.toString() },
+          env: { ...process.env, DATABASE_URL: schema.url },
           encoding: 'utf8',
           timeout: 60_000,
         });
@@ -144,14 +139,13 @@ describe('the mekong command on PostgreSQL', () => {
       const checked = run('doctor');
       expect(checked.status).toBe(0);
       expect(checked.stdout).toContain('ready to start');
-      const tables = await admin.query<{ n: number }>(
+      const tables = await schema.query(
         "select count(*)::int as n from information_schema.tables where table_schema = $1 and table_name = 'ward_bed'",
-        [schema],
+        [schema.name],
       );
-      expect(tables.rows[0]?.n).toBe(1);
+      expect((tables[0] as { n: number } | undefined)?.n).toBe(1);
     } finally {
-      await admin.query(`drop schema ${schema} cascade`);
-      await admin.close();
+      await schema.drop();
     }
   });
 });

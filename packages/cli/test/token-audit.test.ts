@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AuditEvent, validateResource } from '@mekong/fhir';
 import { connectPostgres, openPglite, type SqlClient } from '@mekong/store';
+import { createPostgresSchema } from '@mekong/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMekong } from './run-mekong.js';
 
@@ -13,7 +14,6 @@ import { runMekong } from './run-mekong.js';
 
 const config = fileURLToPath(new URL('./fixtures/server.config.ts', import.meta.url));
 const bin = fileURLToPath(new URL('../bin/mekong.js', import.meta.url));
-const postgresUrl = process.env.MEKONG_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
 const agent = `mekong-cli/${userInfo().username}`;
 
@@ -120,21 +120,17 @@ describe('mekong token create on PGlite', () => {
 
 describe('mekong token create on PostgreSQL', () => {
   it('records the key it issues, as a separate process', async () => {
-    const schema = `tok_${randomUUID().replaceAll('-', '')}`;
-    const admin = connectPostgres({ connectionString: postgresUrl, max: 1 });
-    await admin.query(`create schema ${schema}`);
+    const schema = await createPostgresSchema('tok');
+    const db = connectPostgres({ connectionString: schema.url, max: 1 });
     try {
-      const url = new URL(postgresUrl);
-      url.searchParams.set('options', `-c search_path=${schema}`);
       const run = spawnSync(
         process.execPath,
         [bin, '--config', config, 'token', 'create', '--name', 'billing export', '--role', 'receptionist'],
-        { env: { ...process.env, DATABASE_URL: url.toString() }, encoding: 'utf8', timeout: 60_000 },
+        { env: { ...process.env, DATABASE_URL: schema.url }, encoding: 'utf8', timeout: 60_000 },
       );
       expect(run.status, run.stderr).toBe(0);
       const key = run.stdout.split('\n').find((line) => line.startsWith('mk_')) as string;
-      await admin.query(`set search_path to ${schema}`);
-      const { events, hashes } = await trailOf(admin);
+      const { events, hashes } = await trailOf(db);
       expect(
         events.map((e) => `${e.subtype?.[0]?.code} ${e.action} ${e.outcome} ${e.agent[0]?.who?.identifier?.value}`),
       ).toEqual([`110137 C 0 ${agent}`]);
@@ -142,8 +138,8 @@ describe('mekong token create on PostgreSQL', () => {
       const text = JSON.stringify(events);
       for (const secret of [key.slice(3), ...hashes]) expect(text).not.toContain(secret);
     } finally {
-      await admin.query(`drop schema ${schema} cascade`);
-      await admin.close();
+      await db.close();
+      await schema.drop();
     }
   });
 });

@@ -1,12 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createPostgresSchema } from '@mekong/testing';
 import { describe, expect, it } from 'vitest';
 import { connectPostgres, openPglite, ResourceStore, type SqlClient } from '../src/index.js';
-import { postgresUrl } from './backends.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/write-load.ts', import.meta.url));
 
@@ -81,19 +80,14 @@ describe('crash safety: every acknowledged write survives SIGKILL of the writer'
   }, 120_000);
 
   it('on PostgreSQL', async () => {
-    const schema = `crash_${randomUUID().replaceAll('-', '')}`;
-    const admin = connectPostgres({ connectionString: postgresUrl, max: 1 });
-    await admin.query(`create schema ${schema}`);
-    const url = new URL(postgresUrl);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    const db = connectPostgres({ connectionString: url.toString(), max: 2 });
+    const schema = await createPostgresSchema('crash');
+    const db = connectPostgres({ connectionString: schema.url, max: 2 });
     try {
-      const { ids } = await killMidLoad('postgres', url.toString(), 300);
+      const { ids } = await killMidLoad('postgres', schema.url, 300);
       await expectAllReadable(db, ids);
     } finally {
       await db.close();
-      await admin.query(`drop schema ${schema} cascade`);
-      await admin.close();
+      await schema.drop();
     }
   }, 120_000);
 });

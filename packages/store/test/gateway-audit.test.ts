@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { type AuditEvent, validateResource } from '@mekong/fhir';
-import { startTestHost, type TestHost } from '@mekong/testing';
+import { createPostgresSchema, type PostgresSchema, startTestHost, type TestHost } from '@mekong/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AccessContext,
   AuditLog,
   AuditSearch,
-  connectPostgres,
   type GatewayAuditEntry,
   InvalidAuditEntryError,
   InvalidSearchError,
@@ -14,7 +12,7 @@ import {
   storePlugin,
   UNKNOWN_AGENT,
 } from '../src/index.js';
-import { type Backend, backends, postgresUrl } from './backends.js';
+import { backends } from './backends.js';
 import { gateway } from './gateway-plugin.js';
 
 // A gateway records what it decides itself (failed logins, refusals, operations) in the store's one audit trail.
@@ -26,21 +24,6 @@ const caller: AccessContext = {
   address: '10.2.0.7',
 };
 
-/** The store's config on a backend: PGlite in memory, or PostgreSQL in a schema dropped after the file. */
-async function storeConfig(backend: Backend): Promise<Record<string, unknown>> {
-  if (backend === 'pglite') return {};
-  const schema = `gw_${randomUUID().replaceAll('-', '')}`;
-  const admin = connectPostgres({ connectionString: postgresUrl, max: 1 });
-  await admin.query(`create schema ${schema}`);
-  afterAll(async () => {
-    await admin.query(`drop schema ${schema} cascade`);
-    await admin.close();
-  });
-  const url = new URL(postgresUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return { databaseUrl: url.toString() };
-}
-
 describe.each(backends)('audit entries of a gateway on %s', (backend) => {
   let test: TestHost;
   let access: StoreAccess;
@@ -50,14 +33,18 @@ describe.each(backends)('audit entries of a gateway on %s', (backend) => {
   const count = async () =>
     Number((await access.sql.query<{ n: number }>('select count(*)::int as n from mekong_audit')).rows[0]?.n);
 
+  // PGlite in memory, or PostgreSQL in a schema of its own, dropped once the host has stopped.
+  let postgres: PostgresSchema | undefined;
   beforeAll(async () => {
     const seen: { access?: StoreAccess } = {};
-    const store = await storeConfig(backend);
+    postgres = backend === 'postgres' ? await createPostgresSchema('gw') : undefined;
+    const store = postgres ? { databaseUrl: postgres.url } : {};
     test = await startTestHost({ plugins: [storePlugin, gateway('server', seen)], config: { plugins: { store } } });
     access = seen.access as StoreAccess;
   }, 60_000);
   afterAll(async () => {
     await test?.stop();
+    await postgres?.drop();
   });
 
   it('records a failed login with no agent identity, only the address and why', async () => {

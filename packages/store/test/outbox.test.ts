@@ -108,9 +108,9 @@ describe.each(backends)('transactional outbox on %s', (backend) => {
 /** A second connection pool to the same schema, as another process would have. */
 async function isolatedOther(db: SqlClient) {
   const { connectPostgres } = await import('../src/index.js');
-  const { postgresUrl } = await import('./backends.js');
+  const { testPostgresUrl } = await import('@mekong/testing');
   const { rows } = await db.query<{ schema: string }>('select current_schema() as schema');
-  const url = new URL(postgresUrl);
+  const url = new URL(testPostgresUrl);
   url.searchParams.set('options', `-c search_path=${rows[0]?.schema}`);
   const other = connectPostgres({ connectionString: url.toString(), max: 4 });
   return { db: other, close: () => other.close() };

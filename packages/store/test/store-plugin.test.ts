@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { definePlugin, HostBootError } from '@mekong/kernel';
-import { createTestHost, startTestHost } from '@mekong/testing';
+import { createPostgresSchema, createTestHost, startTestHost } from '@mekong/testing';
 import { describe, expect, it } from 'vitest';
 import {
   AccessDeniedError,
@@ -13,7 +13,6 @@ import {
   storePlugin,
   storeServiceRef,
 } from '../src/index.js';
-import { postgresUrl } from './backends.js';
 import { gateway } from './gateway-plugin.js';
 
 /** A pharmacy plugin: writes MedicationRequests, reads Patients, owns a stock table. */
@@ -42,16 +41,11 @@ function pharmacy(
 async function withSchema<T>(
   work: (url: string, query: (sql: string) => Promise<unknown[]>) => Promise<T>,
 ): Promise<T> {
-  const schema = `plugin_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
-  const admin = connectPostgres({ connectionString: postgresUrl, max: 1 });
-  await admin.query(`create schema ${schema}`);
-  const url = new URL(postgresUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
+  const schema = await createPostgresSchema('plugin');
   try {
-    return await work(url.toString(), async (sql) => (await admin.query(sql.replaceAll('{schema}', schema))).rows);
+    return await work(schema.url, (sql) => schema.query(sql.replaceAll('{schema}', schema.name)));
   } finally {
-    await admin.query(`drop schema ${schema} cascade`);
-    await admin.close();
+    await schema.drop();
   }
 }
 

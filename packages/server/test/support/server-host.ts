@@ -1,11 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { HostConfig, Plugin } from '@mekong/kernel';
 import { type ServerConfigInput, type ServerService, serverPlugin, serverServiceRef } from '@mekong/server';
-import { connectPostgres, storePlugin } from '@mekong/store';
-import { startTestHost, type TestHost } from '@mekong/testing';
+import { storePlugin } from '@mekong/store';
+import { createPostgresSchema, startTestHost, type TestHost } from '@mekong/testing';
 import { afterAll } from 'vitest';
-
-export const postgresUrl = process.env.MEKONG_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A started host with the store and the server, API keys for a few roles, and request helpers. */
 export interface ServerHost {
@@ -52,16 +49,9 @@ afterAll(async () => {
 
 /** A PostgreSQL URL whose connections use a new schema of their own, dropped after the test file. */
 export async function isolatedPostgresUrl(): Promise<string> {
-  const schema = `srv_${randomUUID().replaceAll('-', '')}`;
-  const admin = connectPostgres({ connectionString: postgresUrl, max: 1 });
-  await admin.query(`create schema ${schema}`);
-  cleanups.push(async () => {
-    await admin.query(`drop schema ${schema} cascade`);
-    await admin.close();
-  });
-  const url = new URL(postgresUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return url.toString();
+  const schema = await createPostgresSchema('srv');
+  cleanups.push(schema.drop);
+  return schema.url;
 }
 
 /** Options of {@link startServerHost}. */

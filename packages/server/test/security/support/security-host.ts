@@ -1,13 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { HostConfig, Plugin } from '@mekong/kernel';
 import { type ServerConfigInput, type ServerService, serverPlugin, serverServiceRef } from '@mekong/server';
-import { connectPostgres, storePlugin } from '@mekong/store';
-import { startTestHost, type TestHost } from '@mekong/testing';
+import { storePlugin } from '@mekong/store';
+import { createPostgresSchema, startTestHost, type TestHost } from '@mekong/testing';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll } from 'vitest';
-
-/** The PostgreSQL server the store tests use. */
-export const postgresUrl = process.env.MEKONG_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** The database a suite runs on. */
 export type Backend = 'pglite' | 'postgres';
@@ -122,16 +118,9 @@ export async function startSecurityHost(options: SecurityHostOptions = {}): Prom
 }
 
 async function isolatedPostgres(): Promise<{ databaseUrl: string }> {
-  const schema = `sec_${randomUUID().replaceAll('-', '')}`;
-  const admin = connectPostgres({ connectionString: postgresUrl, max: 1 });
-  await admin.query(`create schema ${schema}`);
-  afterAll(async () => {
-    await admin.query(`drop schema ${schema} cascade`);
-    await admin.close();
-  });
-  const url = new URL(postgresUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return { databaseUrl: url.toString() };
+  const schema = await createPostgresSchema('sec');
+  afterAll(schema.drop);
+  return { databaseUrl: schema.url };
 }
 
 function requestHeaders(keys: Readonly<Record<Role, string>>, call: Call): Record<string, string> {
