@@ -52,9 +52,9 @@ export interface PgliteOpenReport {
 
 /**
  * Opens an embedded PostgreSQL (PGlite). `dataDir` persists it to a directory; without one it lives in memory.
- * A new database (a missing or empty data directory, or one in memory) starts from a template (initdb's output
- * shipped with the package, kept per PGlite version: see {@link PgliteOptions.templateCacheDir}) rather than from
- * initdb. Opening still costs about a second: open one instance per process and share it.
+ * A new database (a missing or empty data directory, or one in memory) starts from initdb's output shipped with
+ * the package, or a template kept per PGlite version (see {@link PgliteOptions.shippedTemplate} and
+ * {@link PgliteOptions.templateCacheDir}), rather than from initdb. Opening still costs about a second: open one instance per process and share it.
  */
 export async function openPglite(options: PgliteOptions = {}): Promise<SqlClient> {
   const { dataDir, onOpen } = options;
@@ -83,8 +83,9 @@ async function templateArchive(
   shipped: boolean,
 ): Promise<{ archive?: Blob; report: PgliteOpenReport }> {
   if (cacheDir === false) return { report: { source: 'initdb', inMemory: true } };
-  const tar = shipped ? await shippedArchive().catch(() => undefined) : undefined;
-  if (tar) return { archive: new Blob([tar]), report: { source: 'template', inMemory: true, shippedArchive: true } };
+  const fromPackage = shipped ? await shippedArchive().catch(() => undefined) : undefined;
+  if (fromPackage)
+    return { archive: fromPackage, report: { source: 'template', inMemory: true, shippedArchive: true } };
   try {
     const template = await ensureTemplate(cacheDir);
     const archive = await archiveOf(template.dataDir);
@@ -119,9 +120,9 @@ async function prepareDataDir(dataDir: string, cacheDir: string | false, shipped
   let unpackFailure: string | undefined;
   if (shipped) {
     try {
-      const tar = await shippedArchive();
-      if (tar) {
-        if (await unpackArchive(tar, dataDir)) return { source: 'template', shippedArchive: true };
+      const archive = await shippedArchive();
+      if (archive) {
+        if (await unpackArchive(archive, dataDir)) return { source: 'template', shippedArchive: true };
         return { source: 'initdb', warning: notEmpty(dataDir) };
       }
     } catch (error) {

@@ -54,20 +54,21 @@ export function defaultTemplateCacheDir(env: NodeJS.ProcessEnv = process.env): s
 export const loadPglite = async (): Promise<typeof PGlite> => (await import('@electric-sql/pglite')).PGlite;
 
 let installed: Promise<string> | undefined;
-let shipped: Promise<Uint8Array | undefined> | undefined;
+let shipped: Promise<Blob | undefined> | undefined;
 
 /**
  * initdb's output for the installed PGlite, as a tar, from the archive shipped with this package
  * (`pglite-template/pglite-<version>.tar.gz`); undefined when the package has none for this version (installed
- * without running its scripts, or PGlite upgraded since). Read once per process.
+ * without running its scripts, or PGlite upgraded since). Read and decompressed once per process: a Blob, which
+ * every in-memory database loads as it is.
  */
-export function shippedArchive(): Promise<Uint8Array | undefined> {
+export function shippedArchive(): Promise<Blob | undefined> {
   shipped ??= (async () => {
     const archive = join(await packageDir(), 'pglite-template', `pglite-${await pgliteVersion()}.tar.gz`);
     const gzipped = await readFile(archive).catch(() => undefined);
     if (!gzipped) return undefined;
-    return new Promise<Uint8Array>((resolve, reject) =>
-      gunzip(gzipped, (error, tar) => (error ? reject(error) : resolve(tar))),
+    return new Promise<Blob>((resolve, reject) =>
+      gunzip(gzipped, (error, tar) => (error ? reject(error) : resolve(new Blob([tar])))),
     );
   })();
   return shipped;
@@ -189,10 +190,10 @@ export function copyTemplate(template: PgliteTemplate, dataDir: string): Promise
  * Unpacks `archive` (a data directory as a tar, see {@link shippedArchive}) into `dataDir` if `dataDir` is
  * missing or empty (or holds only an unpacking of ours cut short); returns whether it did.
  */
-export function unpackArchive(archive: Uint8Array, dataDir: string): Promise<boolean> {
-  const entries = untar(archive);
+export async function unpackArchive(archive: Blob, dataDir: string): Promise<boolean> {
+  const entries = untar(new Uint8Array(await archive.arrayBuffer()));
   const version = entries.find((entry) => entry.name === PG_VERSION);
-  if (!version) return Promise.reject(new Error(`the archive holds no ${PG_VERSION}: it is not a data directory`));
+  if (!version) throw new Error(`the archive holds no ${PG_VERSION}: it is not a data directory`);
   return fillNewDataDir(dataDir, 'the archive of a new PGlite database', {
     // Synchronous, as the copy above: a thousand small files, once, before anything is served.
     allButPgVersion: () => {
