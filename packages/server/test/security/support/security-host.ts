@@ -1,7 +1,7 @@
 import type { HostConfig, Plugin } from '@mekong/kernel';
 import { type ServerConfigInput, type ServerService, serverPlugin, serverServiceRef } from '@mekong/server';
 import { storePlugin } from '@mekong/store';
-import { createPostgresSchema, startTestHost, type TestHost } from '@mekong/testing';
+import { createPostgresSchema, type PostgresSchema, startTestHost, type TestHost } from '@mekong/testing';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll } from 'vitest';
 
@@ -117,9 +117,15 @@ export async function startSecurityHost(options: SecurityHostOptions = {}): Prom
   };
 }
 
+// Registered when the file loads: a hook registered while a beforeAll runs is not always run.
+const schemas: PostgresSchema[] = [];
+afterAll(async () => {
+  for (const schema of schemas.splice(0)) await schema.drop();
+});
+
 async function isolatedPostgres(): Promise<{ databaseUrl: string }> {
   const schema = await createPostgresSchema('sec');
-  afterAll(schema.drop);
+  schemas.push(schema);
   return { databaseUrl: schema.url };
 }
 
