@@ -1,7 +1,9 @@
+import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { patient, type ServerHost, startServerHost } from './support/server-host.js';
 
 const ORIGIN = 'https://app.example.vn';
+const JWT = { issuer: 'https://idp.limits.test', audience: 'mekong', secret: 'a-shared-secret-of-at-least-32-chars!' };
 let host: ServerHost;
 beforeAll(async () => {
   host = await startServerHost({
@@ -10,12 +12,38 @@ beforeAll(async () => {
         bodyBytes: 64 * 1024,
         maxCount: 50,
         maxBundleEntries: 20,
-        rateLimit: { max: 30, timeWindowMs: 60_000 },
+        rateLimit: { max: 30, systemMax: 60, roles: { 'lab-system': 80 }, timeWindowMs: 60_000 },
       },
       cors: { origins: [ORIGIN] },
+      auth: {
+        jwt: JWT,
+        roles: { 'lab-system': { rules: [{ type: 'Observation', interactions: ['create', 'read', 'search'] }] } },
+      },
     },
   });
 }, 60_000);
+
+/** The statuses of `n` requests made one after another. */
+async function statuses(n: number, request: () => Promise<{ statusCode: number }>): Promise<number[]> {
+  const seen: number[] = [];
+  for (let i = 0; i < n; i++) seen.push((await request()).statusCode);
+  return seen;
+}
+
+const counts = (seen: number[]) => {
+  const by: Record<number, number> = {};
+  for (const status of seen) by[status] = (by[status] ?? 0) + 1;
+  return by;
+};
+
+async function systemToken(client: string): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ iss: JWT.issuer, aud: JWT.audience, sub: client, client_id: client, roles: ['clinician'] })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt(now)
+    .setExpirationTime(now + 300)
+    .sign(new TextEncoder().encode(JWT.secret));
+}
 
 const entries = (n: number) =>
   Array.from({ length: n }, () => ({ resource: patient(), request: { method: 'POST', url: 'Patient' } }));
@@ -71,6 +99,82 @@ describe('request limits', () => {
     );
     expect((await host.inject({ method: 'GET', url: '/healthz', as: 'anonymous' })).statusCode).toBe(200);
   });
+});
+
+describe('rate limits by role and by key', () => {
+  const read = (as: `raw:${string}`) => () => host.inject({ method: 'GET', url: '/fhir/R4/Observation?_count=1', as });
+
+  it("gives a key issued with a limit of its own that limit, and shows it in the key's record", async () => {
+    const issued = await host.inject({
+      method: 'POST',
+      url: '/admin/api-keys',
+      body: { name: 'lab analyser', roles: ['clinician'], rateLimit: 45 },
+    });
+    expect(issued.statusCode, issued.body).toBe(201);
+    expect(issued.json().rateLimit).toBe(45);
+    const listed = (await host.inject({ method: 'GET', url: '/admin/api-keys' })).json();
+    expect(listed.keys.find((key: { id: string }) => key.id === issued.json().id)?.rateLimit).toBe(45);
+    expect(counts(await statuses(46, read(`raw:Bearer ${issued.json().key}`)))).toEqual({ 200: 45, 429: 1 });
+  });
+
+  it('gives the holders of a role listed in limits.rateLimit.roles its limit', async () => {
+    const { key } = await host.server.apiKeys.create({ name: 'LIS', roles: ['lab-system'] });
+    expect(counts(await statuses(81, read(`raw:Bearer ${key}`)))).toEqual({ 200: 80, 429: 1 });
+  });
+
+  it("gives a system's token (client credentials) systemMax", async () => {
+    const token = await systemToken('lis-gateway');
+    expect(counts(await statuses(61, read(`raw:Bearer ${token}`)))).toEqual({ 200: 60, 429: 1 });
+  });
+
+  it('refuses a key limit that is not a positive whole number', async () => {
+    for (const rateLimit of [0, -1, 1.5, 'many', 2_000_000]) {
+      const answer = await host.inject({
+        method: 'POST',
+        url: '/admin/api-keys',
+        body: { name: 'bad', roles: ['clinician'], rateLimit },
+      });
+      expect(answer.statusCode, String(rateLimit)).toBe(400);
+      expect(answer.json().issue[0].diagnostics, String(rateLimit)).toMatch(/rateLimit/);
+    }
+  });
+});
+
+describe('with the default limits', () => {
+  let defaults: ServerHost;
+  beforeAll(async () => {
+    defaults = await startServerHost({ backend: 'postgres' });
+  }, 60_000);
+
+  const wave = async (n: number, request: () => Promise<{ statusCode: number }>) =>
+    (await Promise.all(Array.from({ length: n }, request))).map((answer) => answer.statusCode);
+
+  it("lets an integration's key post past 1,000 results a minute, while a user's key stops at 1,000", async () => {
+    const { key } = await defaults.server.apiKeys.create({
+      name: 'lab analyser',
+      roles: ['clinician'],
+      rateLimit: 20_000,
+    });
+    const subject = (await defaults.inject({ method: 'POST', url: '/fhir/R4/Patient', body: patient() })).json().id;
+    const result = {
+      resourceType: 'Observation',
+      status: 'final',
+      code: { text: 'glucose' },
+      subject: { reference: `Patient/${subject}` },
+    };
+    const post = () =>
+      defaults.inject({ method: 'POST', url: '/fhir/R4/Observation', as: `raw:Bearer ${key}`, body: result });
+    const posted: number[] = [];
+    for (let i = 0; i < 20; i++) posted.push(...(await wave(50, post)));
+    posted.push((await post()).statusCode);
+    expect(counts(posted)).toEqual({ 201: 1001 });
+
+    const read = () => defaults.inject({ method: 'GET', url: `/fhir/R4/Patient/${subject}`, as: 'clinician' });
+    const user: number[] = [];
+    for (let i = 0; i < 20; i++) user.push(...(await wave(50, read)));
+    user.push((await read()).statusCode);
+    expect(counts(user)).toEqual({ 200: 1000, 429: 1 });
+  }, 60_000);
 });
 
 describe('headers', () => {

@@ -27,6 +27,7 @@ const described = (info: ApiKeyInfo) => ({
   createdAt: info.createdAt.toISOString(),
   ...(info.expiresAt ? { expiresAt: info.expiresAt.toISOString() } : {}),
   ...(info.revokedAt ? { revokedAt: info.revokedAt.toISOString() } : {}),
+  ...(info.rateLimit !== undefined ? { rateLimit: info.rateLimit } : {}),
 });
 
 /**
@@ -49,7 +50,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, keys: ApiKeys, audit:
           const issue = parsed.error.issues[0];
           throw new ApiKeyRequestError(
             `${issue?.path.join('.') || 'body'}: ${issue?.message}`,
-            'send {"name": "...", "roles": ["clinician"], "compartment"?: ["Patient/id"], "expiresAt"?: "2027-01-01T00:00:00Z"}',
+            'send {"name": "...", "roles": ["clinician"], "compartment"?: ["Patient/id"], "expiresAt"?: "2027-01-01T00:00:00Z", "rateLimit"?: 20000}',
           );
         }
         const { expiresAt, ...rest } = parsed.data;
@@ -58,6 +59,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, keys: ApiKeys, audit:
           roles: rest.roles,
           ...(rest.compartment ? { compartment: rest.compartment } : {}),
           ...(expiresAt ? { expiresAt: new Date(expiresAt) } : {}),
+          ...(rest.rateLimit !== undefined ? { rateLimit: rest.rateLimit } : {}),
         };
         change.attempted = wanted;
         const created = await keys.create(wanted, change.record);
@@ -67,6 +69,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, keys: ApiKeys, audit:
           roles: rest.roles,
           ...(rest.compartment ? { compartment: rest.compartment } : {}),
           ...(expiresAt ? { expiresAt } : {}),
+          ...(rest.rateLimit !== undefined ? { rateLimit: rest.rateLimit } : {}),
           key: created.key,
           note: 'the key is shown this once; only its hash is kept',
         });

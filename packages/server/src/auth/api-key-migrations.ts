@@ -23,5 +23,10 @@ export const apiKeyMigrations: MigrationSet = {
         );
       `,
     },
+    {
+      version: '0002',
+      description: "API keys: a key's own rate limit (requests per window)",
+      sql: `alter table mekong_api_key add column rate_limit integer check (rate_limit > 0);`,
+    },
   ],
 };

@@ -14,6 +14,11 @@ export interface ApiKeyInfo {
   readonly createdAt: Date;
   readonly expiresAt?: Date;
   readonly revokedAt?: Date;
+  /**
+   * Requests per rate-limit window this key may make (`limits.rateLimit.timeWindowMs`), instead of the
+   * limits of its roles or the default: for an integration that posts in bursts.
+   */
+  readonly rateLimit?: number;
 }
 
 /** What to create an API key for. */
@@ -25,6 +30,12 @@ export const apiKeyRequestSchema = z.strictObject({
     .min(1, 'a compartment lists at least one patient; leave it out for every patient')
     .optional(),
   expiresAt: z.date().optional(),
+  rateLimit: z
+    .number()
+    .int('a whole number of requests per rate-limit window')
+    .min(1)
+    .max(1_000_000, 'at most 1,000,000 requests per window')
+    .optional(),
 });
 
 /** The input of {@link ApiKeys.create}. */
@@ -62,9 +73,10 @@ interface Row {
   created_at: Date | string;
   expires_at: Date | string | null;
   revoked_at: Date | string | null;
+  rate_limit: number | null;
 }
 
-const COLUMNS = 'id, name, hash, roles, compartment, created_at, expires_at, revoked_at';
+const COLUMNS = 'id, name, hash, roles, compartment, created_at, expires_at, revoked_at, rate_limit';
 
 /**
  * How long a verified key's record is reused without asking the database again: a key revoked through
@@ -126,7 +138,7 @@ export class ApiKeys {
       const { rows } = await tx.query(`select 1 from mekong_api_key where roles @> '["admin"]'::jsonb limit 1`);
       if (rows.length > 0) return undefined;
       const id = randomUUID();
-      const first = { name: 'bootstrap administrator', roles: ['admin'] };
+      const first: KeyFields = { name: 'bootstrap administrator', roles: ['admin'] };
       const createdAt = this.now();
       await insert(tx, id, hashOf(text), first, createdAt);
       await within?.(infoOfRequest(id, first, createdAt), tx);
@@ -253,6 +265,7 @@ interface KeyFields {
   roles: readonly string[];
   compartment?: readonly string[] | undefined;
   expiresAt?: Date | undefined;
+  rateLimit?: number | undefined;
 }
 
 function hashOf(key: string): string {
@@ -261,8 +274,8 @@ function hashOf(key: string): string {
 
 async function insert(db: SqlClient, id: string, hash: string, key: KeyFields, createdAt: Date): Promise<void> {
   await db.query(
-    `insert into mekong_api_key (id, name, hash, roles, compartment, created_at, expires_at)
-     values ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7)`,
+    `insert into mekong_api_key (id, name, hash, roles, compartment, created_at, expires_at, rate_limit)
+     values ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8)`,
     [
       id,
       key.name,
@@ -271,6 +284,7 @@ async function insert(db: SqlClient, id: string, hash: string, key: KeyFields, c
       key.compartment ? JSON.stringify(key.compartment) : null,
       createdAt,
       key.expiresAt ?? null,
+      key.rateLimit ?? null,
     ],
   );
 }
@@ -284,6 +298,7 @@ function infoOfRequest(id: string, key: KeyFields, createdAt: Date): ApiKeyInfo 
     ...(key.compartment ? { compartment: key.compartment } : {}),
     createdAt,
     ...(key.expiresAt ? { expiresAt: key.expiresAt } : {}),
+    ...(key.rateLimit !== undefined ? { rateLimit: key.rateLimit } : {}),
   };
 }
 
@@ -296,5 +311,6 @@ function infoOf(row: Row): ApiKeyInfo {
     createdAt: new Date(row.created_at),
     ...(row.expires_at ? { expiresAt: new Date(row.expires_at) } : {}),
     ...(row.revoked_at ? { revokedAt: new Date(row.revoked_at) } : {}),
+    ...(row.rate_limit !== null && row.rate_limit !== undefined ? { rateLimit: Number(row.rate_limit) } : {}),
   };
 }

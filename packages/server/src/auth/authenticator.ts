@@ -65,6 +65,7 @@ export async function createAuthenticator(options: {
       ...grant,
       scopes: [],
       roles: granted.map((role) => role.name),
+      ...(info.rateLimit !== undefined ? { rateLimit: info.rateLimit } : {}),
     };
   }
 

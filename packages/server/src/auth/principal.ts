@@ -18,6 +18,8 @@ export interface Principal {
   readonly roles: readonly string[];
   /** Names of the FHIR operations the roles allow (`$everything`), or `*` for every operation. */
   readonly operations: readonly string[];
+  /** Requests per rate-limit window its credential allows (an API key issued with a limit of its own). */
+  readonly rateLimit?: number;
 }
 
 /** Whether the principal may invoke the operation `name` (`$everything` or `everything`). */

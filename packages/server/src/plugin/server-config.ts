@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { authConfigSchema } from '../auth/index.js';
+import { authConfigSchema, roleNameSchema } from '../auth/index.js';
 
 const MiB = 1024 * 1024;
 
@@ -21,11 +21,54 @@ export const serverLimitsSchema = z
     maxBundleEntries: z.number().int().min(1).max(100_000).default(1000),
     /** A request that has not been answered after this long gets 503. */
     requestTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
-    /** Requests per client (or per address before authentication) per window (429 above). */
+    /**
+     * Requests per client per window (429 above), counted after authentication (a client is itself wherever it
+     * connects from). Which limit a client gets: its API key's own (`rateLimit` when the key was issued), else
+     * the highest of its roles' in `roles`, else `systemMax` for a system's token (client credentials), else
+     * `max`. Failed authentications are counted per address (`failedAuthMax`).
+     */
     rateLimit: z
       .object({
-        max: z.number().int().min(1).max(1_000_000).default(1000),
-        timeWindowMs: z.number().int().min(100).max(86_400_000).default(60_000),
+        max: z
+          .number()
+          .int()
+          .min(1)
+          .max(1_000_000)
+          .default(1000)
+          .describe(
+            'Requests per window for an interactive client (a user, or an API key without a limit of its own or of its roles): 1,000 per minute by default',
+          ),
+        systemMax: z
+          .number()
+          .int()
+          .min(1)
+          .max(1_000_000)
+          .default(20_000)
+          .describe(
+            "Requests per window for a system's token (a client-credentials JWT: its sub is the client, or its scopes are all system/): 20,000 per minute by default, for integrations such as a laboratory system posting results",
+          ),
+        roles: z
+          .record(roleNameSchema, z.number().int().min(1).max(1_000_000))
+          .default({})
+          .describe(
+            'Requests per window by role name ({"lab-system": 20000}): a client holding listed roles gets the highest of their limits, instead of max or systemMax. None by default',
+          ),
+        failedAuthMax: z
+          .number()
+          .int()
+          .min(1)
+          .max(1_000_000)
+          .optional()
+          .describe(
+            'Failed authentications per address per window (429 above, whatever the credential): by default the same as max',
+          ),
+        timeWindowMs: z
+          .number()
+          .int()
+          .min(100)
+          .max(86_400_000)
+          .default(60_000)
+          .describe('The rate-limit window in milliseconds: one minute by default'),
       })
       .strict()
       .prefault({}),
