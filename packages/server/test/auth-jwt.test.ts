@@ -32,7 +32,11 @@ let jwksUrl: string;
 beforeAll(async () => {
   database = await isolatedDatabase('postgres');
   await runMigrations(database.db, [storeMigrations, apiKeyMigrations]);
-  [rsa, ec, other] = await Promise.all([generateKeyPair('RS256'), generateKeyPair('ES256'), generateKeyPair('RS256')]);
+  [rsa, ec, other] = await Promise.all([
+    generateKeyPair('RS256'),
+    generateKeyPair('ES256', { extractable: true }),
+    generateKeyPair('RS256'),
+  ]);
   const keys = [
     { ...(await exportJWK(rsa.publicKey)), kid: 'rsa-1', alg: 'RS256', use: 'sig' },
     { ...(await exportJWK(ec.publicKey)), kid: 'ec-1', alg: 'ES256', use: 'sig' },
@@ -68,6 +72,27 @@ async function sign(
   return new SignJWT(body)
     .setProtectedHeader({ alg: options.alg ?? 'RS256', ...(options.kid ? { kid: options.kid } : {}) })
     .sign(options.key ?? rsa.privateKey);
+}
+
+/** A JWT signed with the RSA key with exactly this header (jose would refuse to sign a `crit` it does not know). */
+async function signRaw(header: Record<string, unknown>): Promise<string> {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const input = `${part(header)}.${part({ iss: issuer, aud: audience, sub: 'u-123', iat: seconds(-60), exp: seconds(300) })}`;
+  const signature = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', rsa.privateKey, new TextEncoder().encode(input));
+  return `${input}.${Buffer.from(signature).toString('base64url')}`;
+}
+
+/** A JWKS endpoint on 127.0.0.1 answering `body` (JSON of it unless a string) with `status`. */
+async function jwksServer(body: unknown, status = 200): Promise<{ url: string; close: () => Promise<unknown> }> {
+  const server = createServer((_request, response) => {
+    response.writeHead(status, { 'content-type': 'application/json' });
+    response.end(typeof body === 'string' ? body : JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/certs`,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
 }
 
 async function refusal(auth: Authenticator, header: string | undefined): Promise<AuthenticationError> {
@@ -148,6 +173,24 @@ describe('bearer JWTs verified with a configured public key', () => {
     expect((await refusal(auth, `Bearer ${tampered}`)).reason).toBe('bad-signature');
   });
 
+  it('refuses a token issued in the future beyond the clock tolerance, and accepts one within it', async () => {
+    const ahead = await refusal(auth, `Bearer ${await sign({ iat: seconds(3600) })}`);
+    expect(ahead.reason).toBe('claims');
+    expect(ahead.message).toMatch(/issued in the future \(iat 2026-03-01T09:00:00.000Z, more than 30 s ahead/);
+    expect((await refusal(auth, `Bearer ${await sign({ iat: seconds(31) })}`)).reason).toBe('claims');
+    expect((await auth.authenticate(`Bearer ${await sign({ iat: seconds(30) })}`)).agent.id).toBe('u-123');
+    expect((await refusal(auth, `Bearer ${await sign({ iat: 'yesterday' })}`)).reason).toBe('claims');
+  });
+
+  it("names a token's algorithm only when it is a known one", async () => {
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const odd = `${part({ alg: 'X<script>Z' })}.${part({ sub: 'x' })}.c2ln`;
+    const error = await refusal(auth, `Bearer ${odd}`);
+    expect(error.reason).toBe('algorithm');
+    expect(error.message).toMatch(/signed with an unknown algorithm/);
+    expect(error.message).not.toContain('script');
+  });
+
   it('refuses missing and malformed Authorization headers', async () => {
     expect((await refusal(auth, undefined)).message).toMatch(/missing Authorization header/);
     expect((await refusal(auth, '   ')).reason).toBe('missing');
@@ -175,6 +218,48 @@ describe('bearer JWTs verified with a JWKS', () => {
     expect((await refusal(auth, `Bearer ${forged}`)).reason).toBe('bad-signature');
     const unknownKid = await sign({}, { kid: 'rsa-9', key: other.privateKey });
     expect((await refusal(auth, `Bearer ${unknownKid}`)).message).toMatch(/no key of the identity provider's JWKS/);
+  });
+
+  it('refuses with 401 whatever jose throws about the token itself: a crit extension, a malformed crit', async () => {
+    const auth = await createAuthenticator({ sql: database.db, config: config({ jwksUrl }), now });
+    const critical = await signRaw({ alg: 'RS256', kid: 'rsa-1', crit: ['urn:x:unknown'], 'urn:x:unknown': 1 });
+    const unsupported = await refusal(auth, `Bearer ${critical}`);
+    expect(unsupported.reason).toBe('unsupported');
+    expect(unsupported.message).toMatch(/critical "crit" header extension/);
+    expect((await refusal(auth, `Bearer ${await signRaw({ alg: 'RS256', kid: 'rsa-1', crit: [] })}`)).reason).toBe(
+      'malformed',
+    );
+  });
+
+  it('refuses with 401 (default-deny) an error jose raises that the server does not know, never 503', async () => {
+    // A JWKS that serves a private key: jose refuses to use it (JWKSInvalid), which judges no fetch.
+    const leaky = await jwksServer({ keys: [{ ...(await exportJWK(ec.privateKey)), kid: 'ec-1', alg: 'ES256' }] });
+    try {
+      const auth = await createAuthenticator({ sql: database.db, config: config({ jwksUrl: leaky.url }), now });
+      const error = await refusal(auth, `Bearer ${await sign({}, { kid: 'ec-1', alg: 'ES256', key: ec.privateKey })}`);
+      expect(error.status).toBe(401);
+      expect(error.message).toMatch(/could not be verified \(ERR_JWKS_INVALID\)/);
+    } finally {
+      await leaky.close();
+    }
+  });
+
+  it('answers 503 when the JWKS endpoint fails: an HTTP 500, a body that is not JSON, JSON that is not a key set', async () => {
+    for (const [status, body, why] of [
+      [500, '{"error":"down"}', /answered HTTP 500/],
+      [200, '<html>maintenance</html>', /not JSON/],
+      [200, '{"certs":[]}', /not a JSON Web Key Set/],
+    ] as const) {
+      const failing = await jwksServer(body, status);
+      try {
+        const auth = await createAuthenticator({ sql: database.db, config: config({ jwksUrl: failing.url }), now });
+        const error = await auth.authenticate(`Bearer ${await sign({}, { kid: 'rsa-1' })}`).catch((e: unknown) => e);
+        expect(error, body).toBeInstanceOf(AuthenticationUnavailableError);
+        expect((error as Error).message, body).toMatch(why);
+      } finally {
+        await failing.close();
+      }
+    }
   });
 
   it('answers 503, not 401, when the JWKS cannot be fetched', async () => {

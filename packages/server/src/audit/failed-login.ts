@@ -12,6 +12,7 @@ const REASONS: Record<AuthenticationFailure, string> = {
   'bad-signature': "the token's signature does not verify with a key of the identity provider",
   algorithm: 'the token is signed with an algorithm this server does not accept',
   claims: "the token's claims are not valid (issuer, audience, subject, times or patients)",
+  unsupported: 'the token uses a feature this server does not support (a crit extension, an algorithm or key type)',
   context: 'the credential lacks the patient context its roles or scopes need',
   'not-configured': 'a JWT was sent, but no identity provider is configured',
 };

@@ -1,8 +1,9 @@
 /**
  * Why a request could not be authenticated, a stable code for logs and metrics: `missing` no credential,
  * `header` not `Bearer <credential>`, `malformed` a credential that is neither a JWT nor an API key, then the
- * failed check of the key or token, `context` a patient context the credential lacks, `not-configured` JWTs
- * sent to a server without an identity provider.
+ * failed check of the key or token (`unsupported`: a token using a feature the server does not implement,
+ * such as a `crit` extension), `context` a patient context the credential lacks, `not-configured` JWTs sent to a
+ * server without an identity provider.
  */
 export type AuthenticationFailure =
   | 'missing'
@@ -14,6 +15,7 @@ export type AuthenticationFailure =
   | 'bad-signature'
   | 'algorithm'
   | 'claims'
+  | 'unsupported'
   | 'context'
   | 'not-configured';
 

@@ -139,14 +139,33 @@ function bearerCredential(authorization: string | undefined): string {
   }
   const match = /^Bearer +(\S+) *$/i.exec(authorization);
   if (!match) {
-    const scheme = authorization.trim().split(/\s+/)[0]?.slice(0, 20);
     throw new AuthenticationError(
       'header',
-      `malformed Authorization header: expected "Bearer <credential>", got the scheme '${scheme}'${authorization.trim().includes(' ') ? '' : ' and no credential'}`,
+      `malformed Authorization header: expected "Bearer <credential>", ${headerShape(authorization)}`,
       'send Authorization: Bearer <access token or API key> (one space, no quotes)',
     );
   }
   return match[1] as string;
+}
+
+// Schemes a client may send by mistake, named by the 401; any other first word may be a credential.
+const KNOWN_SCHEMES = ['Basic', 'Digest', 'Negotiate', 'NTLM', 'Token', 'ApiKey', 'Api-Key', 'DPoP', 'HOBA', 'Mutual'];
+
+// What is wrong with a header that is not `Bearer <credential>`, without quoting any of it (a key sent without
+// "Bearer" would otherwise be echoed): only a scheme of a fixed list is named.
+function headerShape(authorization: string): string {
+  const words = authorization.trim().split(/\s+/);
+  const first = words[0] ?? '';
+  const known = KNOWN_SCHEMES.find((scheme) => scheme.toLowerCase() === first.toLowerCase());
+  if (first.toLowerCase() === 'bearer') {
+    return words.length === 1
+      ? 'got the scheme Bearer and no credential'
+      : 'got Bearer with a credential that contains spaces or other characters that are not allowed';
+  }
+  if (known) return `got the scheme '${known}'${words.length === 1 ? ' and no credential' : ''}`;
+  return words.length === 1
+    ? 'got a single word without the scheme Bearer (not repeated here: it may be a credential)'
+    : 'got another scheme (not repeated here: it may be part of a credential)';
 }
 
 function stringClaim(claims: JWTPayload, name: string): string | undefined {

@@ -1,6 +1,7 @@
 import {
   type CryptoKey,
   createRemoteJWKSet,
+  customFetch,
   decodeProtectedHeader,
   errors,
   importJWK,
@@ -12,8 +13,9 @@ import {
   jwtVerify,
   type KeyObject,
 } from 'jose';
-import type { JwtAlgorithm, JwtConfig } from './auth-config.js';
+import { JWT_ALGORITHMS, type JwtAlgorithm, type JwtConfig } from './auth-config.js';
 import { AuthenticationError, AuthenticationUnavailableError } from './authentication-error.js';
+import { fetchJwks, JwksFetchError } from './jwks-fetch.js';
 
 /** The auth configuration cannot work (a key that does not import): the server must not start. */
 export class AuthConfigError extends Error {
@@ -39,9 +41,9 @@ export function looksLikeJwt(credential: string): boolean {
 
 /**
  * A verifier of bearer JWTs: signature by the configured key (JWKS, public key or shared secret) with an
- * allowed algorithm, `iss`, `aud`, `exp` (and `nbf`) within the clock tolerance, `sub` present. Every failure
- * is an {@link AuthenticationError} saying which check failed; an unreachable JWKS is an
- * {@link AuthenticationUnavailableError}.
+ * allowed algorithm, `iss`, `aud`, `exp`, `nbf` and `iat` (not in the future) within the clock tolerance, `sub`
+ * present. Every failure is an {@link AuthenticationError} saying which check failed, whatever jose threw;
+ * only a JWKS that cannot be fetched is an {@link AuthenticationUnavailableError}.
  */
 export async function createJwtVerifier(config: JwtConfig, now: () => Date): Promise<Verify> {
   const algorithms: JwtAlgorithm[] = config.algorithms ?? (config.secret !== undefined ? ['HS256'] : ASYMMETRIC);
@@ -51,7 +53,7 @@ export async function createJwtVerifier(config: JwtConfig, now: () => Date): Pro
     if (!algorithms.includes(alg as JwtAlgorithm)) {
       throw new AuthenticationError(
         'algorithm',
-        `the token is signed with '${alg}', which this server does not accept (it accepts ${algorithms.join(', ')})`,
+        `the token is signed with ${algorithmName(alg)}, which this server does not accept (it accepts ${algorithms.join(', ')})`,
         'have the identity provider sign tokens with an accepted algorithm, or add it to auth.jwt.algorithms',
       );
     }
@@ -64,11 +66,28 @@ export async function createJwtVerifier(config: JwtConfig, now: () => Date): Pro
         currentDate: now(),
         requiredClaims: ['exp', 'sub'],
       });
+      refuseFutureIssue(payload, now(), config.clockToleranceSeconds);
       return payload;
     } catch (error) {
       throw explain(error, config);
     }
   };
+}
+
+// jose checks `iat` only against a maximum age; a token issued in the future is refused here.
+function refuseFutureIssue(payload: JWTPayload, now: Date, toleranceSeconds: number): void {
+  if (typeof payload.iat === 'number' && payload.iat > now.getTime() / 1000 + toleranceSeconds) {
+    throw new AuthenticationError(
+      'claims',
+      `the token was issued in the future (iat ${new Date(payload.iat * 1000).toISOString()}, more than ${toleranceSeconds} s ahead of the server's clock)`,
+      "check the identity provider's clock (and the server's), then obtain a new token",
+    );
+  }
+}
+
+// The token's own `alg` is named only when it is one of the known values: it is text the caller chose.
+function algorithmName(alg: string): string {
+  return (JWT_ALGORITHMS as readonly string[]).includes(alg) || alg === 'none' ? `'${alg}'` : 'an unknown algorithm';
 }
 
 function headerAlgorithm(token: string): string {
@@ -85,7 +104,11 @@ function headerAlgorithm(token: string): string {
 
 async function keySource(config: JwtConfig, algorithms: readonly JwtAlgorithm[]): Promise<Key | JWTVerifyGetKey> {
   if (config.jwksUrl !== undefined) {
-    return createRemoteJWKSet(new URL(config.jwksUrl), { timeoutDuration: 5_000, cooldownDuration: 30_000 });
+    return createRemoteJWKSet(new URL(config.jwksUrl), {
+      timeoutDuration: 5_000,
+      cooldownDuration: 30_000,
+      [customFetch]: fetchJwks,
+    });
   }
   if (config.secret !== undefined) return new TextEncoder().encode(config.secret);
   const publicKey = config.publicKey;
@@ -116,14 +139,28 @@ async function keySource(config: JwtConfig, algorithms: readonly JwtAlgorithm[])
     if (key) return key;
     throw new AuthenticationError(
       'algorithm',
-      `the token is signed with '${header.alg}', but the configured public key is not a key for that algorithm`,
+      `the token is signed with ${algorithmName(header.alg ?? '')}, but the configured public key is not a key for that algorithm`,
       `have the identity provider sign with ${[...keys.keys()].join(' or ')}`,
     );
   };
 }
 
+/**
+ * The answer to a failed verification. Default-deny: only a JWKS that could not be fetched (a
+ * {@link JwksFetchError}) is a 503; whatever else jose (or a key) throws is about the token, a 401 that is
+ * audited and counted like any failed authentication. Messages are the server's own, never jose's (which may
+ * quote the token's header).
+ */
 function explain(error: unknown, config: JwtConfig): Error {
   if (error instanceof AuthenticationError) return error;
+  const fetchFailure = fetchFailureOf(error);
+  if (fetchFailure) {
+    return new AuthenticationUnavailableError(
+      `the identity provider's keys could not be fetched from ${config.jwksUrl}: ${fetchFailure.message}`,
+      'check that the JWKS URL is reachable from the server and answers its key set; the request may be retried',
+      { cause: error },
+    );
+  }
   if (error instanceof errors.JWTExpired) {
     return new AuthenticationError(
       'expired',
@@ -139,13 +176,13 @@ function explain(error: unknown, config: JwtConfig): Error {
         .map((a) => `'${a}'`)
         .join(' or ')}`,
       nbf: 'the token is not valid yet (nbf is in the future)',
-      iat: 'the token was issued in the future (iat)',
+      iat: 'the token was issued in the future, or its issue time (iat) is not a number',
       sub: 'the token has no subject (sub)',
       exp: 'the token has no expiry (exp): tokens without one are refused',
     };
     return new AuthenticationError(
       'claims',
-      expected[error.claim] ?? `the token's claim '${error.claim}' is not valid (${error.reason})`,
+      expected[error.claim] ?? 'a claim of the token is not valid',
       error.claim === 'iss' || error.claim === 'aud'
         ? 'request the token from the identity provider and for the audience this server is configured with (auth.jwt.issuer, auth.jwt.audience)'
         : "check the identity provider's clock and token settings, then obtain a new token",
@@ -168,27 +205,37 @@ function explain(error: unknown, config: JwtConfig): Error {
   if (error instanceof errors.JOSEAlgNotAllowed) {
     return new AuthenticationError(
       'algorithm',
-      `the token's algorithm is not accepted: ${error.message}`,
+      "the token's algorithm is not accepted",
       'have the identity provider sign with an accepted algorithm',
+    );
+  }
+  if (error instanceof errors.JOSENotSupported) {
+    return new AuthenticationError(
+      'unsupported',
+      'the token uses something this server does not support (a critical "crit" header extension, or an algorithm or key type)',
+      'have the identity provider issue plain signed JWTs (no "crit" extensions) with an accepted algorithm',
     );
   }
   if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) {
     return new AuthenticationError(
       'malformed',
-      `the bearer token is not a valid JWT: ${error.message}`,
+      'the bearer token is not a valid JWT (its header, claims or signature cannot be read)',
       'send the access token exactly as the identity provider issued it',
     );
   }
-  if (config.jwksUrl !== undefined) {
-    return new AuthenticationUnavailableError(
-      `the identity provider's keys could not be fetched from ${config.jwksUrl}: ${(error as Error).message}`,
-      'check that the JWKS URL is reachable from the server; the request may be retried',
-      { cause: error },
-    );
-  }
+  const code = error instanceof errors.JOSEError ? ` (${error.code})` : '';
   return new AuthenticationError(
     'malformed',
-    `the token could not be verified: ${(error as Error).message}`,
+    `the token could not be verified${code}`,
     'send the access token exactly as the identity provider issued it',
   );
+}
+
+// jose rethrows what the fetch threw as it is, or wraps it (a timeout) with the original as its cause.
+function fetchFailureOf(error: unknown): JwksFetchError | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 4; depth++) {
+    if (current instanceof JwksFetchError) return current;
+    current = current.cause;
+  }
+  return undefined;
 }

@@ -248,7 +248,7 @@ describe.each<Backend>(['pglite', 'postgres'])('audit completeness on %s', (back
         status: 401,
         events: [failedLogin],
       },
-      // A key sent without "Bearer": its first characters are the "scheme" the 401 names, never the audit.
+      // A key sent without "Bearer": neither the 401 nor the audit repeats any of it.
       { call: { method: 'GET', url: '/fhir/R4/Patient', as: `raw:${key}` }, status: 401, events: [failedLogin] },
       { call: { method: 'GET', url: '/fhir/R4/Patient', as: bearer(guessed) }, status: 401, events: [failedLogin] },
       { call: { method: 'GET', url: '/fhir/R4/Patient', as: bearer('short') }, status: 401, events: [failedLogin] },

@@ -1,4 +1,4 @@
-import type { HostConfig, Plugin } from '@mekong/kernel';
+import type { HostConfig, Plugin, ServiceFactory } from '@mekong/kernel';
 import { type ServerConfigInput, type ServerService, serverPlugin, serverServiceRef } from '@mekong/server';
 import { storePlugin } from '@mekong/store';
 import { createPostgresSchema, type PostgresSchema, startTestHost, type TestHost } from '@mekong/testing';
@@ -68,6 +68,8 @@ export interface SecurityHostOptions {
   readonly plugins?: readonly Plugin[];
   readonly kernel?: HostConfig['kernel'];
   readonly plugin?: Record<string, unknown>;
+  /** Replacements of services (a capturing logger). */
+  readonly services?: readonly ServiceFactory[];
 }
 
 /**
@@ -88,6 +90,7 @@ export async function startSecurityHost(options: SecurityHostOptions = {}): Prom
     },
   };
   const test = await startTestHost({
+    ...(options.services ? { services: options.services } : {}),
     plugins: [storePlugin, serverPlugin, ...(options.plugins ?? [])],
     config: {
       ...(options.kernel ? { kernel: options.kernel } : {}),
