@@ -345,10 +345,12 @@ function primitiveDefinition(code: string): string {
   };
   if (code === 'boolean') return 'z.boolean()';
   if (numbers[code]) return numbers[code] as string;
-  if (code === 'xhtml') return 'z.string().superRefine(checkNarrativeXhtml)';
-  if (code === 'base64Binary') return `z.string().refine(isBase64, '${PRIMITIVE_MESSAGES.base64Binary}')`;
+  // Every string primitive first: text the database can hold, or one issue and no further checks.
+  const text = 'z.string().refine(isStorableText, { message: STORABLE_TEXT, abort: true })';
+  if (code === 'xhtml') return `${text}.superRefine(checkNarrativeXhtml)`;
+  if (code === 'base64Binary') return `${text}.refine(isBase64, '${PRIMITIVE_MESSAGES.base64Binary}')`;
   if (code === 'string' || code === 'markdown') {
-    return `z.string().refine(isText, '${PRIMITIVE_MESSAGES[code]}')`;
+    return `${text}.refine(isText, '${PRIMITIVE_MESSAGES[code]}')`;
   }
   const value = (definitions.get(code) as StructureDefinition).snapshot.element.find((e) => e.path === `${code}.value`);
   const regex = value?.type?.[0]?.extension?.find((e) => e.url.endsWith('/regex')) as
@@ -359,13 +361,13 @@ function primitiveDefinition(code: string): string {
   const calendar = ['date', 'dateTime', 'instant'].includes(code)
     ? ".refine(isCalendarDate, 'is not a date on the calendar')"
     : '';
-  return `z.string().regex(/${pattern.replaceAll('/', '\\/')}/, '${PRIMITIVE_MESSAGES[code] ?? `must be a ${code}`}')${calendar}`;
+  return `${text}.regex(/${pattern.replaceAll('/', '\\/')}/, '${PRIMITIVE_MESSAGES[code] ?? `must be a ${code}`}')${calendar}`;
 }
 
 writeFileSync(
   join(out, 'primitives.ts'),
   `${HEADER}import { z } from 'zod';
-import { isBase64, isCalendarDate, isText } from '../model/primitive-checks.js';
+import { isBase64, isCalendarDate, isStorableText, isText, STORABLE_TEXT } from '../model/primitive-checks.js';
 import { checkNarrativeXhtml } from '../model/narrative.js';
 
 ${primitives

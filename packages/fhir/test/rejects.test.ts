@@ -123,6 +123,86 @@ describe('validateResource rejects, with the exact path', () => {
     );
   });
 
+  const UNICODE = 'must be valid Unicode text: no NUL character (\\u0000) and no unpaired surrogate (\\uD800-\\uDFFF)';
+
+  it.each([
+    ['a lone high surrogate', { name: [{ family: 'Nguy\uD800n' }] }, 'Patient.name[0].family'],
+    ['a high surrogate at the end', { name: [{ given: ['An', 'B\uDBFF'] }] }, 'Patient.name[0].given[1]'],
+    ['a lone low surrogate', { name: [{ text: '\uDC00x' }] }, 'Patient.name[0].text'],
+    ['swapped surrogates', { address: [{ city: '\uDE00\uD83D' }] }, 'Patient.address[0].city'],
+    ['NUL in a uri', { identifier: [{ system: 'urn:x\u0000', value: '1' }] }, 'Patient.identifier[0].system'],
+    ['NUL in a code', { language: 'vi\u0000' }, 'Patient.language'],
+    ['a lone surrogate in an id', { id: 'a\uD800' }, 'Patient.id'],
+    ['NUL in a date', { birthDate: '1990\u0000' }, 'Patient.birthDate'],
+    [
+      'NUL in a narrative',
+      { text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">a\u0000</div>' } },
+      'Patient.text.div',
+    ],
+    [
+      'a lone surrogate in a contained resource',
+      { contained: [{ resourceType: 'Practitioner', id: 'd', name: [{ family: '\uD800' }] }] },
+      'Patient.contained[0].name[0].family',
+    ],
+  ])('text that is not valid Unicode: %s', (_, extra, path) => {
+    expect(issues(patient(extra))).toEqual([`${path}: ${UNICODE}`]);
+  });
+
+  it('accepts characters outside the BMP (surrogate pairs) and Vietnamese text', () => {
+    expect(issues(patient({ name: [{ family: 'Nguyễn 😀 𠀀' }] }))).toEqual([]);
+  });
+
+  const xhtml = (inner: string) => `<div xmlns="http://www.w3.org/1999/xhtml">${inner}</div>`;
+  it.each([
+    [`<!DOCTYPE div>${xhtml('a')}`, 'a DOCTYPE declaration'],
+    [`<!DOCTYPE div SYSTEM "http://x/y.dtd">${xhtml('a')}`, 'a DOCTYPE declaration'],
+    [`<!DOCTYPE div [<!ENTITY a SYSTEM "file:///etc/passwd">]>${xhtml('&a;')}`, 'a DOCTYPE declaration'],
+    [`<!DOCTYPE div [<!ENTITY % a SYSTEM "file:///etc/passwd"> %a;]>${xhtml('a')}`, 'a DOCTYPE declaration'],
+    [`<!DOCTYPE div [<!ENTITY a "&b;&b;"><!ENTITY b "&c;&c;">]>${xhtml('&a;')}`, 'a DOCTYPE declaration'],
+    [`<!DOCTYPE div [<!FOO>]>${xhtml('a')}`, 'a DOCTYPE declaration'],
+    [`<!DOCTYPE div [${xhtml('a')}`, 'a DOCTYPE declaration'],
+    [`<!doctype div>${xhtml('a')}`, 'a DOCTYPE declaration'],
+    [xhtml('<!DOCTYPE x [<!ENTITY a "<script>alert(1)</script>">]>a'), 'a DOCTYPE declaration'],
+    [xhtml('<!ENTITY a "x">'), 'a markup declaration (<!ENTITY)'],
+    [`<?xml-stylesheet href="x.xsl"?>${xhtml('a')}`, 'a processing instruction'],
+    [xhtml('<?php echo 1 ?>a'), 'a processing instruction'],
+    [xhtml('<![CDATA[><script>alert(1)</script>]]>'), 'a CDATA section'],
+    [xhtml('<!-- a --!><script>alert(1)</script> -->'), "a comment with '--' inside it"],
+    [xhtml('&nbsp;'), 'the entity &nbsp;'],
+    [xhtml('<p title="&copy;">x</p>'), 'the entity &copy;'],
+    [xhtml('<p title="a & b">x</p>'), "a bare '&'"],
+    [xhtml('&#0;'), 'a reference to a character XML does not allow (&#0;)'],
+    [xhtml('&#x110000;'), 'a reference to a character XML does not allow (&#x110000;)'],
+    [xhtml('&amp'), "an entity reference without its ';'"],
+  ])('narrative markup FHIR leaves out: %s', (div, message) => {
+    expect(issues(patient({ text: { status: 'generated', div } }))).toEqual([
+      expect.stringContaining(`Patient.text.div: must not contain ${message}`),
+    ]);
+  });
+
+  it('narrative the XML parser refuses is an issue, never an exception', () => {
+    const deep = xhtml(`${'<b>'.repeat(101)}x${'</b>'.repeat(101)}`);
+    expect(issues(patient({ text: { status: 'generated', div: deep } }))).toEqual([
+      'Patient.text.div: is not XHTML this server accepts: Maximum nested tags exceeded',
+    ]);
+    const named = xhtml('<constructor>x</constructor>');
+    expect(issues(patient({ text: { status: 'generated', div: named } }))).toEqual([
+      expect.stringMatching(/^Patient\.text\.div: is not XHTML this server accepts: /),
+    ]);
+    const fine = xhtml(
+      `${'<b>'.repeat(100)}&lt;x&gt; &amp; &#160; &#x1F600; &quot;&apos;${'</b>'.repeat(100)}<!-- a - b -->`,
+    );
+    expect(issues(patient({ text: { status: 'generated', div: fine } }))).toEqual([]);
+  });
+
+  it('an item in an array of 200,000, at its index, without overflowing the stack', () => {
+    const identifiers = Array.from({ length: 200_000 }, (_, i) => ({ value: String(i) }));
+    expect(issues(patient({ identifier: identifiers }))).toEqual([]);
+    const given = Array.from({ length: 200_000 }, () => 'An');
+    given[199_999] = 'B\uD800';
+    expect(issues(patient({ name: [{ given }] }))).toEqual([`Patient.name[0].given[199999]: ${UNICODE}`]);
+  });
+
   it('null in a primitive array without an extension at that position', () => {
     expect(issues(patient({ name: [{ given: ['An', null] }] }))).toEqual([
       'Patient.name[0].given[1]: must not be null unless _given has an item there',

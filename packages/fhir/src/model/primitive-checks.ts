@@ -25,3 +25,19 @@ export function isText(value: string): boolean {
   }
   return true;
 }
+
+// A high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The message for text that {@link isStorableText} refuses. */
+export const STORABLE_TEXT =
+  'must be valid Unicode text: no NUL character (\\u0000) and no unpaired surrogate (\\uD800-\\uDFFF)';
+
+/**
+ * Text that JSON, UTF-8 and PostgreSQL can all hold: no NUL character, which PostgreSQL's text and jsonb refuse,
+ * and no unpaired UTF-16 surrogate (a lone `\uD800`), which is not a Unicode character at all. Every string
+ * primitive is checked, so such text is an issue at its element's path rather than a database error.
+ */
+export function isStorableText(value: string): boolean {
+  return !value.includes('\u0000') && !UNPAIRED_SURROGATE.test(value);
+}
