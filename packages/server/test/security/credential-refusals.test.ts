@@ -23,7 +23,7 @@ const logs = testServices.capturingLogger('debug');
 let host: SecurityHost;
 let jwksServer: Server;
 const jwks: { keys: JWK[] } = { keys: [] };
-let idp: CryptoKeyPair;
+let idp: Awaited<ReturnType<typeof generateKeyPair>>;
 
 /** A JWT signed by the identity provider's key with exactly this header (jose would refuse to sign a `crit`). */
 async function jwt(claims: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
@@ -39,7 +39,7 @@ async function jwt(claims: Record<string, unknown>, header: Record<string, unkno
 }
 
 beforeAll(async () => {
-  idp = (await generateKeyPair('ES256')) as CryptoKeyPair;
+  idp = await generateKeyPair('ES256');
   jwks.keys = [{ ...(await exportJWK(idp.publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' }];
   jwksServer = createServer((_request, response) => {
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks));
