@@ -18,9 +18,12 @@ export const nurse: AccessContext = {
   address: '10.0.0.7',
 };
 
-/** A migrated, empty database for one test, with a raw store and the audit log beside it. */
+/**
+ * A migrated, empty database for one test, with a raw store and the audit log beside it; `connectAgain` is
+ * another client on the same database, as another server process has.
+ */
 export async function openStore(backend: Backend, now?: () => Date) {
-  const { db, dispose } = await isolatedDatabase(backend);
+  const { db, connectAgain, dispose } = await isolatedDatabase(backend);
   await runMigrations(db, [storeMigrations]);
   const store = new ResourceStore(db, now ? { now } : {});
   const audit = new AuditLog(db);
@@ -28,7 +31,7 @@ export async function openStore(backend: Backend, now?: () => Date) {
     new ScopedStore(store, audit, policy, context, now);
   const count = async (sql: string): Promise<number> =>
     Number((await db.query<{ n: number }>(`select count(*)::int as n from ${sql}`)).rows[0]?.n);
-  return { db: db as SqlClient, dispose, store, audit, scoped, count };
+  return { db: db as SqlClient, connectAgain, dispose, store, audit, scoped, count };
 }
 
 /** An Observation about a patient. */

@@ -13,8 +13,13 @@ afterAll(async () => {
   await (await pglite)?.close();
 });
 
-/** A database for one test: an empty schema on the backend, dropped by `dispose`. */
-export async function isolatedDatabase(backend: Backend): Promise<{ db: SqlClient; dispose(): Promise<void> }> {
+/**
+ * A database for one test: an empty schema on the backend, dropped by `dispose`. `connectAgain` opens another
+ * client on it, as another server process would (on PGlite: another client object over the same instance).
+ */
+export async function isolatedDatabase(
+  backend: Backend,
+): Promise<{ db: SqlClient; connectAgain(): SqlClient; dispose(): Promise<void> }> {
   if (backend === 'pglite') {
     const schema = `t_${randomUUID().replaceAll('-', '')}`;
     pglite ??= openPglite();
@@ -23,6 +28,13 @@ export async function isolatedDatabase(backend: Backend): Promise<{ db: SqlClien
     await db.query(`set search_path to ${schema}`);
     return {
       db,
+      connectAgain: () => ({
+        backend: db.backend,
+        query: (text, params, options) => db.query(text, params, options),
+        exec: (script) => db.exec(script),
+        transaction: (work) => db.transaction(work),
+        close: async () => {},
+      }),
       dispose: async () => {
         await db.query('set search_path to public');
         await db.query(`drop schema ${schema} cascade`);
@@ -31,9 +43,16 @@ export async function isolatedDatabase(backend: Backend): Promise<{ db: SqlClien
   }
   const postgres = await createPostgresSchema('t');
   const db = connectPostgres({ connectionString: postgres.url, max: 8 });
+  const others: SqlClient[] = [];
   return {
     db,
+    connectAgain: () => {
+      const other = connectPostgres({ connectionString: postgres.url, max: 2 });
+      others.push(other);
+      return other;
+    },
     dispose: async () => {
+      for (const other of others) await other.close();
       await db.close();
       await postgres.drop();
     },

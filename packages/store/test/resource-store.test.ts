@@ -203,7 +203,8 @@ describe.each(backends)('resource store on %s', (backend) => {
        select resource_type, id, version_id, last_updated, deleted, content, patient from mekong_resource`,
     );
     expect((await store.history('Patient', v1.id)).map((v) => v.versionId)).toEqual(['2', '2', '1']);
-    expect((await runMigrations(db, [storeMigrations])).applied).toEqual(['store@0009']);
+    const upTo0009 = { ...storeMigrations, migrations: storeMigrations.migrations.filter((m) => m.version <= '0009') };
+    expect((await runMigrations(db, [upTo0009])).applied).toEqual(['store@0009']);
     expect((await store.history('Patient', v1.id)).map((v) => v.versionId)).toEqual(['2', '1']);
     expect(await store.vread('Patient', v1.id, '2')).toEqual(v2);
     expect(await count()).toBe(2);

@@ -85,6 +85,14 @@ beforeAll(async () => {
     subject: { reference: `Patient/${A.id}` },
     reasonCode: [{ coding: [{ system: 'http://snomed.info/sct', code: '987654321' }], text: SECRET_REASON }],
   });
+  // A second visit, so that searches of encounters have a next page.
+  await create({
+    resourceType: 'Encounter',
+    status: 'finished',
+    class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+    subject: { reference: `Patient/${A.id}` },
+    reasonCode: [{ coding: [{ system: 'http://snomed.info/sct', code: '111111111' }] }],
+  });
   patientKey = await host.server.apiKeys.create({
     name: 'patient A portal',
     roles: ['patient'],
@@ -455,6 +463,52 @@ describe.each(transports)('OWASP API Security Top 10 (2023) over %s', (transport
       expect(put.status).toBe(200);
       const stored = (await send({ method: 'GET', url: `/fhir/R4/Encounter/${A.encounter}` })).json();
       expect(stored.reasonCode[0].text).toBe(SECRET_REASON);
+    });
+
+    it("lets no role sort by its hidden fields, and no one read values from a next link or replay another's", async () => {
+      // The order of a hidden element reveals it too: refused as a search by it is, whichever way.
+      for (const sort of ['reason-code', '-reason-code', 'status,-diagnosis']) {
+        const url = `/fhir/R4/Encounter?_sort=${sort}&_count=1`;
+        const answer = await send({ method: 'GET', url, as: 'receptionist' });
+        expectOutcome(answer, 403);
+        const code = sort.split(',').at(-1)?.replace(/^-/, '');
+        expect(answer.json().issue[0].diagnostics, url).toMatch(
+          new RegExp(`'_sort' sorts by '${code}', a parameter over Encounter\\.(reasonCode|diagnosis)`),
+        );
+        expect(answer.text).not.toContain('987654321');
+      }
+      // What a next link's cursor holds cannot be read: not the reason it sorts by, not even a visible status.
+      const cursorOf = (answer: Answer) => {
+        expect(answer.status, answer.text.slice(0, 300)).toBe(200);
+        const next = (answer.json().link as { relation: string; url: string }[]).find((l) => l.relation === 'next');
+        return new URL(next?.url ?? '', 'http://host').searchParams.get('_cursor') ?? '';
+      };
+      const byReason = await send({ method: 'GET', url: '/fhir/R4/Encounter?_sort=-reason-code&_count=1' });
+      const byStatus = await send({
+        method: 'GET',
+        url: '/fhir/R4/Encounter?_sort=status&_count=1',
+        as: 'receptionist',
+      });
+      for (const [cursor, value] of [
+        [cursorOf(byReason), '987654321'],
+        [cursorOf(byStatus), 'finished'],
+      ] as const) {
+        expect(cursor.length).toBeGreaterThan(0);
+        for (const text of [cursor, Buffer.from(cursor, 'base64url').toString('latin1')]) {
+          expect(text).not.toContain(value);
+          expect(text).not.toContain('"k":');
+        }
+      }
+      // A leaked next link is no one else's: the receptionist cannot follow the administrator's.
+      const admins = await send({ method: 'GET', url: '/fhir/R4/Encounter?_sort=status&_count=1' });
+      const replayed = await send({
+        method: 'GET',
+        url: `/fhir/R4/Encounter?_sort=status&_count=1&_cursor=${cursorOf(admins)}`,
+        as: 'receptionist',
+      });
+      expectOutcome(replayed, 400);
+      expect(replayed.text).toContain("'_cursor'");
+      expect(replayed.text).not.toContain('987654321');
     });
 
     it('refuses prototype-polluting keys and pollutes nothing', async () => {

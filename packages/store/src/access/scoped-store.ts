@@ -266,16 +266,21 @@ export class ScopedStore {
     return {
       ...(this.policy.compartment ? { compartment: this.policy.compartment } : {}),
       mayInclude: visible,
-      checkParameter: (type, parameter) => {
+      caller: callerOf(this.context),
+      checkParameter: (type, parameter, asked) => {
         const hidden = hiddenElementSearched(type, parameter, hiddenElementsOf(this.policy, type));
-        if (hidden)
-          throw new AccessDeniedError(
-            this.context,
-            'search',
-            type,
-            `the search parameter '${parameter.code}' reads ${type}.${hidden}, which its access policy hides`,
-            'search by parameters over elements it may see',
-          );
+        if (!hidden) return;
+        // A sort by it would reveal the element's order, as a search reveals its value.
+        const sort = asked === '_sort';
+        throw new AccessDeniedError(
+          this.context,
+          'search',
+          type,
+          sort
+            ? `'_sort' sorts by '${parameter.code}', a parameter over ${type}.${hidden}, which its access policy hides`
+            : `the search parameter '${parameter.code}' reads ${type}.${hidden}, which its access policy hides`,
+          `${sort ? 'sort' : 'search'} by parameters over elements it may see`,
+        );
       },
       checkChain: (type) => {
         if (!visible(type))

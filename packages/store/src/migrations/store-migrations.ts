@@ -194,5 +194,17 @@ export const storeMigrations: MigrationSet = {
         where h.resource_type = r.resource_type and h.id = r.id and h.version_id = r.version_id;
       `,
     },
+    {
+      version: '0010',
+      description: 'keys shared by every server process on the database (search cursors)',
+      // A key is written once, on first use, by whichever process needs it first (see cursor-key.ts).
+      sql: `
+        create table mekong_key (
+          name text primary key,
+          key bytea not null,
+          created_at timestamptz not null default now()
+        );
+      `,
+    },
   ],
 };

@@ -1,19 +1,11 @@
 import type { AnyResource, Bundle, ResourceType, SearchParameterDefinition } from '@mekong/fhir';
 import type { SqlClient } from '../sql/sql-client.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { cursorKey } from './cursor-key.js';
 import { InvalidSearchError } from './invalid-search-error.js';
 import { type Include, parseInclude, referenceTarget } from './references.js';
 import { parametersOf } from './search-parameters.js';
-import {
-  afterCursor,
-  type Cursor,
-  decodeCursor,
-  encodeCursor,
-  idOrder,
-  orderBy,
-  parseSort,
-  type SortOrder,
-  sortKeyExpression,
-} from './sort.js';
+import { afterCursor, type Cursor, idOrder, orderBy, parseSort, type SortOrder, sortKeyExpression } from './sort.js';
 import { likeEscape, SqlParams, splitValues } from './sql-params.js';
 import {
   dateCondition,
@@ -30,17 +22,20 @@ export type SearchQuery = URLSearchParams | Record<string, string | readonly str
 
 /** Limits an access policy puts on a search. */
 export interface SearchOptions {
-  /** `Patient/id` references: only resources about these patients match or are included. */
+  /** `Patient/id` references: only resources about these patients match, are included or are reached by a chain. */
   readonly compartment?: readonly string[];
   /** Whether resources of the type may be included (`_include`, `_revinclude`); others are left out. */
   readonly mayInclude?: (type: ResourceType) => boolean;
   /** Called for the target type of each chained parameter; throws to refuse the search. */
   readonly checkChain?: (type: ResourceType) => void;
   /**
-   * Called for each search parameter the search matches, chains or includes through, with the type it is a
-   * parameter of; throws to refuse the search (a parameter over elements the caller may not see).
+   * Called for each search parameter the search matches, chains, includes through or sorts by, with the type it
+   * is a parameter of and the query parameter that names it (`_sort` for a sort key); throws to refuse the
+   * search (a parameter over elements the caller may not see).
    */
-  readonly checkParameter?: (type: ResourceType, parameter: SearchParameterDefinition) => void;
+  readonly checkParameter?: (type: ResourceType, parameter: SearchParameterDefinition, asked: string) => void;
+  /** Who the search is for: its page cursors are followed for this caller only. */
+  readonly caller?: string;
 }
 
 const MAX_COUNT = 1_000;
@@ -130,6 +125,11 @@ export class ResourceSearch {
       } else if (name === '_sort') {
         if (order !== idOrder) throw new InvalidSearchError(name, 'is given twice', 'give every key in one _sort');
         order = parseSort(type, value);
+        // The order would reveal what a hidden element holds, as a search by it would.
+        for (const key of order.keys) {
+          const definition = parametersOf(type).indexed.get(key.code)?.definition;
+          if (definition) options.checkParameter?.(type, definition, name);
+        }
       } else if (name === '_total') {
         if (!['none', 'estimate', 'accurate'].includes(value)) {
           throw new InvalidSearchError(
@@ -145,7 +145,7 @@ export class ResourceSearch {
       } else if (name === '_include' || name === '_revinclude') {
         const include = parseInclude(type, name, value);
         const definition = parametersOf(include.source).indexed.get(include.code)?.definition;
-        if (definition) options.checkParameter?.(include.source, definition);
+        if (definition) options.checkParameter?.(include.source, definition, name);
         includes.push(include);
       } else if (name.startsWith('_include:') || name.startsWith('_revinclude:')) {
         throw new InvalidSearchError(
@@ -158,7 +158,9 @@ export class ResourceSearch {
       }
       kept.push([name, value]);
     }
-    const cursor: Cursor | undefined = cursorValue === undefined ? undefined : decodeCursor(order, cursorValue);
+    const scope = cursorScope(type, kept, options);
+    const cursor: Cursor | undefined =
+      cursorValue === undefined ? undefined : decodeCursor(await cursorKey(this.db), scope, order, cursorValue);
 
     // Start from the most promising index when nothing needs the resource row before the page is cut; the
     // resource table is then read for the page only. Index rows exist only for current, undeleted versions.
@@ -200,7 +202,7 @@ export class ResourceSearch {
     if (more && last) {
       const next = new URLSearchParams(kept);
       const values = order.keys.map((_, i) => last[`t${i}`] ?? null);
-      next.set('_cursor', encodeCursor(order, { values, id: last.id }));
+      next.set('_cursor', encodeCursor(await cursorKey(this.db), scope, order, { values, id: last.id }));
       link.push({ relation: 'next', url: `${type}?${next}` });
     }
     let totalCount: number | undefined;
@@ -297,14 +299,16 @@ export class ResourceSearch {
       throw new InvalidSearchError(name, 'only one level of chaining is supported', 'chain one reference at a time');
     const { code, target } = referenceTarget(type, name, link);
     const parameter = parametersOf(type).indexed.get(code);
-    if (parameter) options.checkParameter?.(type, parameter.definition);
+    if (parameter) options.checkParameter?.(type, parameter.definition, name);
     options.checkChain?.(target);
     const targetType = sql.add(target);
-    const inner = this.condition(target, targetType, rest, value, sql, options);
+    const inner = this.condition(target, targetType, rest, value, sql, options, name);
+    // A target outside the compartment answers as one that does not exist: its data is not the caller's to test.
+    const compartment = options.compartment ? ` and r.patient = any(${sql.add(options.compartment)}::text[])` : '';
     const ids = `select chain.id from mekong_search_reference chain
       where chain.resource_type = ${t} and chain.param = ${sql.add(parameter?.storedAs ?? code)} and chain.target_type = ${targetType}
         and exists (select 1 from mekong_resource r
-          where r.resource_type = ${targetType} and r.id = chain.target_id and not r.deleted and ${inner.where})`;
+          where r.resource_type = ${targetType} and r.id = chain.target_id and not r.deleted${compartment} and ${inner.where})`;
     return { where: `r.id in (${ids})`, ids, rank: RANK.chain };
   }
 
@@ -316,6 +320,7 @@ export class ResourceSearch {
     value: string,
     sql: SqlParams,
     options: SearchOptions,
+    asked = name,
   ): Condition {
     const dot = name.indexOf('.');
     if (dot !== -1) return this.chained(type, t, name, name.slice(0, dot), name.slice(dot + 1), value, sql, options);
@@ -346,7 +351,7 @@ export class ResourceSearch {
         `known parameters of ${type}: _id, _lastUpdated, ${[...indexed.keys()].sort().join(', ')}`,
       );
     }
-    options.checkParameter?.(type, parameter.definition);
+    options.checkParameter?.(type, parameter.definition, asked);
     const kind = parameter.definition.type === 'number' ? 'quantity' : parameter.definition.type;
     const table = `mekong_search_${kind}`;
     const param = `s.resource_type = ${t} and s.param = ${sql.add(parameter.storedAs)}`;
@@ -390,4 +395,13 @@ export class ResourceSearch {
     const ids = `select s.id from ${table} s where ${param} and (${ors.join(' or ')})`;
     return { where: `r.id in (${ids})`, ids, rank: RANK[kind as keyof typeof RANK] };
   }
+}
+
+// What a cursor is bound to: the type, the caller and its compartment, and the filters (not the page size).
+const UNBOUND = new Set(['_count', '_total', '_sort']);
+
+/** The search a cursor was cut for, authenticated with it: one replayed against another cannot probe values. */
+function cursorScope(type: ResourceType, kept: readonly [string, string][], options: SearchOptions): string {
+  const filters = kept.filter(([name]) => !UNBOUND.has(name)).map((entry) => JSON.stringify(entry));
+  return JSON.stringify([type, options.caller ?? null, options.compartment ?? null, filters.sort()]);
 }
