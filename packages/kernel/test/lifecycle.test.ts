@@ -1,4 +1,4 @@
-import { coreServices, HostBootError, type Plugin, type PluginStatusService } from '@mekong/kernel';
+import { coreServices, HostBootError, MekongError, type Plugin, type PluginStatusService } from '@mekong/kernel';
 import { createTestHost, startTestHost } from '@mekong/testing';
 import { describe, expect, it } from 'vitest';
 import { journal, plugin, sleep } from './fixtures.js';
@@ -102,6 +102,28 @@ describe('host lifecycle', () => {
     ]);
     expect(log.entries).toEqual(['init:emr', 'ready:emr', 'init:lab', 'stop:lab', 'stop:emr']);
     expect(log.entries).not.toContain('start:emr');
+  });
+
+  it("abort: the failure's own hint, when it has one, is the boot error's hint", async () => {
+    const failing = plugin('records', {
+      register(env) {
+        env.registerInit({
+          deps: {},
+          async init() {
+            throw new MekongError({
+              code: 'RECORDS_LOCKED',
+              message: 'the records folder is in use by process 42',
+              hint: 'stop process 42 and try again',
+            });
+          },
+        });
+      },
+    });
+    const error = await createTestHost({ plugins: [failing] })
+      .start()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HostBootError);
+    expect((error as HostBootError).hint).toBe('stop process 42 and try again');
   });
 
   it('continue: the failed plugin and its required dependents are out; optional dependents keep running', async () => {

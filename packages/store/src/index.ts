@@ -64,6 +64,8 @@ export { ResourceStore } from './resources/resource-store.js';
 export type { SearchOptions, SearchQuery } from './search/search.js';
 export { InvalidSearchError, ResourceSearch } from './search/search.js';
 export { supportedSearchParameters } from './search/supported-parameters.js';
+export type { DataDirOwner } from './sql/data-dir-lock.js';
+export { DataDirInUseError } from './sql/data-dir-lock.js';
 export type { PgliteOpenReport, PgliteOptions } from './sql/pglite-client.js';
 export { openPglite } from './sql/pglite-client.js';
 export { defaultTemplateCacheDir } from './sql/pglite-template.js';

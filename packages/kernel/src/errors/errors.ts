@@ -37,7 +37,11 @@ export class HostBootError extends MekongError {
       code: 'HOST_BOOT_ABORTED',
       pluginId,
       message: `boot aborted: ${cause instanceof Error ? cause.message : String(cause)}`,
-      hint: `fix the plugin, or set kernel.plugins.${pluginId}.onPluginBootFailure to 'continue' to run without it`,
+      // The failure's own hint, when it has one, says more than this one (e.g. which process holds a database).
+      hint:
+        typeof (cause as { hint?: unknown } | undefined)?.hint === 'string'
+          ? (cause as { hint: string }).hint
+          : `fix the plugin, or set kernel.plugins.${pluginId}.onPluginBootFailure to 'continue' to run without it`,
       cause,
     });
     this.report = report;

@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import {
   copyTemplate,
   defaultTemplateCacheDir,
@@ -52,27 +53,53 @@ export interface PgliteOpenReport {
 
 /**
  * Opens an embedded PostgreSQL (PGlite). `dataDir` persists it to a directory; without one it lives in memory.
+ * One open at a time holds a data directory, from before PGlite opens it until {@link SqlClient.close}: a second
+ * one, in this process or another, fails at once with a {@link DataDirInUseError} that names the holder's pid and
+ * command (the lock is the kernel's, released when the holder exits or is killed; see `data-dir-lock.ts`).
  * A new database (a missing or empty data directory, or one in memory) starts from initdb's output shipped with
  * the package, or a template kept per PGlite version (see {@link PgliteOptions.shippedTemplate} and
- * {@link PgliteOptions.templateCacheDir}), rather than from initdb. Opening still costs about a second: open one instance per process and share it.
+ * {@link PgliteOptions.templateCacheDir}), rather than from initdb. Opening still costs about a second: open one instance per process and
+ * share it.
  */
 export async function openPglite(options: PgliteOptions = {}): Promise<SqlClient> {
   const { dataDir, onOpen } = options;
   const cacheDir = options.templateCacheDir ?? defaultTemplateCacheDir();
   const shipped = options.shippedTemplate ?? true;
-  // Imported while the archive is decompressed (off the main thread): a first start waits for the longer one.
-  const pglite = loadPglite();
   if (!dataDir) {
+    // Imported while the archive is decompressed (off the main thread): a first start waits for the longer one.
+    const pglite = loadPglite();
     const { archive, report } = await templateArchive(cacheDir, shipped);
     const db = await (await pglite).create(archive ? { loadDataDir: archive } : {});
     onOpen?.(report);
     return pgliteClient(db);
   }
-  const report = await prepareDataDir(dataDir, cacheDir, shipped);
-  const db = await (await pglite).create(dataDir);
-  onOpen?.(report);
-  return pgliteClient(db);
+  // Before PGlite is imported (a second of the main thread): a directory held elsewhere is refused at once.
+  const lock = await ownDataDir(dataDir);
+  try {
+    const pglite = loadPglite();
+    const report = await prepareDataDir(dataDir, cacheDir, shipped);
+    const db = await (await pglite).create(dataDir);
+    onOpen?.(lock.warning ? { ...report, warning: joinWarnings(report.warning, lock.warning) } : report);
+    return pgliteClient(db, db, lock.held);
+  } catch (error) {
+    await lock.held?.release();
+    throw error;
+  }
 }
+
+/** Locks a plain directory path (PGlite's URL schemes, memory:// and idb://, are not directories to lock). */
+async function ownDataDir(dataDir: string): Promise<{ held?: DataDirLock; warning?: string }> {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(dataDir)) return {};
+  const lock = await lockDataDir(dataDir);
+  if ('release' in lock) return { held: lock };
+  return {
+    warning:
+      `${dataDir} is not locked against a second process (${lock.unavailable}): make sure that no other process ` +
+      'opens it while this one runs, or the writes of one are lost',
+  };
+}
+
+const joinWarnings = (first: string | undefined, second: string) => (first ? `${first}; ${second}` : second);
 
 /**
  * The template as an archive for an in-memory database: the shipped one as it is, else the cached template's;
@@ -165,7 +192,7 @@ async function hasDatabase(dataDir: string): Promise<boolean> {
 
 type Queryable = Pick<Transaction, 'query' | 'exec'>;
 
-function pgliteClient(db: PGlite, target: Queryable = db): SqlClient {
+function pgliteClient(db: PGlite, target: Queryable = db, lock?: DataDirLock): SqlClient {
   return {
     backend: 'pglite',
     async query<R>(text: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
@@ -180,7 +207,12 @@ function pgliteClient(db: PGlite, target: Queryable = db): SqlClient {
       return db.transaction((tx) => work(pgliteClient(db, tx)));
     },
     async close() {
-      if (target === db) await db.close();
+      if (target !== db) return;
+      try {
+        await db.close();
+      } finally {
+        await lock?.release();
+      }
     },
   };
 }

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzip } from 'node:zlib';
 import type { PGlite } from '@electric-sql/pglite';
+import { LOCK_FILE } from './data-dir-lock.js';
 import { untar } from './ustar.js';
 
 // PGlite runs initdb in WebAssembly on every new data directory: seconds, most of a first start. A template is
@@ -219,10 +220,12 @@ async function fillNewDataDir(
   source: string,
   fill: { allButPgVersion: () => void; pgVersion: () => Promise<void> },
 ): Promise<boolean> {
-  const entries = await readdir(dataDir).catch((error: NodeJS.ErrnoException): string[] => {
+  const found = await readdir(dataDir).catch((error: NodeJS.ErrnoException): string[] => {
     if (error.code === 'ENOENT') return [];
     throw error;
   });
+  // The lock file of the process filling it (see data-dir-lock.ts) is not someone else's file.
+  const entries = found.filter((entry) => entry !== LOCK_FILE);
   const interrupted = entries.includes(COPYING) && !entries.includes(PG_VERSION);
   if (entries.length > 0 && !interrupted) return false;
   if (interrupted) {
