@@ -89,6 +89,19 @@ describe.each(backends)('what searches reveal of what a caller may not see, on %
     expect(refusals).toHaveLength(5);
   });
 
+  it('refuses _lastUpdated, in a sort or a search, to a caller its policy hides meta.lastUpdated from', async () => {
+    const { scoped } = await open();
+    for (const hidden of ['meta.lastUpdated', 'meta']) {
+      const handle = scoped({ rules: [{ type: 'Patient', interactions: ALL, hiddenFields: [hidden] }] });
+      for (const query of [{ _sort: '-_lastUpdated' }, { _sort: 'family,_lastUpdated' }, { _lastUpdated: 'gt2000' }]) {
+        const error = await rejection(handle.search('Patient', query));
+        expect(error, JSON.stringify(query)).toBeInstanceOf(AccessDeniedError);
+        expect(error.message).toMatch(/'_lastUpdated'.* (reads|over) Patient\.meta(\.lastUpdated)?, which its access/);
+      }
+      expect((await handle.search('Patient', { _sort: 'family' })).entry).toHaveLength(3);
+    }
+  });
+
   it('cuts cursors no one can read values from, good only for the search and the caller they were cut for', async () => {
     const { db, store, scoped } = await open();
     const policy: AccessPolicy = { rules: [{ type: 'Patient', interactions: ALL }] };

@@ -1,4 +1,10 @@
-import type { AnyResource, Bundle, ResourceType, SearchParameterDefinition } from '@mekong/fhir';
+import {
+  type AnyResource,
+  type Bundle,
+  type ResourceType,
+  type SearchParameterDefinition,
+  searchParameters,
+} from '@mekong/fhir';
 import type { SqlClient } from '../sql/sql-client.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { cursorKey } from './cursor-key.js';
@@ -39,6 +45,8 @@ export interface SearchOptions {
 }
 
 const MAX_COUNT = 1_000;
+// The definition of `_lastUpdated` (over `meta.lastUpdated`), for the policy's check of what a search reads.
+const LAST_UPDATED = searchParameters.Resource?.find((p) => p.code === '_lastUpdated');
 const DEFAULT_COUNT = 20;
 
 /**
@@ -127,7 +135,7 @@ export class ResourceSearch {
         order = parseSort(type, value);
         // The order would reveal what a hidden element holds, as a search by it would.
         for (const key of order.keys) {
-          const definition = parametersOf(type).indexed.get(key.code)?.definition;
+          const definition = key.kind ? parametersOf(type).indexed.get(key.code)?.definition : LAST_UPDATED;
           if (definition) options.checkParameter?.(type, definition, name);
         }
       } else if (name === '_total') {
@@ -337,6 +345,7 @@ export class ResourceSearch {
           `modifier '${modifier}' is not supported on _lastUpdated`,
           'use a prefix such as ge2024-01-01',
         );
+      if (LAST_UPDATED) options.checkParameter?.(type, LAST_UPDATED, asked);
       const ors = splitValues(value).map((v) => dateCondition(name, v, 'r.last_updated', 'r.last_updated', sql));
       return { where: `(${ors.join(' or ')})`, row: true };
     }
