@@ -18,8 +18,10 @@ import { registerAuthentication } from '../http/authentication.js';
 import { clientErrorHandler } from '../http/client-error.js';
 import { registerContentTypes } from '../http/content-types.js';
 import { registerErrorHandling } from '../http/error-handler.js';
+import { limitConnectionsPerAddress } from '../limits/connection-limit.js';
 import { isPreflight, registerCors } from '../limits/cors.js';
 import { registerRateLimit } from '../limits/rate-limit.js';
+import { closeSilentConnections, receiptTimeouts } from '../limits/receipt-timeouts.js';
 import { registerHandlerTimeout } from '../limits/request-timeout.js';
 import { registerSecurityHeaders } from '../limits/security-headers.js';
 import { type PluginPath, registerOpenApi } from '../openapi/register-openapi.js';
@@ -73,9 +75,15 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
     clientErrorHandler,
-    // Node would answer a request without Host with an empty 400 of its own; Fastify answers it like any other.
-    http: { requireHostHeader: false },
+    http: {
+      // Node would answer a request without Host with an empty 400 of its own; Fastify answers it like any other.
+      requireHostHeader: false,
+      ...receiptTimeouts(limits),
+    },
   }) as unknown as FastifyInstance;
+  closeSilentConnections(app.server, Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs));
+  const connectionCap = limits.connectionsPerAddress ?? (config.trustProxy === false ? 100 : undefined);
+  if (connectionCap !== undefined) limitConnectionsPerAddress(app.server, connectionCap);
   const links: Links = linksOver(() => config.baseUrl ?? options.baseUrl?.() ?? `http://${config.host}:${config.port}`);
   const isPublic = (request: FastifyRequest) => isPreflight(request) || isPublicPath(request.url.split('?')[0] ?? '');
 

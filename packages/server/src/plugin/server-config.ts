@@ -20,7 +20,33 @@ export const serverLimitsSchema = z
     /** Most entries in a transaction or batch Bundle (413 above). */
     maxBundleEntries: z.number().int().min(1).max(100_000).default(1000),
     /** A request that has not been answered after this long gets 503. */
-    requestTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
+    requestTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(3_600_000)
+      .default(30_000)
+      .describe(
+        'Milliseconds to receive a whole request (its headers and body: a client still sending after this gets 408 and its connection is closed) and, separately, to answer it (503 after this): 30,000 by default',
+      ),
+    headersTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(3_600_000)
+      .default(10_000)
+      .describe(
+        "Milliseconds to receive a request's line and headers, from the connection's first byte (408 and the connection closed after this; at most requestTimeoutMs): 10,000 by default, against clients that send headers slowly",
+      ),
+    connectionsPerAddress: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .describe(
+        'Connections open at once from one client address; one more is answered 503 and closed at once. Default: 100, or no cap with trustProxy (every connection then comes from the proxy: set one that covers it)',
+      ),
     /**
      * Requests per client per window (429 above), counted after authentication (a client is itself wherever it
      * connects from). Which limit a client gets: its API key's own (`rateLimit` when the key was issued), else
