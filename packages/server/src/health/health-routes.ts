@@ -1,5 +1,5 @@
 import type { PluginStatusService } from '@mekong/kernel';
-import type { StoreAccess } from '@mekong/store';
+import { DatabaseUnavailableError, type StoreAccess } from '@mekong/store';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ServerAudit } from '../audit/server-audit.js';
 import { enforceRequirements } from '../extensions/requirements.js';
@@ -21,7 +21,9 @@ async function databaseProblem(access: StoreAccess): Promise<string | undefined>
     ]);
     return undefined;
   } catch (error) {
-    return `the database (${access.backend}) is not reachable: ${error instanceof Error ? error.message : String(error)}`;
+    // The store's error says what a request should do; readiness needs only what went wrong.
+    const cause = error instanceof DatabaseUnavailableError ? error.cause : error;
+    return `the database (${access.backend}) is not reachable: ${cause instanceof Error ? cause.message : String(cause)}`;
   } finally {
     clearTimeout(timer);
   }

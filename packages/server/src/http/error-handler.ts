@@ -1,12 +1,17 @@
+import { DatabaseUnavailableError } from '@mekong/store';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorResponse } from './error-response.js';
 import { HttpError } from './http-error.js';
 
-/** Every error and every unknown path answered with an OperationOutcome; bugs logged with their stack. */
+/**
+ * Every error and every unknown path answered with an OperationOutcome; bugs logged with their stack. A database
+ * that is away is logged once per outage by the store, not once per request.
+ */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const response = errorResponse(error, request.id);
-    if (response.status >= 500 && !(error instanceof HttpError)) request.log.error({ err: error }, 'request failed');
+    if (response.status >= 500 && !(error instanceof HttpError) && !unavailable(error))
+      request.log.error({ err: error }, 'request failed');
     else request.log.debug({ status: response.status, message: error.message }, 'request refused');
     return reply
       .code(response.status)
@@ -21,4 +26,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
       hint: 'the API reference is at /docs; FHIR resources are under /fhir/R4',
     });
   });
+}
+
+function unavailable(error: unknown): boolean {
+  return error instanceof DatabaseUnavailableError || (error as Error).cause instanceof DatabaseUnavailableError;
 }

@@ -1,5 +1,5 @@
 import type { OperationOutcome } from '@mekong/fhir';
-import { InvalidResourceError, StoreError, TransactionEntryError } from '@mekong/store';
+import { DatabaseUnavailableError, InvalidResourceError, StoreError, TransactionEntryError } from '@mekong/store';
 import { ApiKeyRequestError, AuthenticationError, AuthenticationUnavailableError } from '../auth/index.js';
 import { HttpError, issueTypeFor } from './http-error.js';
 import { diagnosticsOf, type OutcomeIssue, operationOutcome } from './operation-outcome.js';
@@ -83,7 +83,11 @@ function storeErrorResponse(error: StoreError): ErrorResponse {
         : [];
     return respond(error.status, [...summary, ...issues]);
   }
-  return respond(error.status, [issue(error.status, error.message, error.hint)]);
+  // A database that is away is no fault of the request: the caller may retry, after Retry-After.
+  const unavailable = error instanceof DatabaseUnavailableError ? error : cause;
+  const headers: Record<string, string> =
+    unavailable instanceof DatabaseUnavailableError ? { 'retry-after': String(unavailable.retryAfterSeconds) } : {};
+  return respond(error.status, [issue(error.status, error.message, error.hint)], headers);
 }
 
 function issue(status: number, message: string, hint?: string, expression: readonly string[] = []): OutcomeIssue {

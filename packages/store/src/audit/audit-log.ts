@@ -1,6 +1,7 @@
 import type { AuditEvent } from '@mekong/fhir';
 import { ResourceNotFoundError } from '../errors.js';
 import type { SqlClient } from '../sql/sql-client.js';
+import { sharedStatements } from '../sql/statement-scope.js';
 import { type AuditEntry, auditText, toAuditEvent } from './audit-event.js';
 
 const COLUMNS = 8;
@@ -100,7 +101,8 @@ export class AuditLog {
   private inGroup(row: readonly unknown[]): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pending.push({ row, resolve, reject });
-      if (!this.writing) void this.writeGroups();
+      // A group serves several callers: one caller running out of time must not cancel the others' records.
+      if (!this.writing) void sharedStatements(() => this.writeGroups());
     });
   }
 

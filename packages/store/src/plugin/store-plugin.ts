@@ -42,7 +42,9 @@ export const storeServiceRef = createServiceRef<ScopedStore>({ id: 'store.handle
  * how the audit records of interactions that write nothing (reads, searches, refusals) are committed on
  * PostgreSQL: 'synchronous' (default) flushes them to disk before the data is handed over, 'asynchronous'
  * commits them first and flushes within a fraction of a second (a crash of the database server may lose the
- * records of that last fraction of a second). A write's record always commits with the write.
+ * records of that last fraction of a second). A write's record always commits with the write. On PostgreSQL,
+ * `poolSize` is the most connections open at once (default 10) and `connectTimeoutMs` how long a statement waits
+ * for a connection before it fails with 503 (default 10,000).
  */
 export const storePlugin = definePlugin({
   id: 'store',
@@ -57,6 +59,8 @@ export const storePlugin = definePlugin({
       shippedTemplate: z.boolean().optional(),
       gateways: z.array(z.string().min(1)).default(['server']),
       auditCommit: z.enum(['synchronous', 'asynchronous']).default('synchronous'),
+      poolSize: z.number().int().min(1).max(1000).default(10),
+      connectTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
     })
     .strict(),
   register(env) {
@@ -139,8 +143,13 @@ export const storePlugin = definePlugin({
       },
       async init({ migrations, lifecycle, log, clock }, { config }) {
         let opened: PgliteOpenReport | undefined;
+        const postgres = (connectionString: string) => ({
+          connectionString,
+          connectTimeoutMs: config.connectTimeoutMs,
+          log: { warn: log.warn.bind(log), info: log.info.bind(log) },
+        });
         db = config.databaseUrl
-          ? connectPostgres({ connectionString: config.databaseUrl })
+          ? connectPostgres({ ...postgres(config.databaseUrl), max: config.poolSize })
           : await openPglite({
               ...(config.dataDir ? { dataDir: config.dataDir } : {}),
               ...(config.templateCacheDir !== undefined ? { templateCacheDir: config.templateCacheDir } : {}),
@@ -160,7 +169,7 @@ export const storePlugin = definePlugin({
         // is handed over, without waiting for the disk.
         const groupDb =
           config.auditCommit === 'asynchronous' && config.databaseUrl
-            ? connectPostgres({ connectionString: config.databaseUrl, max: 2, synchronousCommit: false })
+            ? connectPostgres({ ...postgres(config.databaseUrl), max: 2, synchronousCommit: false })
             : undefined;
         if (groupDb) lifecycle.addShutdownHook(() => groupDb.close(), { label: 'close audit connections' });
         audit = new AuditLog(db, { groupCommit: true, ...(groupDb ? { groupDb } : {}) });
