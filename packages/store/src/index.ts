@@ -61,6 +61,8 @@ export type {
   WriteOptions,
 } from './resources/resource-store.js';
 export { ResourceStore } from './resources/resource-store.js';
+export { MAX_INDEX_VALUES_PER_RESOURCE } from './search/index-entries.js';
+export { INDEXED_TEXT_BYTES } from './search/indexed-text.js';
 export type { SearchOptions, SearchQuery } from './search/search.js';
 export { InvalidSearchError, ResourceSearch } from './search/search.js';
 export { supportedSearchParameters } from './search/supported-parameters.js';

@@ -206,5 +206,33 @@ export const storeMigrations: MigrationSet = {
         );
       `,
     },
+    {
+      version: '0011',
+      description: 'indexed text values cut to their leading 1,000 bytes, as the store now writes and searches them',
+      // Earlier versions indexed text whole: a value too large for a B-tree entry failed its write, but shorter
+      // ones (and long ones that compress well) were stored, and a search now compares the leading 1,000 bytes
+      // (INDEXED_TEXT_BYTES), cut before a character that would not fit, as this function cuts them.
+      sql: `
+        create function pg_temp.mekong_leading_bytes(value text) returns text language sql immutable as $$
+          select case when value is null or octet_length(value) <= 1000 then value else (
+            select convert_from(substring(bytes from 1 for k), 'UTF8')
+            from (select convert_to(value, 'UTF8') as bytes) as encoded, generate_series(1000, 997, -1) as k
+            where get_byte(bytes, k) & 192 <> 128
+            order by k desc limit 1
+          ) end
+        $$;
+        update mekong_search_token
+          set system = pg_temp.mekong_leading_bytes(system), code = pg_temp.mekong_leading_bytes(code)
+          where octet_length(system) > 1000 or octet_length(code) > 1000;
+        update mekong_search_string set folded = pg_temp.mekong_leading_bytes(folded) where octet_length(folded) > 1000;
+        update mekong_search_reference set target_type = pg_temp.mekong_leading_bytes(target_type)
+          where octet_length(target_type) > 1000;
+        update mekong_search_uri set value = pg_temp.mekong_leading_bytes(value) where octet_length(value) > 1000;
+        update mekong_search_quantity
+          set system = pg_temp.mekong_leading_bytes(system), code = pg_temp.mekong_leading_bytes(code)
+          where octet_length(system) > 1000 or octet_length(code) > 1000;
+        drop function pg_temp.mekong_leading_bytes(text);
+      `,
+    },
   ],
 };

@@ -84,8 +84,11 @@ function run(steps: readonly Step[], resource: unknown): unknown[] {
         // A choice element named without its type (`Observation.effective`) selects whichever variant is present.
         const key = step.name in record ? step.name : choiceKey(record, step.name);
         const value = key === undefined ? undefined : record[key];
-        if (Array.isArray(value)) next.push(...value.filter((v) => v !== null && v !== undefined));
-        else if (value !== undefined && value !== null) next.push(value);
+        // One push per item: spreading a large array into push() passes each item as an argument, and an
+        // element of 200,000 items overflows the stack.
+        if (Array.isArray(value)) {
+          for (const item of value) if (item !== null && item !== undefined) next.push(item);
+        } else if (value !== undefined && value !== null) next.push(value);
       } else if (step.kind === 'resolveIs') {
         const reference = (node as { reference?: unknown }).reference;
         if (typeof reference === 'string' && new RegExp(`(^|/)${step.type}/[^/]+(/_history/[^/]+)?$`).test(reference))

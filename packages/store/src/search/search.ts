@@ -8,6 +8,7 @@ import {
 import type { SqlClient } from '../sql/sql-client.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { cursorKey } from './cursor-key.js';
+import { indexedText } from './indexed-text.js';
 import { InvalidSearchError } from './invalid-search-error.js';
 import { type Include, parseInclude, referenceTarget } from './references.js';
 import { parametersOf } from './search-parameters.js';
@@ -393,7 +394,10 @@ export class ResourceSearch {
         default:
           if (modifier && modifier !== 'below')
             throw new InvalidSearchError(name, `modifier '${modifier}' is not supported`, 'use :below or none');
-          return modifier === 'below' ? `s.value like ${sql.add(`${likeEscape(v)}%`)}` : `s.value = ${sql.add(v)}`;
+          // Index rows hold the leading part of a uri (INDEXED_TEXT_BYTES): the value is cut the same way.
+          return modifier === 'below'
+            ? `s.value like ${sql.add(`${likeEscape(indexedText(v))}%`)}`
+            : `s.value = ${sql.add(indexedText(v))}`;
       }
     });
     // A resource whose values include none of those asked (or that has no value at all).

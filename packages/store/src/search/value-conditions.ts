@@ -1,14 +1,19 @@
 import { dateRange } from './date-range.js';
+import { indexedText } from './indexed-text.js';
 import { InvalidSearchError } from './invalid-search-error.js';
 import { foldText } from './normalize.js';
 import { likeEscape, type SqlParams } from './sql-params.js';
 
-// The SQL conditions on one index row `s` (or a resource column) that one search value stands for.
+// The SQL conditions on one index row `s` (or a resource column) that one search value stands for. Index rows
+// hold the leading INDEXED_TEXT_BYTES of text values: each value searched for is cut the same way first.
 
 const PREFIXES = ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap'] as const;
 type Prefix = (typeof PREFIXES)[number];
 
-/** `[system|]code`, `system|` or `|code` on a token row. */
+/**
+ * `[system|]code`, `system|` or `|code` on a token row. A system or code longer than
+ * INDEXED_TEXT_BYTES (1,000) matches by its leading part.
+ */
 export function tokenCondition(name: string, value: string, modifier: string | undefined, sql: SqlParams): string {
   if (modifier)
     throw new InvalidSearchError(
@@ -17,18 +22,21 @@ export function tokenCondition(name: string, value: string, modifier: string | u
       'use :not, :missing or none',
     );
   const bar = value.indexOf('|');
-  if (bar === -1) return `s.code = ${sql.add(value)}`;
-  const system = value.slice(0, bar);
-  const code = value.slice(bar + 1);
+  if (bar === -1) return `s.code = ${sql.add(indexedText(value))}`;
+  const system = indexedText(value.slice(0, bar));
+  const code = indexedText(value.slice(bar + 1));
   if (system === '') return `(s.system is null and s.code = ${sql.add(code)})`;
   if (code === '') return `s.system = ${sql.add(system)}`;
   return `(s.system = ${sql.add(system)} and s.code = ${sql.add(code)})`;
 }
 
-/** A prefix of the folded text, or `:exact` (as written) or `:contains` (folded, anywhere). */
+/**
+ * A prefix of the folded text, or `:exact` (as written, the whole text) or `:contains` (folded, anywhere in
+ * the leading INDEXED_TEXT_BYTES (1,000) the index keeps; a longer value searched for is cut to as many).
+ */
 export function stringCondition(name: string, value: string, modifier: string | undefined, sql: SqlParams): string {
   if (modifier === 'exact') return `s.exact = ${sql.add(value)}`;
-  const folded = likeEscape(foldText(value));
+  const folded = likeEscape(indexedText(foldText(value)));
   if (modifier === 'contains') return `s.folded like ${sql.add(`%${folded}%`)}`;
   if (modifier)
     throw new InvalidSearchError(
@@ -39,7 +47,7 @@ export function stringCondition(name: string, value: string, modifier: string | 
   return `s.folded like ${sql.add(`${folded}%`)}`;
 }
 
-/** `Type/id`, a bare id (optionally typed by a `:Type` modifier), or an absolute URL. */
+/** `Type/id`, a bare id (optionally typed by a `:Type` modifier), or an absolute URL (compared whole). */
 export function referenceCondition(name: string, value: string, modifier: string | undefined, sql: SqlParams): string {
   if (modifier && !/^[A-Z][A-Za-z]+$/.test(modifier)) {
     throw new InvalidSearchError(
@@ -49,10 +57,12 @@ export function referenceCondition(name: string, value: string, modifier: string
     );
   }
   const typed = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(value);
-  if (typed) return `(s.target_type = ${sql.add(typed[1])} and s.target_id = ${sql.add(typed[2])})`;
+  if (typed) {
+    return `(s.target_type = ${sql.add(indexedText(typed[1] as string))} and s.target_id = ${sql.add(typed[2])})`;
+  }
   if (/^[A-Za-z0-9\-.]{1,64}$/.test(value)) {
     return modifier
-      ? `(s.target_type = ${sql.add(modifier)} and s.target_id = ${sql.add(value)})`
+      ? `(s.target_type = ${sql.add(indexedText(modifier))} and s.target_id = ${sql.add(value)})`
       : `s.target_id = ${sql.add(value)}`;
   }
   return `s.url = ${sql.add(value)}`;
@@ -62,7 +72,8 @@ const NUMBER = /^-?\d+(\.\d+)?$/;
 
 /**
  * `[prefix]number[|system|code]`. Equality follows the precision written: 5.4 matches [5.35, 5.45). `ap` is
- * within 10%. Numbers stay decimal strings into SQL's numeric: no binary rounding.
+ * within 10%. Numbers stay decimal strings into SQL's numeric: no binary rounding. A system or code longer
+ * than INDEXED_TEXT_BYTES (1,000) matches by its leading part.
  */
 export function quantityCondition(name: string, value: string, withUnits: boolean, sql: SqlParams): string {
   const prefixed = (PREFIXES as readonly string[]).includes(value.slice(0, 2));
@@ -91,7 +102,10 @@ export function quantityCondition(name: string, value: string, withUnits: boolea
     eb: () => `s.value < ${v}`,
     ap: () => `(s.value >= ${v} - abs(${v}) * 0.1 and s.value <= ${v} + abs(${v}) * 0.1)`,
   }[prefix]();
-  const units = [...(system ? [`s.system = ${sql.add(system)}`] : []), ...(code ? [`s.code = ${sql.add(code)}`] : [])];
+  const units = [
+    ...(system ? [`s.system = ${sql.add(indexedText(system))}`] : []),
+    ...(code ? [`s.code = ${sql.add(indexedText(code))}`] : []),
+  ];
   return `(${[comparison, ...units].join(' and ')})`;
 }
 
