@@ -20,6 +20,7 @@ beforeAll(async () => {
         roles: { 'lab-system': { rules: [{ type: 'Observation', interactions: ['create', 'read', 'search'] }] } },
       },
     },
+    plugin: { store: { maxSortedMatches: 3 } },
   });
 }, 60_000);
 
@@ -79,6 +80,20 @@ describe('request limits', () => {
       body: { resourceType: 'Bundle', type: 'transaction', entry: entries(20) },
     });
     expect(fits.statusCode).toBe(200);
+  });
+
+  it('refuses a search sorted over more matches than plugins.store.maxSortedMatches (400 too-costly)', async () => {
+    for (let i = 0; i < 4; i++) {
+      const created = await host.inject({ method: 'POST', url: '/fhir/R4/Patient', body: patient() });
+      expect(created.statusCode).toBe(201);
+    }
+    const refused = await host.inject({ method: 'GET', url: '/fhir/R4/Patient?_sort=birthdate' });
+    expect(refused.statusCode).toBe(400);
+    const [issue] = refused.json().issue;
+    expect(issue.code).toBe('too-costly');
+    expect(issue.diagnostics).toMatch(/Patient sorted by 'birthdate' matches more than 3 resources/);
+    expect(issue.diagnostics).toMatch(/sort by _lastUpdated or _id/);
+    expect((await host.inject({ method: 'GET', url: '/fhir/R4/Patient?_sort=-_lastUpdated' })).statusCode).toBe(200);
   });
 
   it('refuses a _count above the configured maximum (400), in searches and history alike', async () => {

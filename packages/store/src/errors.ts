@@ -1,17 +1,30 @@
-import type { ValidationIssue } from '@mekong/fhir';
+import type { OperationOutcome, ValidationIssue } from '@mekong/fhir';
+
+/** A FHIR issue type (`OperationOutcome.issue.code`). */
+export type IssueType = OperationOutcome['issue'][number]['code'];
 
 /** Base class of store errors: a stable `code`, the HTTP status a server should answer with, and a hint. */
 export class StoreError extends Error {
   readonly code: string;
   readonly status: number;
   readonly hint: string;
+  /** The FHIR issue type of the refusal when the status alone does not say it (`too-costly` for a 400). */
+  readonly issueType?: IssueType;
 
-  constructor(options: { code: string; status: number; message: string; hint: string; cause?: unknown }) {
+  constructor(options: {
+    code: string;
+    status: number;
+    message: string;
+    hint: string;
+    issueType?: IssueType;
+    cause?: unknown;
+  }) {
     super(options.message, { cause: options.cause });
     this.name = new.target.name;
     this.code = options.code;
     this.status = options.status;
     this.hint = options.hint;
+    if (options.issueType) this.issueType = options.issueType;
   }
 }
 

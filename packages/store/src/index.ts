@@ -33,6 +33,7 @@ export type { AuditSearchParameter, AuditSearchParameterName } from './audit/aud
 export { auditResultParameters, auditSearchParameters } from './audit/audit-search-parameters.js';
 export type { GatewayAuditEntry } from './audit/gateway-entry.js';
 export { InvalidAuditEntryError } from './audit/gateway-entry.js';
+export type { IssueType } from './errors.js';
 export {
   InvalidResourceError,
   ResourceDeletedError,
@@ -63,8 +64,13 @@ export type {
 export { ResourceStore } from './resources/resource-store.js';
 export { MAX_INDEX_VALUES_PER_RESOURCE } from './search/index-entries.js';
 export { INDEXED_TEXT_BYTES } from './search/indexed-text.js';
-export type { SearchOptions, SearchQuery } from './search/search.js';
-export { InvalidSearchError, ResourceSearch } from './search/search.js';
+export type { ResourceSearchOptions, SearchOptions, SearchQuery } from './search/search.js';
+export {
+  DEFAULT_MAX_SORTED_MATCHES,
+  InvalidSearchError,
+  ResourceSearch,
+  SearchTooCostlyError,
+} from './search/search.js';
 export { supportedSearchParameters } from './search/supported-parameters.js';
 export type { DataDirOwner } from './sql/data-dir-lock.js';
 export { DataDirInUseError } from './sql/data-dir-lock.js';

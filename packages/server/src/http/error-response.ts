@@ -87,7 +87,8 @@ function storeErrorResponse(error: StoreError): ErrorResponse {
   const unavailable = error instanceof DatabaseUnavailableError ? error : cause;
   const headers: Record<string, string> =
     unavailable instanceof DatabaseUnavailableError ? { 'retry-after': String(unavailable.retryAfterSeconds) } : {};
-  return respond(error.status, [issue(error.status, error.message, error.hint)], headers);
+  const code = error.issueType ? { code: error.issueType } : {};
+  return respond(error.status, [{ ...issue(error.status, error.message, error.hint), ...code }], headers);
 }
 
 function issue(status: number, message: string, hint?: string, expression: readonly string[] = []): OutcomeIssue {

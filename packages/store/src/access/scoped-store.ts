@@ -172,7 +172,11 @@ export class ScopedStore {
       const bundle =
         type === 'AuditEvent'
           ? await new AuditSearch(this.store.db).search(query, compartment ? { compartment } : {})
-          : await new ResourceSearch(this.store.db).search(type, query, this.searchOptions());
+          : await new ResourceSearch(this.store.db, this.store.options.search).search(
+              type,
+              query,
+              this.searchOptions(),
+            );
       const matches = (bundle.entry ?? []).filter((e) => e.search?.mode === 'match');
       const patient =
         type === 'AuditEvent'

@@ -16,6 +16,7 @@ import type { Migration } from '../migrations/migration.js';
 import { runMigrations } from '../migrations/run-migrations.js';
 import { storeMigrations } from '../migrations/store-migrations.js';
 import { ResourceStore } from '../resources/resource-store.js';
+import { DEFAULT_MAX_SORTED_MATCHES } from '../search/search.js';
 import { openPglite, type PgliteOpenReport } from '../sql/pglite-client.js';
 import { connectPostgres } from '../sql/postgres-client.js';
 import type { SqlClient } from '../sql/sql-client.js';
@@ -44,7 +45,10 @@ export const storeServiceRef = createServiceRef<ScopedStore>({ id: 'store.handle
  * commits them first and flushes within a fraction of a second (a crash of the database server may lose the
  * records of that last fraction of a second). A write's record always commits with the write. On PostgreSQL,
  * `poolSize` is the most connections open at once (default 10) and `connectTimeoutMs` how long a statement waits
- * for a connection before it fails with 503 (default 10,000).
+ * for a connection before it fails with 503 (default 10,000). `maxSortedMatches` is the most matches a search
+ * sorted by a search parameter may sort (default 20,000, about half a second on PGlite, which answers nothing
+ * else meanwhile): a search with more is refused with a 400 (`too-costly`) that asks to narrow it or sort by
+ * `_lastUpdated` or `_id`.
  */
 export const storePlugin = definePlugin({
   id: 'store',
@@ -61,6 +65,7 @@ export const storePlugin = definePlugin({
       auditCommit: z.enum(['synchronous', 'asynchronous']).default('synchronous'),
       poolSize: z.number().int().min(1).max(1000).default(10),
       connectTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+      maxSortedMatches: z.number().int().positive().default(DEFAULT_MAX_SORTED_MATCHES),
     })
     .strict(),
   register(env) {
@@ -164,7 +169,10 @@ export const storePlugin = definePlugin({
         gateways = config.gateways;
         const report = await runMigrations(db, [storeMigrations]);
         for (const { pluginId, value } of migrations) migrationsOf.set(pluginId, value);
-        store = new ResourceStore(db, { now: () => clock.now() });
+        store = new ResourceStore(db, {
+          now: () => clock.now(),
+          search: { maxSortedMatches: config.maxSortedMatches },
+        });
         // Asynchronous audit commits: the records of reads, searches and refusals are committed before the data
         // is handed over, without waiting for the disk.
         const groupDb =

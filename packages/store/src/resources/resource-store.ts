@@ -13,6 +13,7 @@ import { auditInsertClause, auditRow } from '../audit/audit-log.js';
 import { InvalidResourceError, ResourceDeletedError, ResourceNotFoundError, VersionConflictError } from '../errors.js';
 import { Outbox } from '../outbox/outbox.js';
 import { indexClauses } from '../search/index-clauses.js';
+import type { ResourceSearchOptions } from '../search/search.js';
 import type { SqlClient } from '../sql/sql-client.js';
 
 /** One version of a resource, as history lists it (newest first). */
@@ -69,6 +70,8 @@ export interface HistoryOptions {
 export interface ResourceStoreOptions {
   /** The time stamped on writes; the kernel's clock service in a host. */
   readonly now?: () => Date;
+  /** The bounds of searches made through this store (by a `ScopedStore`). */
+  readonly search?: ResourceSearchOptions;
 }
 
 interface CurrentRow {

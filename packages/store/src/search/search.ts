@@ -9,7 +9,7 @@ import type { SqlClient } from '../sql/sql-client.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { cursorKey } from './cursor-key.js';
 import { indexedText } from './indexed-text.js';
-import { InvalidSearchError } from './invalid-search-error.js';
+import { InvalidSearchError, SearchTooCostlyError } from './invalid-search-error.js';
 import { type Include, parseInclude, referenceTarget } from './references.js';
 import { parametersOf } from './search-parameters.js';
 import { afterCursor, type Cursor, idOrder, orderBy, parseSort, type SortOrder, sortKeyExpression } from './sort.js';
@@ -22,7 +22,7 @@ import {
   tokenCondition,
 } from './value-conditions.js';
 
-export { InvalidSearchError } from './invalid-search-error.js';
+export { InvalidSearchError, SearchTooCostlyError } from './invalid-search-error.js';
 
 /** Search input: a query string's parameters (repeated names are ANDed, comma-separated values ORed). */
 export type SearchQuery = URLSearchParams | Record<string, string | readonly string[]>;
@@ -44,6 +44,23 @@ export interface SearchOptions {
   /** Who the search is for: its page cursors are followed for this caller only. */
   readonly caller?: string;
 }
+
+/** Options of {@link ResourceSearch}: the bounds of the work one search may do. */
+export interface ResourceSearchOptions {
+  /**
+   * The most matches a search sorted by a search parameter may sort (default {@link DEFAULT_MAX_SORTED_MATCHES}):
+   * every match's sort key is computed before a page can be cut, so the work grows with the matches. A search
+   * with more is refused with a {@link SearchTooCostlyError} before any key is computed beyond this number. Sorting
+   * by `_id` or `_lastUpdated` alone walks an index and is not limited.
+   */
+  readonly maxSortedMatches?: number;
+}
+
+/**
+ * The default of {@link ResourceSearchOptions.maxSortedMatches}: about half a second of work on PGlite, which
+ * answers nothing else meanwhile (bench/README.md, sorted search).
+ */
+export const DEFAULT_MAX_SORTED_MATCHES = 20_000;
 
 const MAX_COUNT = 1_000;
 // The definition of `_lastUpdated` (over `meta.lastUpdated`), for the policy's check of what a search reads.
@@ -99,7 +116,14 @@ const RANK = { compartment: 0, token: 0, reference: 0, uri: 0, string: 1, quanti
  * page from them, and reads only the page's resources: its cost follows the matches, not the table.
  */
 export class ResourceSearch {
-  constructor(private readonly db: SqlClient) {}
+  private readonly maxSortedMatches: number;
+
+  constructor(
+    private readonly db: SqlClient,
+    options: ResourceSearchOptions = {},
+  ) {
+    this.maxSortedMatches = options.maxSortedMatches ?? DEFAULT_MAX_SORTED_MATCHES;
+  }
 
   /**
    * Runs a search of one resource type; the Bundle's `next` link carries the cursor of the following page.
@@ -181,28 +205,40 @@ export class ResourceSearch {
       return `from ${driver ? `(${driver.ids}) r` : 'mekong_resource r'}${where.length ? ` where ${where.join(' and ')}` : ''}${driver ? ' group by r.id' : ''}`;
     };
     const whereParams = sql.params.length; // the count query shares only these
+    // Keys read from the index tables are computed for every candidate before the page can be cut: at most
+    // maxSortedMatches of them, counted in the same statement (candidates past the limit are never keyed).
+    const bounded = order.keys.some((key) => key.kind);
+    const keys = order.keys.map((key, i) => `, ${sortKeyExpression(key, t, sql)} as k${i}`).join('');
     // Without sort keys the page is cut at the level of the index scan, so LIMIT reaches it (a grouped
     // subquery would be planned whole); with keys, the keys of every candidate are needed anyway.
     const page =
       order.keys.length === 0
         ? `select r.id ${from(cursor ? [afterCursor(order, cursor, sql, 'r')] : [])}
            order by ${orderBy(order, 'r')} limit ${sql.add(count + 1)}`
-        : `select c.* from (select r.id${order.keys.map((key, i) => `, ${sortKeyExpression(key, t, sql)} as k${i}`).join('')} ${from([])}) c
+        : `select c.* from (select r.id${keys} ${bounded ? 'from candidates r' : from([])}) c
            ${cursor ? `where ${afterCursor(order, cursor, sql, 'c')}` : ''}
            order by ${orderBy(order, 'c')} limit ${sql.add(count + 1)}`;
+    const candidates = bounded
+      ? `with candidates as materialized (select r.id${row ? ', r.last_updated' : ''} ${from([])}
+           limit ${sql.add(this.maxSortedMatches + 1)})\n`
+      : '';
     const { rows } = await this.db.query<{
       id: string;
       content: AnyResource;
       last_updated: string;
+      candidates?: number;
       [key: `t${number}`]: string | null;
     }>(
-      `select c.id${order.keys.map((_, i) => `, c.k${i}::text as t${i}`).join('')}, r.content,
+      `${candidates}select c.id${order.keys.map((_, i) => `, c.k${i}::text as t${i}`).join('')}, r.content,
          to_char(r.last_updated at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as last_updated
+         ${bounded ? ', (select count(*)::int from candidates) as candidates' : ''}
        from (${page}) c
        join mekong_resource r on r.resource_type = ${t} and r.id = c.id and not r.deleted
        order by ${orderBy(order, 'c')}`,
       sql.params,
     );
+    if ((rows[0]?.candidates ?? 0) > this.maxSortedMatches)
+      throw new SearchTooCostlyError(type, order.spec, this.maxSortedMatches);
     const more = rows.length > count;
     const matches = rows.slice(0, count);
     const base = new URLSearchParams(kept);

@@ -85,13 +85,20 @@ export function sortKeyCast(key: SortKey): string {
 
 /**
  * The SQL expression of a key for the resource `r` (its `id`, and `last_updated` when the key is `_lastUpdated`):
- * a correlated aggregate over the owner index of the key's table, null when the resource has no value.
+ * an aggregate over the resource's own rows of the key's table, null when the resource has no value.
+ *
+ * The resource's rows are read in a subquery that `offset 0` keeps whole, so the parameter's condition is applied
+ * to them and cannot reach the scan: the only index that scan can use well is the owner index, led by the
+ * resource's id, and the work stays a few rows per resource whatever the planner's statistics say. With the
+ * condition inside, a planner without statistics (a PGlite database right after a bulk load) walked the whole
+ * parameter's lookup index for every resource, which grows with the square of the matches.
  */
 export function sortKeyExpression(key: SortKey, typeParam: string, sql: SqlParams): string {
   if (!key.kind) return 'r.last_updated';
   const column = COLUMNS[key.kind];
-  return `(select ${key.descending ? column.desc : column.asc} from mekong_search_${key.kind} s
-    where s.resource_type = ${typeParam} and s.id = r.id and s.param = ${sql.add(key.storedAs ?? key.code)})`;
+  return `(select ${key.descending ? column.desc : column.asc}
+    from (select * from mekong_search_${key.kind} o where o.resource_type = ${typeParam} and o.id = r.id offset 0) s
+    where s.param = ${sql.add(key.storedAs ?? key.code)})`;
 }
 
 /**
