@@ -14,7 +14,22 @@ const positiveInteger = (value: string) => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of days, 1 or more');
   return n;
 };
+const requestsPerWindow = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) {
+    throw new InvalidArgumentError('must be a whole number of requests per rate-limit window, 1 to 1,000,000');
+  }
+  return n;
+};
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+interface TokenCommandOptions {
+  name: string;
+  role: string[];
+  patient?: string[];
+  expiresInDays?: number;
+  rateLimit?: number;
+}
 
 /** Runs the `mekong` command line with `argv` (without node and the script) and resolves with its exit code. */
 export async function runCli(argv: readonly string[], out: Output = terminal): Promise<number> {
@@ -67,7 +82,12 @@ export async function runCli(argv: readonly string[], out: Output = terminal): P
     .requiredOption('--role <role>', 'a role of the key, e.g. clinician or admin (repeat for several)', collect)
     .option('--patient <Patient/id>', 'restrict the key to this patient (repeat for several)', collect)
     .option('--expires-in-days <days>', 'expire the key after this many days', positiveInteger)
-    .action(async (options: { name: string; role: string[]; patient?: string[]; expiresInDays?: number }) => {
+    .option(
+      '--rate-limit <requests>',
+      "the key's own rate limit, requests per window (an integration posting in bursts; default: its roles')",
+      requestsPerWindow,
+    )
+    .action(async (options: TokenCommandOptions) => {
       exitCode = await createToken(
         await deployment(),
         {
@@ -75,6 +95,7 @@ export async function runCli(argv: readonly string[], out: Output = terminal): P
           roles: options.role,
           ...(options.patient ? { patients: options.patient } : {}),
           ...(options.expiresInDays ? { expiresInDays: options.expiresInDays } : {}),
+          ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
         },
         out,
       );

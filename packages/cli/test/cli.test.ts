@@ -88,6 +88,9 @@ describe('mekong on PGlite', () => {
     const days = await mekong('token', 'create', '--name', 'lab', '--role', 'nurse', '--expires-in-days', 'soon');
     expect(days.code).toBe(2);
     expect(days.stderr).toContain('must be a whole number of days');
+    const limit = await mekong('token', 'create', '--name', 'lab', '--role', 'nurse', '--rate-limit', '0');
+    expect(limit.code).toBe(2);
+    expect(limit.stderr).toContain('must be a whole number of requests per rate-limit window');
     const noRole = await mekong('token', 'create', '--name', 'lab');
     expect(noRole.code).toBe(2);
     expect(noRole.stderr).toContain("required option '--role <role>' not specified");

@@ -125,11 +125,26 @@ describe('mekong token create on PostgreSQL', () => {
     try {
       const run = spawnSync(
         process.execPath,
-        [bin, '--config', config, 'token', 'create', '--name', 'billing export', '--role', 'receptionist'],
+        [
+          bin,
+          '--config',
+          config,
+          'token',
+          'create',
+          '--name',
+          'billing export',
+          '--role',
+          'receptionist',
+          '--rate-limit',
+          '20000',
+        ],
         { env: { ...process.env, DATABASE_URL: schema.url }, encoding: 'utf8', timeout: 60_000 },
       );
       expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toContain('rate limit 20000 requests per window');
       const key = run.stdout.split('\n').find((line) => line.startsWith('mk_')) as string;
+      const stored = await db.query<{ rate_limit: number }>('select rate_limit from mekong_api_key');
+      expect(stored.rows.map((row) => row.rate_limit)).toEqual([20000]);
       const { events, hashes } = await trailOf(db);
       expect(
         events.map((e) => `${e.subtype?.[0]?.code} ${e.action} ${e.outcome} ${e.agent[0]?.who?.identifier?.value}`),

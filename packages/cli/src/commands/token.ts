@@ -12,6 +12,8 @@ export interface TokenOptions {
   readonly roles: readonly string[];
   readonly patients?: readonly string[];
   readonly expiresInDays?: number;
+  /** The key's own rate limit, requests per window (`limits.rateLimit.timeWindowMs`). */
+  readonly rateLimit?: number;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function createToken(deployment: Deployment, options: TokenOptions,
       roles: [...options.roles],
       ...(options.patients ? { compartment: [...options.patients] } : {}),
       ...(expiresAt ? { expiresAt } : {}),
+      ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
     };
     const trail = new AuditLog(db);
     const agent = cliAgent();
@@ -62,7 +65,8 @@ export async function createToken(deployment: Deployment, options: TokenOptions,
       throw error;
     }
     const { id, key } = created;
-    out.line(`API key ${id} for '${options.name}' (roles: ${options.roles.join(', ')})`);
+    const limit = options.rateLimit !== undefined ? `; rate limit ${options.rateLimit} requests per window` : '';
+    out.line(`API key ${id} for '${options.name}' (roles: ${options.roles.join(', ')}${limit})`);
     out.line(key);
     out.line('Keep it now: it is shown once. Send it as `Authorization: Bearer <key>`.');
     return 0;
