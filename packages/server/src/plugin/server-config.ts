@@ -12,14 +12,33 @@ export const serverLimitsSchema = z
       .int()
       .min(1024)
       .max(512 * MiB)
-      .default(8 * MiB),
+      .default(8 * MiB)
+      .describe('Largest request body in bytes; a larger one is a 413, before it is read: 8 MiB by default'),
     /** Deepest JSON nesting accepted (400 above). */
-    jsonDepth: z.number().int().min(8).max(1000).default(100),
+    jsonDepth: z
+      .number()
+      .int()
+      .min(8)
+      .max(1000)
+      .default(100)
+      .describe('Deepest JSON nesting accepted; deeper is a 400, before parsing: 100 by default'),
     /** Largest `_count` a search may ask for (400 above). */
-    maxCount: z.number().int().min(1).max(1000).default(1000),
+    maxCount: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(1000)
+      .describe('Largest _count a search or history may ask for; more is a 400: 1,000 by default'),
     /** Most entries in a transaction or batch Bundle (413 above). */
-    maxBundleEntries: z.number().int().min(1).max(100_000).default(1000),
-    /** A request that has not been answered after this long gets 503. */
+    maxBundleEntries: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(1000)
+      .describe('Most entries in a transaction or batch Bundle; more is a 413: 1,000 by default'),
+    /** A request not received whole after this long gets 408 (connection closed); one not answered, 503. */
     requestTimeoutMs: z
       .number()
       .int()
@@ -29,6 +48,7 @@ export const serverLimitsSchema = z
       .describe(
         'Milliseconds to receive a whole request (its headers and body: a client still sending after this gets 408 and its connection is closed) and, separately, to answer it (503 after this): 30,000 by default',
       ),
+    /** A request's line and headers not received after this long get 408 (connection closed). */
     headersTimeoutMs: z
       .number()
       .int()
@@ -36,8 +56,9 @@ export const serverLimitsSchema = z
       .max(3_600_000)
       .default(10_000)
       .describe(
-        "Milliseconds to receive a request's line and headers, from the connection's first byte (408 and the connection closed after this; at most requestTimeoutMs): 10,000 by default, against clients that send headers slowly",
+        "Milliseconds to receive a request's line and headers, from the request's first byte (408 and the connection closed after this; at most requestTimeoutMs); a new connection that sends nothing is closed after it too: 10,000 by default, against clients that send headers slowly",
       ),
+    /** Connections open at once from one address (503 and closed above); default 100, none with trustProxy. */
     connectionsPerAddress: z
       .number()
       .int()
