@@ -184,6 +184,32 @@ describe.each(backends)('what searches reveal of what a caller may not see, on %
     expect(store).toBeInstanceOf(ResourceStore);
   });
 
+  it("seals the audit trail's cursors too: they hold no time or sequence, and serve one search and caller", async () => {
+    const { scoped } = await open();
+    const policy: AccessPolicy = { rules: [{ type: 'AuditEvent', interactions: ['search'] }] };
+    const auditor = scoped(policy);
+    for (let i = 0; i < 3; i++) await auditor.search('AuditEvent', { _count: '1' });
+    const first = await auditor.search('AuditEvent', { _count: '1', outcome: '0' });
+    const next = nextOf(first);
+    const cursor = next.get('_cursor') as string;
+    for (const text of readings(cursor)) {
+      expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}/);
+      expect(text).not.toContain('Z","');
+    }
+    const second = await auditor.search('AuditEvent', next);
+    expect(second.entry).toHaveLength(1);
+    expect(second.entry?.[0]?.resource?.id).not.toBe(first.entry?.[0]?.resource?.id);
+    for (const [caller, query] of [
+      [scoped(policy, { ...nurse, agent: { kind: 'user', id: 'u-other' } }), next],
+      [auditor, new URLSearchParams([...next, ['action', 'E']])],
+      [auditor, new URLSearchParams([...next].map(([n, v]): [string, string] => [n, n === 'outcome' ? '4' : v]))],
+    ] as const) {
+      const error = await rejection(caller.search('AuditEvent', query));
+      expect(error).toBeInstanceOf(InvalidSearchError);
+      expect(error.message).toMatch(/^search parameter '_cursor': is not a cursor this server issued/);
+    }
+  });
+
   it('a cursor cut by one server process is followed by another on the same database', async () => {
     const { connectAgain } = await open();
     const policy: AccessPolicy = { rules: [{ type: 'Patient', interactions: ALL }] };

@@ -171,7 +171,10 @@ export class ScopedStore {
     return this.audited('search-type', type, { resourceType: type, query: text }, async () => {
       const bundle =
         type === 'AuditEvent'
-          ? await new AuditSearch(this.store.db).search(query, compartment ? { compartment } : {})
+          ? await new AuditSearch(this.store.db).search(query, {
+              caller: callerOf(this.context),
+              ...(compartment ? { compartment } : {}),
+            })
           : await new ResourceSearch(this.store.db, this.store.options.search).search(
               type,
               query,

@@ -1,4 +1,6 @@
 import type { AuditEvent, Bundle } from '@mekong/fhir';
+import { openCursor, sealCursor } from '../search/cursor.js';
+import { cursorKey } from '../search/cursor-key.js';
 import { InvalidSearchError, queryEntries, type SearchQuery } from '../search/search.js';
 import { likeEscape, SqlParams as Sql } from '../search/sql-params.js';
 import { dateCondition } from '../search/value-conditions.js';
@@ -36,18 +38,24 @@ const PATIENT_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 export class AuditSearch {
   constructor(private readonly db: SqlClient) {}
 
-  /** Runs the search; with a `compartment`, only events about those patients. */
-  async search(query: SearchQuery, options: { compartment?: readonly string[] } = {}): Promise<Bundle> {
+  /**
+   * Runs the search; with a `compartment`, only events about those patients. The `next` link's cursor is sealed
+   * (see `encodeCursor`) and followed only for the same filters, `caller` and compartment.
+   */
+  async search(
+    query: SearchQuery,
+    options: { compartment?: readonly string[]; caller?: string } = {},
+  ): Promise<Bundle> {
     const sql = new Sql();
     const where: string[] = [];
     if (options.compartment) where.push(`a.patient = any(${sql.add(options.compartment)}::text[])`);
     let count = DEFAULT_COUNT;
     let descending = true;
-    let cursor: [string, string] | undefined;
+    let cursorValue: string | undefined;
     const kept: [string, string][] = [];
     for (const [name, value] of queryEntries(query)) {
       if (name === '_cursor') {
-        cursor = decodeAuditCursor(value);
+        cursorValue = value;
         continue;
       }
       kept.push([name, value]);
@@ -72,6 +80,17 @@ export class AuditSearch {
         );
       }
     }
+    const scope = JSON.stringify([
+      'AuditEvent',
+      options.caller ?? null,
+      options.compartment ?? null,
+      kept
+        .filter(([name]) => name !== '_count')
+        .map((entry) => JSON.stringify(entry))
+        .sort(),
+    ]);
+    const cursor =
+      cursorValue === undefined ? undefined : decodeAuditCursor(await cursorKey(this.db), scope, cursorValue);
     const page = [...where];
     if (cursor) {
       page.push(
@@ -91,7 +110,7 @@ export class AuditSearch {
     const last = matches.at(-1);
     if (rows.length > count && last) {
       const next = new URLSearchParams(kept);
-      next.set('_cursor', Buffer.from(JSON.stringify([last.recorded, last.seq])).toString('base64url'));
+      next.set('_cursor', sealCursor(await cursorKey(this.db), scope, [last.recorded, last.seq]));
       link.push({ relation: 'next', url: `AuditEvent?${next}` });
     }
     return {
@@ -182,19 +201,15 @@ function conditionOf(name: string): Condition {
   );
 }
 
-function decodeAuditCursor(value: string): [string, string] {
-  try {
-    const key = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(key) && key.length === 2 && key.every((k) => typeof k === 'string')) {
-      const [recorded, seq] = key as [string, string];
-      if (!Number.isNaN(Date.parse(recorded)) && /^\d{1,18}$/.test(seq)) return [recorded, seq];
-    }
-  } catch {
-    // reported below
+function decodeAuditCursor(key: Buffer, scope: string, value: string): [string, string] {
+  const opened = openCursor(key, scope, value);
+  if (Array.isArray(opened) && opened.length === 2 && opened.every((k) => typeof k === 'string')) {
+    const [recorded, seq] = opened as [string, string];
+    if (!Number.isNaN(Date.parse(recorded)) && /^\d{1,18}$/.test(seq)) return [recorded, seq];
   }
   throw new InvalidSearchError(
     '_cursor',
-    'is not a cursor this server issued',
-    "follow the Bundle's next link as it is",
+    'is not a cursor this server issued for this search',
+    "follow the Bundle's next link as it is (a cursor serves the search and the caller it was cut for), or start again without _cursor",
   );
 }

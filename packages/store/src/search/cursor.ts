@@ -11,11 +11,7 @@ const TAG = 16;
  * search was and for whom) is authenticated with it, so it opens only for the search it was cut for.
  */
 export function encodeCursor(key: Buffer, scope: string, order: SortOrder, cursor: Cursor): string {
-  const iv = randomBytes(IV);
-  const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(scope));
-  const plain = JSON.stringify({ s: order.spec, k: cursor.values, id: cursor.id });
-  const sealed = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
+  return sealCursor(key, scope, { s: order.spec, k: cursor.values, id: cursor.id });
 }
 
 /**
@@ -29,7 +25,7 @@ export function decodeCursor(key: Buffer, scope: string, order: SortOrder, value
       'is not a cursor this server issued for this search',
       "follow the Bundle's next link as it is (a cursor serves the search and the caller it was cut for), or start again without _cursor",
     );
-  const c = open(key, scope, value) as { s?: unknown; k?: unknown; id?: unknown } | null | undefined;
+  const c = openCursor(key, scope, value) as { s?: unknown; k?: unknown; id?: unknown } | null | undefined;
   if (!c || typeof c !== 'object' || typeof c.s !== 'string' || typeof c.id !== 'string' || !Array.isArray(c.k))
     throw notIssued();
   if (c.s !== order.spec) {
@@ -46,7 +42,16 @@ export function decodeCursor(key: Buffer, scope: string, order: SortOrder, value
   return { values: values as (string | null)[], id: c.id };
 }
 
-function open(key: Buffer, scope: string, value: string): unknown {
+/** `value` as JSON sealed with AES-256-GCM under `key`, with `scope` authenticated beside it, in base64url. */
+export function sealCursor(key: Buffer, scope: string, value: unknown): string {
+  const iv = randomBytes(IV);
+  const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(scope));
+  const sealed = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
+}
+
+/** What {@link sealCursor} sealed, or undefined when `value` was not sealed under this key and scope, or was changed. */
+export function openCursor(key: Buffer, scope: string, value: string): unknown {
   const bytes = Buffer.from(value, 'base64url');
   if (bytes.length <= IV + TAG || bytes.toString('base64url') !== value) return undefined;
   try {
