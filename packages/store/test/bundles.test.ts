@@ -137,6 +137,32 @@ describe.each(backends)('transaction and batch Bundles on %s', (backend) => {
     expect(await resources()).toBe(0);
   });
 
+  it('refuses a conditional create (request.ifNoneExist) in a transaction or batch rather than create a duplicate', async () => {
+    await open();
+    const identifier = [{ system: 'http://sys', value: '123' }];
+    await store.create({ resourceType: 'Patient', identifier });
+    for (const type of ['transaction', 'batch'] as const) {
+      const refused = await bundles
+        .process({
+          resourceType: 'Bundle',
+          type,
+          entry: [
+            {
+              resource: { resourceType: 'Patient', identifier },
+              request: { method: 'POST', url: 'Patient', ifNoneExist: 'identifier=http://sys|123' },
+            },
+          ],
+        })
+        .catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(InvalidResourceError);
+      expect((refused as InvalidResourceError).issues[0]).toMatchObject({
+        path: 'Bundle.entry[0].request.ifNoneExist',
+        message: expect.stringContaining('If-None-Exist header'),
+      });
+    }
+    expect(await resources()).toBe(1);
+  });
+
   it('a batch runs each entry on its own and reports each outcome', async () => {
     await open();
     const result = await bundles.process({

@@ -46,6 +46,53 @@ describe.each(backends)('conditional writes, JSON Patch and type history on %s',
     expect(await patients()).toBe(1);
   });
 
+  it('conditional creates with equivalent criteria written differently make one resource when 20 race', async () => {
+    await open();
+    const sys = vnNamingSystems.citizenId;
+    // The same question asked eight ways: with and without the identifier's system, with result parameters, in
+    // another order, a name in another case and without its diacritics (string search folds both).
+    const spellings = [
+      `identifier=${sys}|079190001234`,
+      'identifier=079190001234',
+      `identifier=${sys}|079190001234&_count=1`,
+      '_count=1&identifier=079190001234',
+      `identifier=${sys}|079190001234&family=Nguyễn`,
+      `family=NGUYEN&identifier=079190001234`,
+      `_sort=-_lastUpdated&identifier=${sys}|079190001234`,
+      `identifier=${sys}|079190001234,${sys}|079190001234`,
+    ];
+    const hoa = { resourceType: 'Patient' as const, identifier: [cccd('079190001234')], name: [{ family: 'Nguyễn' }] };
+    const settled = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        conditional.createIfNoneExist(hoa, new URLSearchParams(spellings[i % spellings.length])),
+      ),
+    );
+    expect(await patients()).toBe(1);
+    const outcomes = settled.map((s) =>
+      s.status === 'fulfilled' ? s.value : { outcome: 'failed', resource: s.reason },
+    );
+    expect(outcomes.filter((o) => o.outcome === 'created')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.outcome === 'existing')).toHaveLength(19);
+    expect(new Set(outcomes.map((o) => o.resource.id)).size).toBe(1);
+    expect(await patients()).toBe(1);
+  });
+
+  it('leaves result parameters out of the criteria: they are not searched, and criteria of them alone are refused', async () => {
+    await open();
+    const lan = await store.create({ resourceType: 'Patient', identifier: [cccd('079190005678')] });
+    const found = await conditional.createIfNoneExist(
+      { resourceType: 'Patient', identifier: [cccd('079190005678')] },
+      { identifier: '079190005678', _summary: 'true', _elements: 'identifier', _include: 'Patient:organization' },
+    );
+    expect(found).toMatchObject({ outcome: 'existing', resource: { id: lan.id } });
+    const empty = await conditional
+      .createIfNoneExist({ resourceType: 'Patient' }, { _count: '1', _sort: 'birthdate' })
+      .catch((e: unknown) => e);
+    expect(empty).toMatchObject({ code: 'CRITERIA_EMPTY', status: 400 });
+    expect((empty as Error).message).toContain('_count, _sort only shape results');
+    expect(await patients()).toBe(1);
+  });
+
   it('refuses ambiguous, empty or unknown criteria, writing nothing', async () => {
     await open();
     await store.create({ resourceType: 'Patient', gender: 'female' });

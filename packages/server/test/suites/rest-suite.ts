@@ -210,6 +210,29 @@ export function restSuite(start: () => Promise<ServerHost>): void {
       expect(empty.statusCode).toBe(400);
     });
 
+    it('creates one resource when 20 conditional creates race with the same criteria written differently', async () => {
+      const value = `race-${randomUUID()}`;
+      const spellings = [
+        `identifier=${system}|${value}`,
+        `identifier=${value}`,
+        `identifier=${system}|${value}&_count=1`,
+        `_count=1&identifier=${value}&_format=json`,
+      ].map((criteria) => criteria.replaceAll(':', '%3A').replaceAll('|', '%7C'));
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          host.inject({
+            method: 'POST',
+            url: '/fhir/R4/Patient',
+            body: patient('Do', { identifier: [{ system, value }] }),
+            headers: { 'if-none-exist': spellings[i % spellings.length] as string },
+          }),
+        ),
+      );
+      expect(answers.map((a) => a.statusCode).sort()).toEqual([...Array(19).fill(200), 201]);
+      const found = await host.inject({ method: 'GET', url: `/fhir/R4/Patient?identifier=${value}&_total=accurate` });
+      expect(found.json().total).toBe(1);
+    });
+
     it('updates conditionally: 201 when nothing matches, 200 when one does', async () => {
       const identifier = [{ system, value: `cu-${randomUUID()}` }];
       const url = `/fhir/R4/Patient?identifier=${encodeURIComponent(`${system}|${identifier[0]?.value}`)}`;

@@ -146,7 +146,17 @@ export class BundleProcessor {
 function parseRequest(entry: BundleEntry, index: number): Request {
   const fail = (message: string) => new InvalidResourceError([{ path: `Bundle.entry[${index}].request`, message }]);
   if (!entry.request) throw fail('is required in a transaction or batch');
-  const { method, url, ifMatch } = entry.request;
+  const { method, url, ifMatch, ifNoneExist } = entry.request;
+  // Run as a plain create, it would make the duplicate that it asks not to make.
+  if (ifNoneExist !== undefined)
+    throw new InvalidResourceError([
+      {
+        path: `Bundle.entry[${index}].request.ifNoneExist`,
+        message:
+          'conditional create is not supported in a Bundle yet: send it on its own as POST with an If-None-Exist ' +
+          'header, or give the resource an id and PUT it',
+      },
+    ]);
   if (method !== 'GET' && method !== 'POST' && method !== 'PUT' && method !== 'DELETE') {
     throw fail(`method ${method} is not supported here (GET, POST, PUT, DELETE)`);
   }

@@ -2,6 +2,7 @@ import type { AnyResource } from '@mekong/fhir';
 import { StoreError } from '../errors.js';
 import { queryEntries, ResourceSearch, type SearchOptions, type SearchQuery } from '../search/search.js';
 import type { SqlClient } from '../sql/sql-client.js';
+import { criteriaLockKeys, selectsResources } from './criteria-locks.js';
 import { ResourceStore, type ResourceStoreOptions, type Stored, type WriteOptions } from './resource-store.js';
 
 /** A conditional write's criteria matched more than one resource: nothing was written. */
@@ -38,8 +39,12 @@ export interface ConditionalOptions {
 
 /**
  * Conditional create (FHIR If-None-Exist) and conditional update (PUT with search criteria). The search and the
- * write run in one transaction under an advisory lock on the criteria, so two identical conditional creates
- * racing each other create one resource, not two.
+ * write run in one transaction under advisory locks on what the criteria ask (each parameter and value, with
+ * spellings that mean the same folded together: `identifier=sys|123` and `identifier=123`, an extra `_count`,
+ * another order), so conditional creates with equivalent criteria racing each other create one resource, not
+ * two. Criteria over different parameters (an identifier, or a name and birth date) share no lock: the
+ * guarantee does not reach them. Result parameters (`_count`, `_sort`, `_include`...) do not select resources
+ * and are left out of the search.
  */
 export class ConditionalWrites {
   constructor(
@@ -88,22 +93,27 @@ export class ConditionalWrites {
     options: ConditionalOptions,
     write: (store: ResourceStore, match: AnyResource | undefined) => Promise<ConditionalResult<T>>,
   ): Promise<ConditionalResult<T>> {
-    // A copy: sorting must not reorder the caller's parameters.
-    const query = new URLSearchParams(queryEntries(criteria));
+    const entries = queryEntries(criteria);
+    // Sorted for the message; the search and the locks take only what selects resources.
+    const query = new URLSearchParams(entries);
     query.sort();
     const text = query.toString();
-    if (!text)
+    const selecting = entries.filter(([name]) => selectsResources(name));
+    const keys = criteriaLockKeys(type, selecting);
+    if (keys.length === 0)
       throw new StoreError({
         code: 'CRITERIA_EMPTY',
         status: 400,
-        message: 'conditional write without criteria',
+        message: text
+          ? `conditional write whose criteria '${text}' select nothing: ${[...new Set(entries.map(([n]) => n))].join(', ')} only shape results`
+          : 'conditional write without criteria',
         hint: 'give search criteria, such as identifier=system|value',
       });
     return this.db.transaction(async (tx) => {
-      await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`${type}?${text}`]);
+      for (const key of keys) await tx.query('select pg_advisory_xact_lock($1::bigint)', [key.toString()]);
       const found = await new ResourceSearch(tx).search(
         type as never,
-        new URLSearchParams([...query, ['_count', '2']]),
+        new URLSearchParams([...selecting, ['_count', '2']]),
         options.search,
       );
       const matches = (found.entry ?? [])
