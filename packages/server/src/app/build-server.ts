@@ -17,7 +17,7 @@ import { PUBLIC_HEALTH_PATHS, registerHealthRoutes } from '../health/health-rout
 import { registerAuthentication } from '../http/authentication.js';
 import { clientErrorHandler } from '../http/client-error.js';
 import { registerContentTypes } from '../http/content-types.js';
-import { registerErrorHandling } from '../http/error-handler.js';
+import { frameworkErrorHandler, MAX_PATH_SEGMENT, registerErrorHandling } from '../http/error-handler.js';
 import { limitConnectionsPerAddress } from '../limits/connection-limit.js';
 import { isPreflight, registerCors } from '../limits/cors.js';
 import { registerRateLimit } from '../limits/rate-limit.js';
@@ -72,7 +72,8 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     bodyLimit: limits.bodyBytes,
     requestTimeout: limits.requestTimeoutMs,
     trustProxy: config.trustProxy,
-    routerOptions: { maxParamLength: 200 },
+    routerOptions: { maxParamLength: MAX_PATH_SEGMENT },
+    frameworkErrors: frameworkErrorHandler,
     return503OnClosing: true,
     clientErrorHandler,
     http: {
