@@ -84,3 +84,5 @@ export type { PostgresOptions } from './sql/postgres-client.js';
 export { connectPostgres } from './sql/postgres-client.js';
 export type { QueryOptions, QueryResult, SqlClient } from './sql/sql-client.js';
 export { cancelStatementsOn, sharedStatements } from './sql/statement-scope.js';
+export type { MaintenanceReport, TableMaintenanceOptions } from './sql/table-maintenance.js';
+export { TableMaintenance } from './sql/table-maintenance.js';

@@ -20,6 +20,7 @@ import { DEFAULT_MAX_SORTED_MATCHES } from '../search/search.js';
 import { openPglite, type PgliteOpenReport } from '../sql/pglite-client.js';
 import { connectPostgres } from '../sql/postgres-client.js';
 import type { SqlClient } from '../sql/sql-client.js';
+import { TableMaintenance } from '../sql/table-maintenance.js';
 
 /** Plugins contribute their migrations here; each is applied, in version order, before the plugin's init. */
 export const storeMigrationsExtensionPoint = createExtensionPoint<readonly Migration[]>({
@@ -169,9 +170,24 @@ export const storePlugin = definePlugin({
         gateways = config.gateways;
         const report = await runMigrations(db, [storeMigrations]);
         for (const { pluginId, value } of migrations) migrationsOf.set(pluginId, value);
+        // PGlite has no autovacuum: the process applies its thresholds, at open (a database loaded by another
+        // process, such as `mekong seed`) and after bulk writes, off their path.
+        const maintenance =
+          db.backend === 'pglite'
+            ? new TableMaintenance(db, {
+                onCheck: (done, ms) => log.info({ ...done, ms: Math.round(ms) }, 'PGlite tables vacuumed and analyzed'),
+                onError: (error) =>
+                  log.warn({ err: error }, 'PGlite table maintenance failed: it is tried again after more writes'),
+              })
+            : undefined;
+        if (maintenance) {
+          lifecycle.addShutdownHook(() => maintenance.stop(), { label: 'stop PGlite table maintenance' });
+          await maintenance.check();
+        }
         store = new ResourceStore(db, {
           now: () => clock.now(),
           search: { maxSortedMatches: config.maxSortedMatches },
+          ...(maintenance ? { onWrite: () => maintenance.wrote() } : {}),
         });
         // Asynchronous audit commits: the records of reads, searches and refusals are committed before the data
         // is handed over, without waiting for the disk.

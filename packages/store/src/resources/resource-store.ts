@@ -72,6 +72,11 @@ export interface ResourceStoreOptions {
   readonly now?: () => Date;
   /** The bounds of searches made through this store (by a `ScopedStore`). */
   readonly search?: ResourceSearchOptions;
+  /**
+   * Told of each version written (with or without a transaction), after its statement ran: on PGlite the store
+   * plugin's `TableMaintenance` counts them, to keep the planner's statistics current.
+   */
+  readonly onWrite?: () => void;
 }
 
 interface CurrentRow {
@@ -367,6 +372,7 @@ export class ResourceStore {
       ],
       { prepared: true },
     );
+    this.options.onWrite?.();
   }
 }
 
