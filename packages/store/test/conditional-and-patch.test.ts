@@ -77,6 +77,37 @@ describe.each(backends)('conditional writes, JSON Patch and type history on %s',
     expect(await patients()).toBe(1);
   });
 
+  it('folds reference, date and token spellings alike: 20 racing creates of one Observation make one', async () => {
+    await open();
+    const spellings = [
+      'subject=Patient/hoa&code=http://loinc.org|8867-4&date=2026-03-01',
+      'subject:Patient=hoa&code=8867-4&date=eq2026-03-01',
+      'date=2026-03-01T07:00:00%2B07:00,2026-03-01&code=http://loinc.org|8867-4&subject=hoa',
+      'code=8867-4,http://loinc.org|8867-4&subject=Patient/hoa&date=2026-03',
+    ];
+    const pulse = {
+      resourceType: 'Observation' as const,
+      status: 'final' as const,
+      code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+      subject: { reference: 'Patient/hoa' },
+      effectiveDateTime: '2026-03-01T08:30:00Z',
+    };
+    const settled = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        conditional.createIfNoneExist(pulse, new URLSearchParams(spellings[i % spellings.length])),
+      ),
+    );
+    const observations = await db.query<{ n: number }>(
+      `select count(*)::int as n from mekong_resource where resource_type = 'Observation'`,
+    );
+    expect(
+      settled.filter((s) => s.status === 'rejected').map((s) => String((s as PromiseRejectedResult).reason)),
+    ).toEqual([]);
+    expect(observations.rows[0]?.n).toBe(1);
+    expect(settled.filter((s) => s.status === 'fulfilled' && s.value.outcome === 'created')).toHaveLength(1);
+    expect(settled.filter((s) => s.status === 'fulfilled' && s.value.outcome === 'existing')).toHaveLength(19);
+  });
+
   it('leaves result parameters out of the criteria: they are not searched, and criteria of them alone are refused', async () => {
     await open();
     const lan = await store.create({ resourceType: 'Patient', identifier: [cccd('079190005678')] });
