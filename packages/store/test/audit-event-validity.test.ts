@@ -5,7 +5,11 @@ import { type AuditEntry, AuditLog, runMigrations, storeMigrations, UNKNOWN_AGEN
 import { isolatedDatabase } from './backends.js';
 
 // Text a caller controls reaches the audit record: token claims, client ids, addresses, error messages.
-const callerText = fc.string({ unit: 'binary', maxLength: 40 });
+const callerText = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  // Unpaired surrogates too: a JSON body or a token can carry them, and jsonb refuses them.
+  fc.string({ unit: fc.constantFrom('a', 'ễ', '😀', '\uD800', '\uDBFF', '\uDC00', '\u0000'), maxLength: 20 }),
+);
 const date = fc.date({ min: new Date('1970-01-01'), max: new Date('2999-12-31'), noInvalidDate: true });
 const reference = fc.stringMatching(/^(Patient|Observation|Encounter)\/[A-Za-z0-9.-]{1,64}$/);
 

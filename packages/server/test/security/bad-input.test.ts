@@ -189,6 +189,14 @@ describe.each<Backend>(['pglite', 'postgres'])('bad input on %s', (backend) => {
       };
       expectRefusal(await post('/fhir/R4', transaction), 400, 'Bundle.entry[1].resource.name[0].family');
     }
+    // In an element name, which the issue quotes: its audit record holds U+FFFD instead (jsonb refuses it).
+    const key = await host.send({
+      method: 'POST',
+      url: '/fhir/R4/Patient',
+      body: '{"resourceType":"Patient","fam\\ud800ily":"x"}',
+      headers: { 'content-type': 'application/fhir+json' },
+    });
+    expectRefusal(key, 400, 'Patient.fam\uD800ily');
     const existing = (await post('/fhir/R4/Patient', patient('Patched'))).json().id;
     const patch = await host.send({
       method: 'PATCH',

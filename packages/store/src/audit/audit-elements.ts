@@ -6,12 +6,15 @@ type Identifier = NonNullable<NonNullable<AuditEvent['agent'][number]['who']>['i
 
 /**
  * Text from callers (token claims, error messages quoting a request) as a valid FHIR string: control
- * characters other than tab, CR and LF become U+FFFD, and empty text a visible placeholder. Otherwise one bad
- * claim would make every audit record invalid, and every request it makes fail unaudited.
+ * characters other than tab, CR and LF, and unpaired UTF-16 surrogates (which jsonb refuses), become U+FFFD,
+ * and empty text a visible placeholder. Otherwise one bad claim would make every audit record invalid, and
+ * every request it makes fail unaudited.
  */
 export function auditText(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters FHIR strings may not hold
-  const clean = value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '\ufffd');
+  const clean = value
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters FHIR strings may not hold
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '\ufffd')
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\ufffd');
   return clean === '' ? '(empty)' : clean;
 }
 
