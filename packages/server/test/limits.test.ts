@@ -1,3 +1,4 @@
+import type { AuditEvent } from '@mekong/fhir';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { patient, type ServerHost, startServerHost } from './support/server-host.js';
@@ -130,6 +131,13 @@ describe('rate limits by role and by key', () => {
     const listed = (await host.inject({ method: 'GET', url: '/admin/api-keys' })).json();
     expect(listed.keys.find((key: { id: string }) => key.id === issued.json().id)?.rateLimit).toBe(45);
     expect(counts(await statuses(46, read(`raw:Bearer ${issued.json().key}`)))).toEqual({ 200: 45, 429: 1 });
+    // The key's limit is in the record of its issue, with its other rights.
+    const trail = await host.inject({ method: 'GET', url: '/fhir/R4/AuditEvent?subtype=110137&action=C&_count=50' });
+    const event = trail
+      .json()
+      .entry.map((entry: { resource: AuditEvent }) => entry.resource)
+      .find((resource: AuditEvent) => resource.entity?.[0]?.name === 'lab analyser');
+    expect(event?.entity?.[0]?.detail).toContainEqual({ type: 'rate-limit', valueString: '45' });
   });
 
   it('gives the holders of a role listed in limits.rateLimit.roles its limit', async () => {

@@ -267,6 +267,10 @@ describe.each(backends)('audit entries of a gateway on %s', (backend) => {
         { ...valid, interaction: 'credential-issued', credential: { expiresAt: new Date('nope') } },
         /expiresAt is not a valid date/,
       ],
+      [
+        { ...valid, interaction: 'credential-issued', credential: { rateLimit: 0.5 } },
+        /rateLimit must be a whole number of requests, 1 or more; got 0.5/,
+      ],
     ];
     for (const [entry, message] of invalid) {
       const error = await access.audit(entry as GatewayAuditEntry).catch((e: unknown) => e);

@@ -10,7 +10,7 @@ export function apiKeyAgent(key: Pick<ApiKeyInfo, 'id'> & Partial<Pick<ApiKeyInf
 
 /**
  * An API key as the audit trail records its issue or revocation: the agent its requests are audited under, its
- * name, roles, compartment, expiry and revocation. Never the key, nor its hash: neither is in an `ApiKeyInfo`.
+ * name, roles, compartment, expiry, revocation and own rate limit. Never the key, nor its hash: neither is in an `ApiKeyInfo`.
  */
 export function auditedApiKey(key: ApiKeyInfo): AuditedCredential {
   return {
@@ -20,6 +20,7 @@ export function auditedApiKey(key: ApiKeyInfo): AuditedCredential {
     ...(key.compartment ? { compartment: key.compartment } : {}),
     ...(key.expiresAt ? { expiresAt: key.expiresAt } : {}),
     ...(key.revokedAt ? { revokedAt: key.revokedAt } : {}),
+    ...(key.rateLimit !== undefined ? { rateLimit: key.rateLimit } : {}),
   };
 }
 

@@ -16,6 +16,8 @@ export interface AuditedCredential {
   readonly compartment?: readonly string[];
   readonly expiresAt?: Date;
   readonly revokedAt?: Date;
+  /** Requests per rate-limit window it may make, when it was given a limit of its own. */
+  readonly rateLimit?: number;
 }
 
 type AuditEntity = NonNullable<AuditEvent['entity']>[number];
@@ -32,7 +34,7 @@ const SECURITY_USER = {
  * requests' agent is (its issue, its uses and its revocation name it alike), its rights as details.
  */
 export function credentialEntity(credential: AuditedCredential): AuditEntity {
-  const { agent, name, roles, compartment, expiresAt, revokedAt } = credential;
+  const { agent, name, roles, compartment, expiresAt, revokedAt, rateLimit } = credential;
   const detail = [
     ...(roles && roles.length > 0 ? [{ type: 'roles', valueString: auditText(roles.join(', ')) }] : []),
     ...(compartment && compartment.length > 0
@@ -40,6 +42,7 @@ export function credentialEntity(credential: AuditedCredential): AuditEntity {
       : []),
     ...(expiresAt ? [{ type: 'expires', valueString: expiresAt.toISOString() }] : []),
     ...(revokedAt ? [{ type: 'revoked', valueString: revokedAt.toISOString() }] : []),
+    ...(rateLimit !== undefined ? [{ type: 'rate-limit', valueString: String(rateLimit) }] : []),
   ];
   return {
     ...(agent ? { what: { identifier: agentIdentifier(agent) } } : {}),

@@ -112,7 +112,7 @@ export function gatewayEntry(entry: GatewayAuditEntry, gateway: string, recorded
 
 /** A credential's agent names someone; its compartment holds patients; its dates are dates. */
 function checkCredential(credential: AuditedCredential): void {
-  const { agent, roles, compartment, expiresAt, revokedAt } = credential;
+  const { agent, roles, compartment, expiresAt, revokedAt, rateLimit } = credential;
   if (agent !== undefined && (!['user', 'system'].includes(agent.kind) || typeof agent.id !== 'string' || !agent.id)) {
     throw new InvalidAuditEntryError(
       `a credential's agent must be a user or system with an id; got kind '${agent.kind}'`,
@@ -127,6 +127,12 @@ function checkCredential(credential: AuditedCredential): void {
     throw new InvalidAuditEntryError(
       `a credential's compartment holds '${stranger}', not a Patient`,
       'list the patients as Patient/id',
+    );
+  }
+  if (rateLimit !== undefined && !(Number.isInteger(rateLimit) && rateLimit > 0)) {
+    throw new InvalidAuditEntryError(
+      `a credential's rateLimit must be a whole number of requests, 1 or more; got ${String(rateLimit)}`,
+      'give the requests per window, or leave it out',
     );
   }
   for (const [field, date] of [
