@@ -23,7 +23,7 @@ export function syntheticPlugins(count: number, shape: GraphShape): Plugin[] {
 }
 
 /** A service a plugin provides, for the resolution benchmark. */
-export const counterRef = createServiceRef<{ value: number }>({ id: 'bench.counter' });
+export const counterRef = createServiceRef<{ value: number }>({ id: 'counter.value' });
 
 /** A plugin that provides {@link counterRef}. */
 export const counterPlugin = definePlugin({

@@ -38,7 +38,7 @@ function contributor(id: string, priority?: number): Plugin {
 describe('extension points', () => {
   it('two plugins cooperate: the owner receives the contribution, built from the contributor services', async () => {
     const triage = definePlugin({
-      id: 'triage',
+      id: 'owner',
       version: '0.1.0',
       kernel: '^0.1.0',
       config: z.object({ alertLevel: z.number().int().min(1).max(5).default(2) }),
@@ -59,7 +59,7 @@ describe('extension points', () => {
       },
     });
     const vitals = plugin('vital-signs', {
-      dependencies: { triage: '^0.1.0' },
+      dependencies: { owner: '^0.1.0' },
       register(env) {
         env.contribute(rulesPoint, {
           deps: { clock: coreServices.clock },
@@ -74,7 +74,7 @@ describe('extension points', () => {
     const result: string[] = [];
     await startTestHost({
       plugins: [vitals, triage],
-      config: { plugins: { triage: { alertLevel: 4 } } },
+      config: { plugins: { owner: { alertLevel: 4 } } },
       services: [
         createServiceFactory({
           service: coreServices.clock,

@@ -220,14 +220,14 @@ describe('pre-flight', () => {
   });
 
   it('reports a point registered twice', () => {
-    const a = plugin('a', { register: (env) => env.registerExtensionPoint(rulesPoint) });
+    const a = plugin('owner', { register: (env) => env.registerExtensionPoint(rulesPoint) });
     const b = plugin('b', { register: (env) => env.registerExtensionPoint(rulesPoint) });
-    expect(codes(problemsOf([a, b]))).toEqual(['EXTENSION_POINT_DUPLICATE_OWNER:b']);
+    expect(codes(problemsOf([a, b]))).toEqual(['ID_NOT_OWNER_PREFIXED:b', 'EXTENSION_POINT_DUPLICATE_OWNER:b']);
   });
 
   it('reports service problems: not provided, not a dependency, two providers', () => {
-    const perPlugin = createServiceRef<string>({ id: 'p.scoped', scope: 'plugin' });
-    const provider = plugin('provider', {
+    const perPlugin = createServiceRef<string>({ id: 'owner.scoped', scope: 'plugin' });
+    const provider = plugin('owner', {
       register: (env) => {
         env.provideService(createServiceFactory({ service: greeterRef, factory: () => ({ greet: (n: string) => n }) }));
         env.provideService(createServiceFactory({ service: perPlugin, factory: () => 'x' }));
@@ -249,6 +249,7 @@ describe('pre-flight', () => {
         }),
     });
     expect(codes(problemsOf([provider, rival, user]))).toEqual([
+      'ID_NOT_OWNER_PREFIXED:rival',
       'SERVICE_DUPLICATE_PROVIDER:rival',
       'SERVICE_DUPLICATE_PROVIDER:rival',
       'SERVICE_NOT_A_DEPENDENCY:user',

@@ -13,6 +13,7 @@ import { getOrCreate } from '../util/get-or-create.js';
 import type { BootPlan, PlannedContribution, PlannedPlugin } from './boot-plan.js';
 import { findCycles, topologicalOrder } from './dependency-graph.js';
 import { bootSettingsFor, type HostConfig, type KernelConfig, kernelConfigSchema } from './host-config.js';
+import { checkRefIds, type DuplicatedIds } from './ref-ids.js';
 import { checkRoutePrefixes } from './route-prefixes.js';
 
 /** What pre-flight needs to know. */
@@ -63,8 +64,9 @@ export function preflight(input: PreflightInput): PreflightResult {
       });
     }
   }
-  const pluginServices = checkServices(plugins, declarations, input.hostServices, problems);
-  const { extensionOwners, contributions } = checkExtensionPoints(plugins, declarations, problems);
+  const duplicated = checkRefIds(declarations, input.hostServices, problems);
+  const pluginServices = checkServices(plugins, declarations, input.hostServices, duplicated, problems);
+  const { extensionOwners, contributions } = checkExtensionPoints(plugins, declarations, duplicated, problems);
 
   if (problems.length > 0 || !kernel) return { problems, plan: undefined };
   const planned = new Map<string, PlannedPlugin>();
@@ -213,6 +215,7 @@ function checkServices(
   plugins: ReadonlyMap<string, Plugin>,
   declarations: ReadonlyMap<string, PluginDeclarations>,
   hostServices: ReadonlyMap<ServiceRef<unknown>, ServiceFactory>,
+  duplicated: DuplicatedIds,
   problems: PreflightProblem[],
 ) {
   const pluginServices = new Map<ServiceRef<unknown>, { pluginId: string; factory: ServiceFactory }>();
@@ -250,6 +253,8 @@ function checkServices(
         continue;
       }
       if (host || provider === consumer) continue;
+      // Another copy of this ref is provided: reported once as the duplicate it is.
+      if (!provider && duplicated.services.has(ref.id)) continue;
       if (consumer === HOST) {
         if (!isOptional) {
           problems.push({
@@ -299,6 +304,7 @@ function checkServices(
 function checkExtensionPoints(
   plugins: ReadonlyMap<string, Plugin>,
   declarations: ReadonlyMap<string, PluginDeclarations>,
+  duplicated: DuplicatedIds,
   problems: PreflightProblem[],
 ) {
   const extensionOwners = new Map<ExtensionPoint<unknown>, string>();
@@ -324,6 +330,7 @@ function checkExtensionPoints(
     const dependsOn = (other: string) => other in manifest.dependencies || other in manifest.optionalDependencies;
     for (const contribution of declared.contributions) {
       const owner = extensionOwners.get(contribution.point);
+      if (owner === undefined && duplicated.extensionPoints.has(contribution.point.id)) continue;
       if (owner === undefined) {
         const allInstalled = [
           ...Object.keys(manifest.dependencies),
@@ -352,7 +359,7 @@ function checkExtensionPoints(
       getOrCreate(contributions, contribution.point, () => []).push({ pluginId: id, contribution });
     }
     for (const [key, dep] of Object.entries(declared.init?.deps ?? {})) {
-      if (isExtensionPoint(dep) && extensionOwners.get(dep) !== id) {
+      if (isExtensionPoint(dep) && extensionOwners.get(dep) !== id && !duplicated.extensionPoints.has(dep.id)) {
         problems.push({
           code: 'EXTENSION_POINT_NOT_A_DEPENDENCY',
           pluginId: id,

@@ -11,7 +11,11 @@ export type Cardinality = 'single' | 'multiple';
  */
 export interface ExtensionPoint<T, C extends Cardinality = Cardinality> {
   readonly $$type: '@mekong/ExtensionPoint';
-  /** A readable name for errors and reports; by convention `<owner-plugin-id>.<point>`. */
+  /**
+   * `<owner-plugin-id>.<point>`, for example `pharmacy.interactionCheckers`: pre-flight refuses a plugin
+   * registering a point whose id lacks its prefix, and reports two distinct points with one id as two copies
+   * of the package that defines them.
+   */
   readonly id: string;
   readonly cardinality: C;
   /** Type carrier only; never set at run time. */
@@ -24,7 +28,7 @@ export interface ExtensionPoint<T, C extends Cardinality = Cardinality> {
  *
  * @example
  * ```ts
- * export const triageRules = createExtensionPoint<TriageRule>({ id: 'triage.rules', cardinality: 'multiple' });
+ * export const triageRulesExtensionPoint = createExtensionPoint<TriageRule>({ id: 'triage.rules', cardinality: 'multiple' });
  * ```
  */
 export function createExtensionPoint<T, C extends Cardinality = 'multiple'>(options: {

@@ -11,7 +11,11 @@ export type ServiceScope = 'root' | 'plugin';
  */
 export interface ServiceRef<T> {
   readonly $$type: '@mekong/ServiceRef';
-  /** A readable name used in error messages and reports, for example `core.logger`. */
+  /**
+   * A readable name used in error messages and reports, prefixed with its owner's id: `pharmacy.formulary`
+   * (the kernel's own services are `core.*`). Pre-flight refuses a plugin providing a service whose id lacks
+   * its prefix, and reports two distinct refs with one id as two copies of the package that defines them.
+   */
   readonly id: string;
   readonly scope: ServiceScope;
   /** Type carrier only; never set at run time. */
@@ -20,7 +24,7 @@ export interface ServiceRef<T> {
 
 /** Options of {@link createServiceRef}. */
 export interface ServiceRefOptions {
-  /** A readable name for errors and reports; by convention `<plugin-id>.<service>`. */
+  /** `<owner-plugin-id>.<service>`, for example `pharmacy.formulary`; pre-flight refuses any other prefix. */
   id: string;
   /** Defaults to `root`. */
   scope?: ServiceScope;
@@ -31,7 +35,7 @@ export interface ServiceRefOptions {
  *
  * @example
  * ```ts
- * export const triageService = createServiceRef<TriageService>({ id: 'triage.service' });
+ * export const triageAssessmentServiceRef = createServiceRef<TriageService>({ id: 'triage.assessment' });
  * ```
  */
 export function createServiceRef<T>(options: ServiceRefOptions): ServiceRef<T> {

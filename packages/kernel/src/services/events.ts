@@ -9,7 +9,7 @@ import type { ClockService } from './clock.js';
 /** A typed domain event: its name and, optionally, a zod schema its payload is checked against. */
 export interface EventType<T> {
   readonly $$type: '@mekong/EventType';
-  /** Dotted, past tense: `patient.admitted`, `claim.submitted`. */
+  /** `<owner-plugin-id>.<noun>.<past tense>`: `lab.result.finalized`, `pharmacy.medication.dispensed`. */
   readonly type: string;
   readonly schema: z.ZodType<T> | undefined;
 }
