@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  AuditLog,
+  AuditSearch,
   INDEXED_TEXT_BYTES,
   InvalidResourceError,
   MAX_INDEX_VALUES_PER_RESOURCE,
@@ -186,6 +188,19 @@ describe.each(backends)('long values on %s', (backend) => {
     expect((await store.read('Patient', stored.id)).extension).toHaveLength(200_000);
     expect(await found('Patient', { identifier: '999' })).toEqual([stored.id]);
   }, 60_000);
+
+  it('an audit record of an agent whose id is 3 KB (a token sub) is written, and found by that id', async () => {
+    await open();
+    const id = text(3000, 40, LETTERS);
+    await new AuditLog(db).record({
+      interaction: 'search-type',
+      context: { agent: { kind: 'user', id } },
+      outcome: 'success',
+      recorded: new Date('2026-12-01T00:00:00Z'),
+    });
+    const events = await new AuditSearch(db).search({ agent: id });
+    expect(events.entry?.map((e) => e.resource?.resourceType)).toEqual(['AuditEvent']);
+  });
 
   it('text no database can hold is refused at its element, and nothing is written', async () => {
     await open();

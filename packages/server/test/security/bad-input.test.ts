@@ -157,6 +157,13 @@ describe.each<Backend>(['pglite', 'postgres'])('bad input on %s', (backend) => {
     }
   });
 
+  it('a token whose sub is 3 KB is answered, never with a 500 (its audit record could not be written)', async () => {
+    const token = await host.jwt({ sub: letters(3000, 21), scope: 'user/*.read' });
+    const answer = await host.send({ method: 'GET', url: '/fhir/R4/Patient', as: `raw:Bearer ${token}` });
+    expect(answer.status, answer.text.slice(0, 300)).toBeLessThan(500);
+    if (answer.status >= 400) expect(outcomeProblems(answer)).toEqual([]);
+  });
+
   it('text that is not valid Unicode is a 400 naming the element, and nothing is written', async () => {
     const marker = `unicode-${backend}`;
     const bad = (family: string) => patient(family, { identifier: [{ system: 'urn:marker', value: marker }] });

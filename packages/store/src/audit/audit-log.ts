@@ -1,5 +1,6 @@
 import type { AuditEvent } from '@mekong/fhir';
 import { ResourceNotFoundError } from '../errors.js';
+import { indexedText } from '../search/indexed-text.js';
 import type { SqlClient } from '../sql/sql-client.js';
 import { sharedStatements } from '../sql/statement-scope.js';
 import { type AuditEntry, auditText, toAuditEvent } from './audit-event.js';
@@ -37,7 +38,8 @@ export function auditRow(entry: AuditEntry): AuditRow {
     params: [
       event.id,
       event.recorded,
-      `${entry.context.agent.kind}:${auditText(entry.context.agent.id)}`,
+      // Indexed (B-tree) and never searched by: its leading part (searches by agent read the event's identifiers).
+      indexedText(`${entry.context.agent.kind}:${auditText(entry.context.agent.id)}`),
       entry.interaction,
       entry.outcome,
       entry.entity ?? null,
