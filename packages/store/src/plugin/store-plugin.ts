@@ -182,7 +182,10 @@ export const storePlugin = definePlugin({
             : undefined;
         if (maintenance) {
           lifecycle.addShutdownHook(() => maintenance.stop(), { label: 'stop PGlite table maintenance' });
-          await maintenance.check();
+          // A failed check is no reason not to start: searches only lose speed, and writes schedule another.
+          await maintenance.check().catch((error: unknown) => {
+            log.warn({ err: error }, 'PGlite table maintenance failed at open: it is tried again after more writes');
+          });
         }
         store = new ResourceStore(db, {
           now: () => clock.now(),
