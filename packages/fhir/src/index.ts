@@ -16,7 +16,13 @@ export { closestNames } from './model/closest-names.js';
 export type { ElementPath, ElementPathError, ElementPathResolution } from './model/element-paths.js';
 export { resolveElementPath } from './model/element-paths.js';
 export type { ResourceOf, ValidationIssue, ValidationResult } from './validation/validate.js';
-export { FhirValidationError, parseResource, toOperationOutcome, validateResource } from './validation/validate.js';
+export {
+  FhirValidationError,
+  MAX_VALIDATION_ISSUES,
+  parseResource,
+  toOperationOutcome,
+  validateResource,
+} from './validation/validate.js';
 export type { CitizenId, IdentifierParse } from './vn/citizen-id.js';
 export { parseCitizenId } from './vn/citizen-id.js';
 export { vietnamIdentifierIssues } from './vn/identifier-issues.js';

@@ -203,6 +203,20 @@ describe('validateResource rejects, with the exact path', () => {
     expect(issues(patient({ name: [{ given }] }))).toEqual([`Patient.name[0].given[199999]: ${UNICODE}`]);
   });
 
+  it('200,000 bad items: the first 100 issues and a count of the rest, without overflowing the stack', () => {
+    const given = Array.from({ length: 200_000 }, () => 1);
+    const found = issues(patient({ name: [{ given }] }));
+    expect(found.length).toBeGreaterThan(0);
+    expect(found[0]).toBe('Patient.name[0].given[0]: Invalid input: expected string, received number');
+    const identifier = Array.from({ length: 200_000 }, () => ({ value: 1 }));
+    const many = issues(patient({ identifier }));
+    expect(many).toHaveLength(101);
+    expect(many[99]).toBe('Patient.identifier[99].value: Invalid input: expected string, received number');
+    expect(many[100]).toBe(
+      'Patient: and 199,900 more issues not listed: correct these and validate again to see the rest',
+    );
+  });
+
   it('null in a primitive array without an extension at that position', () => {
     expect(issues(patient({ name: [{ given: ['An', null] }] }))).toEqual([
       'Patient.name[0].given[1]: must not be null unless _given has an item there',

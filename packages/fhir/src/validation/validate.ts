@@ -23,8 +23,8 @@ export type ResourceOf<T extends ResourceType | undefined> = T extends ResourceT
 /**
  * Validates JSON as a FHIR R4 resource: primitive formats, required elements, cardinality, choice types,
  * unknown elements, contained resources, narrative safety. With `expectedType`, a different `resourceType`
- * is an issue too. Returns the resource (the input itself: validation changes nothing) or every issue with its
- * path.
+ * is an issue too. Returns the resource (the input itself: validation changes nothing) or its issues, each with
+ * its path: every one up to {@link MAX_VALIDATION_ISSUES}, then one that counts the rest.
  */
 export function validateResource<T extends ResourceType | undefined = undefined>(
   input: unknown,
@@ -44,9 +44,30 @@ export function validateResource<T extends ResourceType | undefined = undefined>
   }
   // The compiled validator answers yes or no fast; zod, the source of truth, explains a no.
   if (compileValidator(schema)(input)) return { ok: true, resource: input as ResourceOf<T> };
-  const result = schema.safeParse(input);
+  const result = explain(schema, input);
   if (result.success) return { ok: true, resource: result.data as ResourceOf<T> };
-  return { ok: false, issues: toIssues(resourceType, result.error) };
+  return { ok: false, issues: atMost(MAX_VALIDATION_ISSUES, resourceType, toIssues(resourceType, result.error)) };
+}
+
+/** The most issues a validation reports; past them, one more issue says how many were left out. */
+export const MAX_VALIDATION_ISSUES = 100;
+
+function explain(schema: z.ZodType, input: unknown) {
+  try {
+    return schema.safeParse(input);
+  } catch (error) {
+    // zod gathers an array's issues with push(...issues): 200,000 bad items overflow the stack. Stopping at
+    // the first issue of each array reports fewer, but reports.
+    if (!(error instanceof RangeError)) throw error;
+    return schema.safeParse(input, { abortEarly: true });
+  }
+}
+
+function atMost(max: number, root: string, issues: ValidationIssue[]): ValidationIssue[] {
+  if (issues.length <= max) return issues;
+  const more = issues.length - max;
+  const message = `and ${more.toLocaleString('en')} more issue${more === 1 ? '' : 's'} not listed: correct these and validate again to see the rest`;
+  return [...issues.slice(0, max), { path: root, message }];
 }
 
 function fail(path: string, message: string): { ok: false; issues: ValidationIssue[] } {

@@ -254,6 +254,14 @@ describe.each<Backend>(['pglite', 'postgres'])('bad input on %s', (backend) => {
       400,
       'Patient.name.given',
     );
+    const wrong = Array.from({ length: 200_000 }, () => 1);
+    const invalid = await post('/fhir/R4/Patient', {
+      resourceType: 'Patient',
+      identifier: identifier.slice(0, 1),
+      name: [{ given: wrong }],
+    });
+    expectRefusal(invalid, 400, 'Patient.name[0].given[0]');
+    expect(invalid.text.length).toBeLessThan(100_000); // the first issues and a count, not 200,000 of them
     expect(await searchIds(`/fhir/R4/Patient?identifier=${marker}`)).toEqual([]);
     // Short items: 200,000 of them stay under the default body limit of 8 MiB.
     const extension = Array.from({ length: 200_000 }, () => ({ url: 'u:x', valueInteger: 1 }));
