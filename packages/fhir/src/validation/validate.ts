@@ -52,6 +52,9 @@ export function validateResource<T extends ResourceType | undefined = undefined>
 /** The most issues a validation reports; past them, one more issue says how many were left out. */
 export const MAX_VALIDATION_ISSUES = 100;
 
+// zod's parser takes abortEarly, but its public ParseContext type does not declare it.
+const ABORT_EARLY = { abortEarly: true } as z.core.ParseContext<z.core.$ZodIssue>;
+
 function explain(schema: z.ZodType, input: unknown) {
   try {
     return schema.safeParse(input);
@@ -59,7 +62,7 @@ function explain(schema: z.ZodType, input: unknown) {
     // zod gathers an array's issues with push(...issues): 200,000 bad items overflow the stack. Stopping at
     // the first issue of each array reports fewer, but reports.
     if (!(error instanceof RangeError)) throw error;
-    return schema.safeParse(input, { abortEarly: true });
+    return schema.safeParse(input, ABORT_EARLY);
   }
 }
 
