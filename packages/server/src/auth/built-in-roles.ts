@@ -88,6 +88,8 @@ const PATIENT_FACING = [
   'Procedure',
   'ServiceRequest',
 ];
+// Terminology lookups (@mekong/terminology): code lists, not patient data, so every staff role may use them.
+const TERMINOLOGY = ['$lookup', '$validate-code', '$expand'];
 // What the front desk must not see or change of a visit: why the patient came and what was found.
 const ENCOUNTER_CLINICAL = ['diagnosis', 'reasonCode', 'reasonReference', 'hospitalization.dischargeDisposition'];
 
@@ -107,6 +109,9 @@ const rules = (types: readonly string[], interactions: Interaction[]) => types.m
  *   their clinical fields; reads the directory; no clinical data.
  * - `auditor`: reads the audit trail (AuditEvent, Provenance) and nothing else.
  * - `patient`: reads their own record (patient context required).
+ *
+ * Clinicians, nurses and receptionists may also call the terminology operations (`$lookup`, `$validate-code`,
+ * `$expand`): code lists are not patient data.
  */
 export const builtInRoles: Readonly<Record<BuiltInRoleName, RoleDefinition>> = {
   admin: {
@@ -127,7 +132,7 @@ export const builtInRoles: Readonly<Record<BuiltInRoleName, RoleDefinition>> = {
       { type: 'Patient', interactions: [...READ, 'update', 'patch'], readonlyFields: ['link'] },
       ...rules(DIRECTORY, READ),
     ],
-    operations: ['$everything', '$validate'],
+    operations: ['$everything', '$validate', ...TERMINOLOGY],
   },
   nurse: {
     description: 'Reads staff-visible data, writes nursing data',
@@ -141,7 +146,7 @@ export const builtInRoles: Readonly<Record<BuiltInRoleName, RoleDefinition>> = {
       ...rules(REGISTRATION, READ),
       ...rules(DIRECTORY, READ),
     ],
-    operations: ['$everything', '$validate'],
+    operations: ['$everything', '$validate', ...TERMINOLOGY],
   },
   receptionist: {
     description: 'Registration, coverage, appointments and visits, without clinical content',
@@ -168,7 +173,7 @@ export const builtInRoles: Readonly<Record<BuiltInRoleName, RoleDefinition>> = {
         READ,
       ),
     ],
-    operations: ['$validate'],
+    operations: ['$validate', ...TERMINOLOGY],
   },
   auditor: {
     description: 'Reads the audit trail',
