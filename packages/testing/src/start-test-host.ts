@@ -1,14 +1,18 @@
 import {
   type BootReport,
   createHost,
+  type Extension,
+  type ExtensionPoint,
   type Host,
   type HostConfig,
+  MekongError,
   type Plugin,
   type ServiceFactory,
   type ServiceRef,
   type StopReport,
 } from '@mekong/kernel';
-import { afterAll } from 'vitest';
+import { registerCleanup, trackHost, untrackHost } from './cleanup.js';
+import { type ExtensionPointFake, fakeOwners, type ReceivedContributions } from './extension-point-fakes.js';
 
 /** Options of {@link startTestHost}. */
 export interface TestHostOptions {
@@ -17,6 +21,14 @@ export interface TestHostOptions {
   config?: HostConfig;
   /** Replacements for any service: a manual clock, a capturing logger, a fake of another plugin's service. */
   services?: readonly ServiceFactory[];
+  /**
+   * Extension points whose owner is faked, so a contribution is tested without its owner: each entry is
+   * `[point]` or `[point, receive]`. A plugin posing as the owner (the id before the point id's first dot, at the
+   * lowest version the plugins under test accept) registers the points; `receive` gets the contributions when
+   * it inits, and {@link TestHost.contributions} returns them. Pre-flight checks the contributions as it would
+   * against the real owner.
+   */
+  extensionPoints?: readonly ExtensionPointFake[];
 }
 
 /** A started host for a test. */
@@ -25,21 +37,24 @@ export interface TestHost {
   readonly report: BootReport;
   /** A root service of the host. */
   get<T>(ref: ServiceRef<T>): T;
+  /** The contributions a faked extension point (see {@link TestHostOptions.extensionPoints}) received. */
+  contributions<T>(point: ExtensionPoint<T>): readonly Extension<T>[];
   /** Stops the host now; otherwise it is stopped after the test file. */
   stop(): Promise<StopReport>;
 }
 
-const started = new Set<Host>();
+// Every host a test file started is stopped after the file, by the runner's after-all hook when there is one.
+await registerCleanup();
 
-// Registered when a test file imports this module: every host it started is stopped after the file.
-afterAll(async () => {
-  const hosts = [...started];
-  started.clear();
-  await Promise.all(hosts.map((host) => host.stop()));
-});
-
-/** Builds a host as a test would: silent logs unless asked, and the test's service replacements. */
+/**
+ * Builds a host as a test would: silent logs unless asked, the test's service replacements, and fake owners of
+ * the extension points in `extensionPoints`.
+ */
 export function createTestHost(options: TestHostOptions): Host {
+  return buildTestHost(options, new Map()).host;
+}
+
+function buildTestHost(options: TestHostOptions, received: ReceivedContributions): { host: Host } {
   const config = options.config ?? {};
   const host = createHost({
     config: {
@@ -48,13 +63,14 @@ export function createTestHost(options: TestHostOptions): Host {
     },
     services: options.services ?? [],
   });
-  host.add(...options.plugins);
-  return host;
+  host.add(...options.plugins, ...fakeOwners(options.extensionPoints ?? [], options.plugins, received));
+  return { host };
 }
 
 /**
- * Starts a host with the given plugins, config and service replacements, and stops it automatically after
- * the test file. Rejects like `host.start()` does (a `PreflightError` or `HostBootError`).
+ * Starts a host with the given plugins, config, service replacements and faked extension point owners, and stops
+ * it automatically after the test file (see {@link stopTestHosts}). Rejects like `host.start()` does (a
+ * `PreflightError` or `HostBootError`).
  *
  * @example
  * ```ts
@@ -63,15 +79,25 @@ export function createTestHost(options: TestHostOptions): Host {
  * ```
  */
 export async function startTestHost(options: TestHostOptions): Promise<TestHost> {
-  const host = createTestHost(options);
-  started.add(host);
+  const received: ReceivedContributions = new Map();
+  const { host } = buildTestHost(options, received);
+  trackHost(host);
   const report = await host.start();
   return {
     host,
     report,
     get: (ref) => host.get(ref),
+    contributions: <T>(point: ExtensionPoint<T>) => {
+      const list = received.get(point);
+      if (list) return list as readonly Extension<T>[];
+      throw new MekongError({
+        code: 'TEST_FAKE_UNKNOWN',
+        message: `extension point '${point.id}' is not faked in this test host`,
+        hint: 'list it in startTestHost({ extensionPoints: [[point]] }) to receive its contributions',
+      });
+    },
     stop: () => {
-      started.delete(host);
+      untrackHost(host);
       return host.stop();
     },
   };
