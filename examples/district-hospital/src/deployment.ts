@@ -1,12 +1,23 @@
 import { createHost, type Host, type HostConfig } from '@mekong/kernel';
 import { serverPlugin } from '@mekong/server';
 import { storePlugin } from '@mekong/store';
+import { terminologyPlugin } from '@mekong/terminology';
 import { demoDataPlugin } from './plugins/demo-data.js';
 import { triagePlugin } from './plugins/triage.js';
 import { vitalSignsTriagePlugin } from './plugins/vital-signs-triage.js';
 
-/** The plugins of this deployment: the core (store, server), demo data, and the sample triage plugins. */
-export const plugins = [storePlugin, serverPlugin, demoDataPlugin, triagePlugin, vitalSignsTriagePlugin];
+/**
+ * The plugins of this deployment: the core (store, server), terminology (the shipped ICD-10, ATC and LOINC
+ * subsets), demo data, and the sample triage plugins.
+ */
+export const plugins = [
+  storePlugin,
+  serverPlugin,
+  terminologyPlugin,
+  demoDataPlugin,
+  triagePlugin,
+  vitalSignsTriagePlugin,
+];
 
 /**
  * The deployment's configuration from the environment: PostgreSQL when `DATABASE_URL` is set, else embedded

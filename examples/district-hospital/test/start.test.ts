@@ -43,7 +43,7 @@ describe('pnpm start (mekong start in examples/district-hospital)', () => {
     child.stderr?.on('data', collect);
     const exited = new Promise<number | null>((resolve) => child?.on('exit', resolve));
     await expect.poll(() => output, { timeout: 60_000, interval: 200 }).toContain('Mekong is running');
-    expect(output).toMatch(/mekong kernel 0\.1\.\d+: started in [\d.]+ ms \(5 plugin\(s\)\)/);
+    expect(output).toMatch(/mekong kernel 0\.1\.\d+: started in [\d.]+ ms \(6 plugin\(s\)\)/);
     expect(output).toMatch(/├─ server@0\.1\.\d+ {2}started/);
     expect(output).toMatch(/└─ vital-signs-triage@0\.1\.0 {2}started/);
     expect(output).not.toContain(key); // a key given in the environment is never echoed
@@ -64,6 +64,21 @@ describe('pnpm start (mekong start in examples/district-hospital)', () => {
     expect(answers[2]).toMatchObject({ resourceType: 'Patient', meta: { versionId: '1' } });
     expect(answers[3].entry[0].resource.id).toBe(answers[2].id);
     expect(answers[4]).toMatchObject({ name: 'reception desk', key: expect.stringMatching(/^mk_/) });
+    // The shipped ICD-10 subset: "nhoi mau" finds "Nhồi máu cơ tim" without its diacritics.
+    expect(answers[5].expansion.contains.slice(0, 2)).toEqual([
+      {
+        system: 'http://hl7.org/fhir/sid/icd-10',
+        version: 'vn-4469-2020',
+        code: 'I21',
+        display: 'Nhồi máu cơ tim cấp',
+      },
+      {
+        system: 'http://hl7.org/fhir/sid/icd-10',
+        version: 'vn-4469-2020',
+        code: 'I21.0',
+        display: 'Nhồi máu cơ tim cấp thành trước xuyên thành',
+      },
+    ]);
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
