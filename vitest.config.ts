@@ -9,6 +9,7 @@ export default defineConfig({
       'packages/*/test/**/*.test.ts',
       'plugins/*/test/**/*.test.ts',
       'examples/*/test/**/*.test.ts',
+      'examples/*/plugins/*/test/**/*.test.ts',
       'docs/**/*.test.ts',
     ],
     // Generous: PGlite and child processes slow down when test files share two cores; speed is measured in bench/.

@@ -1,4 +1,5 @@
-import { triagePlugin, vitalSignsTriagePlugin } from '@mekong/example-district-hospital';
+import { triagePlugin } from '@district-hospital/plugin-triage';
+import { vitalSignsTriagePlugin } from '@district-hospital/plugin-vital-signs-triage';
 import { createHost, formatBootReport } from '@mekong/kernel';
 import { feverTriagePlugin } from './fever-triage.js';
 

@@ -1,4 +1,4 @@
-import { triageRulesExtensionPoint } from '@mekong/example-district-hospital';
+import { triageRulesExtensionPoint } from '@district-hospital/plugin-triage-api';
 import { coreServices, definePlugin } from '@mekong/kernel';
 import { z } from 'zod';
 
@@ -9,7 +9,12 @@ export const feverTriagePlugin = definePlugin({
   description: 'Raises the urgency of febrile patients',
   dependencies: { triage: '^0.1.0' },
   config: z.object({
-    feverFromCelsius: z.number().min(37).max(42).default(38.5),
+    feverFromCelsius: z
+      .number()
+      .min(37)
+      .max(42)
+      .default(38.5)
+      .describe('Body temperature (°C) from which a patient has a fever'),
   }),
   register(env) {
     env.contribute(triageRulesExtensionPoint, {

@@ -1,10 +1,10 @@
+import { triagePlugin } from '@district-hospital/plugin-triage';
+import { vitalSignsTriagePlugin } from '@district-hospital/plugin-vital-signs-triage';
 import { createHost, type Host, type HostConfig } from '@mekong/kernel';
 import { serverPlugin } from '@mekong/server';
 import { storePlugin } from '@mekong/store';
 import { terminologyPlugin } from '@mekong/terminology';
 import { demoDataPlugin } from './plugins/demo-data.js';
-import { triagePlugin } from './plugins/triage.js';
-import { vitalSignsTriagePlugin } from './plugins/vital-signs-triage.js';
 
 /**
  * The plugins of this deployment: the core (store, server), terminology (the shipped ICD-10, ATC and LOINC

@@ -1,13 +1,3 @@
-/** The sample plugins of the district-hospital deployment, for guides and tests that build on them. */
+/** The district-hospital deployment, for guides and tests that build on it. */
 
 export { createDeployment, deploymentConfig, plugins } from './deployment.js';
-export type {
-  TriageAssessment,
-  TriageFinding,
-  TriageLevel,
-  TriageRule,
-  TriageService,
-  VitalSigns,
-} from './plugins/triage.js';
-export { triagePlugin, triageRulesExtensionPoint, triageServiceRef } from './plugins/triage.js';
-export { vitalSignsTriagePlugin } from './plugins/vital-signs-triage.js';

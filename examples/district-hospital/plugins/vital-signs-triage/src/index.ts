@@ -1,6 +1,6 @@
+import { triageRulesExtensionPoint } from '@district-hospital/plugin-triage-api';
 import { definePlugin } from '@mekong/kernel';
 import { z } from 'zod';
-import { triageRulesExtensionPoint } from './triage.js';
 
 /**
  * The "danger zone" vital signs of the Emergency Severity Index (adults): a patient beyond these thresholds
@@ -13,9 +13,22 @@ export const vitalSignsTriagePlugin = definePlugin({
   description: 'Triage rules for danger-zone vital signs',
   dependencies: { triage: '^0.1.0' },
   config: z.object({
-    heartRateAbove: z.number().positive().default(100),
-    respiratoryRateAbove: z.number().positive().default(20),
-    spo2Below: z.number().min(50).max(100).default(92),
+    heartRateAbove: z
+      .number()
+      .positive()
+      .default(100)
+      .describe('Heart rate (beats/min) above which a patient is in the danger zone'),
+    respiratoryRateAbove: z
+      .number()
+      .positive()
+      .default(20)
+      .describe('Respiratory rate (breaths/min) above which a patient is in the danger zone'),
+    spo2Below: z
+      .number()
+      .min(50)
+      .max(100)
+      .default(92)
+      .describe('Oxygen saturation (%) below which a patient is in the danger zone'),
   }),
   register(env) {
     env.contribute(triageRulesExtensionPoint, {
