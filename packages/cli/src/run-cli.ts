@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { doctor } from './commands/doctor.js';
 import { migrate } from './commands/migrate.js';
@@ -41,6 +42,8 @@ export async function runCli(argv: readonly string[], out: Output = terminal): P
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.line(s.trimEnd()), writeErr: (s) => out.error(s.trimEnd()) });
   const deployment = () => loadDeployment(program.opts<{ config: string }>().config);
+  // Plugin packages are looked up from the configuration file's folder, as Node.js resolves its imports.
+  const deploymentDir = () => dirname(resolve(program.opts<{ config: string }>().config));
 
   program
     .command('start')
@@ -52,7 +55,7 @@ export async function runCli(argv: readonly string[], out: Output = terminal): P
     .command('doctor')
     .description('check Node.js, plugins, configuration, database and migrations without starting')
     .action(async () => {
-      exitCode = await doctor(await deployment(), out);
+      exitCode = await doctor(await deployment(), deploymentDir(), out);
     });
   program
     .command('migrate')
@@ -65,7 +68,7 @@ export async function runCli(argv: readonly string[], out: Output = terminal): P
     .command('plugins')
     .description('list the plugins with their versions, dependencies, capabilities and status')
     .action(async () => {
-      exitCode = listPlugins(await deployment(), out);
+      exitCode = listPlugins(await deployment(), deploymentDir(), out);
     });
   program
     .command('seed')

@@ -3,6 +3,7 @@ import { runMigrations } from '@mekong/store';
 import { describeDatabase, migrationSets, openDatabase } from '../deployment/database.js';
 import { type Deployment, hostOf } from '../deployment/deployment.js';
 import type { Output } from '../output/output.js';
+import { checkPluginPackages } from '../packages/plugin-packages.js';
 
 interface Check {
   readonly label: string;
@@ -11,10 +12,11 @@ interface Check {
 
 /**
  * `mekong doctor`: everything a start needs, checked without starting: Node.js version, pre-flight (plugin
- * versions, dependencies, configuration), database reachability, and migrations (pending, or changed since
- * applied). Prints every check, with what to do about each failure; exit code 1 when any failed.
+ * versions, dependencies, configuration), the installed plugin packages (each `-api` package in the range its
+ * users accept, installed once), database reachability, and migrations (pending, or changed since applied).
+ * Prints every check, with what to do about each failure; exit code 1 when any failed.
  */
-export async function doctor(deployment: Deployment, out: Output): Promise<number> {
+export async function doctor(deployment: Deployment, dir: string, out: Output): Promise<number> {
   const host = hostOf(deployment);
   let failed = 0;
   const checks: Check[] = [
@@ -33,6 +35,19 @@ export async function doctor(deployment: Deployment, out: Output): Promise<numbe
         const { problems, plugins } = host.check();
         if (problems.length > 0) throw new Error(`${problems.length} problem(s)\n${formatProblems(problems)}`);
         return `${plugins.length} plugin(s), versions, dependencies and configuration accepted`;
+      },
+    },
+    {
+      label: 'plugin packages',
+      run: () => {
+        const { packages, problems } = checkPluginPackages(dir);
+        if (problems.length > 0) {
+          throw new Error(
+            `${problems.length} problem(s)\n${problems.map((p) => `  - [${p.code}] ${p.message}\n    hint: ${p.hint}`).join('\n')}`,
+          );
+        }
+        const apis = packages.filter((p) => p.role === 'plugin-api').length;
+        return `${packages.length - apis} plugin and ${apis} -api package(s) installed, versions agree`;
       },
     },
     {
