@@ -127,6 +127,16 @@ describe('ValueSet/$expand over HTTP', () => {
     });
   });
 
+  it('answers count=0 with the total and no contains (FHIR JSON has no empty arrays)', async () => {
+    const body = (
+      await get(`/ValueSet/$expand?url=${encodeURIComponent(ICD10_VN_VALUE_SET)}&filter=nhoi&count=0`)
+    ).json();
+    expect(body.expansion.total).toBeGreaterThan(0);
+    expect(body.expansion).not.toHaveProperty('contains');
+    const none = (await get(`/ValueSet/$expand?url=${encodeURIComponent(ICD10_VN_VALUE_SET)}&filter=zzz`)).json();
+    expect([none.expansion.total, none.expansion.contains]).toEqual([0, undefined]);
+  });
+
   it('honours the date of a contributed catalogue', async () => {
     const url = `/ValueSet/$expand?url=${encodeURIComponent(`${SERVICES}/vs`)}`;
     const codes = async (date: string) =>

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ValueSet } from '@mekong/fhir';
+import type { ClockService } from '@mekong/kernel';
 import { defineOperation, type FhirOperation, HttpError } from '@mekong/server';
 import { z } from 'zod';
 import type { TerminologyService } from '../service/types.js';
@@ -27,7 +28,11 @@ export interface ExpansionLimits {
  * today), those matching `filter` (each word begins a word of the code, display or a designation, with or
  * without diacritics), one page at a time (`offset`, `count`).
  */
-export function expandOperation(terminology: () => TerminologyService, limits: ExpansionLimits): FhirOperation {
+export function expandOperation(
+  terminology: () => TerminologyService,
+  limits: ExpansionLimits,
+  clock: ClockService,
+): FhirOperation {
   return defineOperation({
     name: '$expand',
     levels: ['type', 'instance'],
@@ -68,7 +73,7 @@ export function expandOperation(terminology: () => TerminologyService, limits: E
         status: 'active',
         expansion: {
           identifier: `urn:uuid:${randomUUID()}`,
-          timestamp: new Date().toISOString(),
+          timestamp: clock.now().toISOString(),
           total: expansion.total,
           offset: expansion.offset,
           parameter: [
@@ -77,15 +82,20 @@ export function expandOperation(terminology: () => TerminologyService, limits: E
             { name: 'offset', valueInteger: expansion.offset },
             { name: 'count', valueInteger: count },
           ],
-          contains: expansion.contains.map((entry) => ({
-            system: entry.system,
-            version: entry.version,
-            code: entry.code,
-            display: entry.display,
-            ...(params.includeDesignations && entry.concept.designations
-              ? { designation: entry.concept.designations.map((d) => ({ language: d.language, value: d.value })) }
-              : {}),
-          })),
+          // FHIR JSON has no empty arrays: a page without codes (count=0, or past the end) has no contains.
+          ...(expansion.contains.length === 0
+            ? {}
+            : {
+                contains: expansion.contains.map((entry) => ({
+                  system: entry.system,
+                  version: entry.version,
+                  code: entry.code,
+                  display: entry.display,
+                  ...(params.includeDesignations && entry.concept.designations
+                    ? { designation: entry.concept.designations.map((d) => ({ language: d.language, value: d.value })) }
+                    : {}),
+                })),
+              }),
         },
       };
       return valueSet;

@@ -10,18 +10,14 @@ import {
 } from '@mekong/kernel';
 import { fhirOperationsExtensionPoint } from '@mekong/server';
 import { loadCodeSystemFile } from '../loaders/load-code-system.js';
-import {
-  type CodeSystemDefinition,
-  type TerminologyContribution,
-  terminologyContributionSchema,
-  type ValueSetDefinition,
-} from '../model/definitions.js';
+import type { CodeSystemDefinition, TerminologyContribution, ValueSetDefinition } from '../model/definitions.js';
 import { expandOperation } from '../operations/expand.js';
 import { lookupOperation } from '../operations/lookup.js';
 import { validateCodeOperation } from '../operations/validate-code.js';
 import { InMemoryTerminology } from '../service/in-memory-terminology.js';
 import type { TerminologyService } from '../service/types.js';
 import { bundledCodeSystems } from './bundled.js';
+import { checkContribution } from './check-contribution.js';
 import { terminologyConfigSchema } from './config.js';
 
 /**
@@ -70,10 +66,11 @@ export const terminologyPlugin = definePlugin({
       return service;
     };
     env.contribute(fhirOperationsExtensionPoint, {
-      create: (_deps, { config }) => [
+      deps: { clock: coreServices.clock },
+      create: ({ clock }, { config }) => [
         lookupOperation(current),
         validateCodeOperation(current),
-        expandOperation(current, config.expansion),
+        expandOperation(current, config.expansion, clock),
       ],
     });
     env.provideService(
@@ -103,7 +100,17 @@ export const terminologyPlugin = definePlugin({
             cause: error,
           });
         };
-        for (const name of config.bundled) codeSystems.push(await loadCodeSystemFile(bundledCodeSystems[name]));
+        for (const name of config.bundled) {
+          try {
+            codeSystems.push(await loadCodeSystemFile(bundledCodeSystems[name]));
+          } catch (error) {
+            fail(
+              'terminology',
+              error,
+              `reinstall @mekong/terminology, or leave '${name}' out of plugins.terminology.bundled`,
+            );
+          }
+        }
         for (const source of config.codeSystems) {
           try {
             codeSystems.push(await loadCodeSystemFile(source));
@@ -112,14 +119,15 @@ export const terminologyPlugin = definePlugin({
           }
         }
         for (const { pluginId, value } of contributions) {
-          const parsed = terminologyContributionSchema.safeParse(value);
-          if (!parsed.success)
+          const { contribution, problems } = checkContribution(value);
+          if (!contribution) {
             fail(
               pluginId,
-              new Error(`contributes terminology that is not valid: ${parsed.error.message}`),
+              new Error(`contributes terminology that is not valid: ${problems.join('; ')}`),
               'fix the contribution',
             );
-          for (const source of parsed.data?.codeSystems ?? []) {
+          }
+          for (const source of contribution?.codeSystems ?? []) {
             if (!('format' in source)) {
               codeSystems.push(source);
               continue;
@@ -137,13 +145,17 @@ export const terminologyPlugin = definePlugin({
               fail(pluginId, error, 'fix the code list the plugin ships');
             }
           }
-          valueSets.push(...(parsed.data?.valueSets ?? []));
+          valueSets.push(...(contribution?.valueSets ?? []));
         }
         const now = todayIn(config.timeZone, clock);
         try {
           service = new InMemoryTerminology(codeSystems, valueSets, { today: now });
         } catch (error) {
-          fail('terminology', error, 'remove the duplicate, or load what the value set draws on');
+          fail(
+            'terminology',
+            error,
+            'load each code system version once (leave a shipped subset out of plugins.terminology.bundled when loading its full list), and load what each value set draws on',
+          );
         }
         log.info(
           {
