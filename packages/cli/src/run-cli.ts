@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { doctor } from './commands/doctor.js';
 import { migrate } from './commands/migrate.js';
 import { listPlugins } from './commands/plugins.js';
+import { pluginReadmes } from './commands/plugins-readme.js';
 import { seed } from './commands/seed.js';
 import { start } from './commands/start.js';
 import { createToken } from './commands/token.js';
@@ -64,11 +65,18 @@ export async function runCli(argv: readonly string[], out: Output = terminal): P
     .action(async (options: { dryRun: boolean }) => {
       exitCode = await migrate(await deployment(), options, out);
     });
-  program
+  const plugins = program
     .command('plugins')
-    .description('list the plugins with their versions, dependencies, capabilities and status')
+    .description('list the plugins with their versions, dependencies, capabilities, status and packages')
     .action(async () => {
       exitCode = listPlugins(await deployment(), deploymentDir(), out);
+    });
+  plugins
+    .command('readme')
+    .description("write each plugin's configuration table (from its schema's descriptions) into its README")
+    .option('--check', 'write nothing; fail when a README is out of date', false)
+    .action(async (options: { check: boolean }) => {
+      exitCode = pluginReadmes(await deployment(), deploymentDir(), options, out);
     });
   program
     .command('seed')
