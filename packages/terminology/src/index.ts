@@ -25,6 +25,11 @@ export {
   terminologyPlugin,
   terminologyServiceRef,
 } from './plugin/terminology-plugin.js';
-export { InMemoryTerminology, type InMemoryTerminologyOptions, validOn } from './service/in-memory-terminology.js';
+export {
+  displayIn,
+  InMemoryTerminology,
+  type InMemoryTerminologyOptions,
+  validOn,
+} from './service/in-memory-terminology.js';
 export { TerminologyError } from './service/terminology-error.js';
 export type * from './service/types.js';

@@ -137,6 +137,21 @@ describe('ValueSet/$expand over HTTP', () => {
     expect([none.expansion.total, none.expansion.contains]).toEqual([0, undefined]);
   });
 
+  it('answers the displays in another language with displayLanguage (the English designations)', async () => {
+    const url = `/ValueSet/icd-10-vn/$expand?filter=nhoi%20mau&count=1&displayLanguage=en`;
+    expect((await get(url)).json().expansion.contains[0]).toMatchObject({
+      code: 'I21',
+      display: 'Acute myocardial infarction',
+    });
+    const vi = (await get('/ValueSet/icd-10-vn/$expand?filter=I21&count=1&displayLanguage=vi-VN')).json();
+    expect(vi.expansion.contains[0].display).toBe('Nhồi máu cơ tim cấp');
+    const lookup = (await get('/CodeSystem/icd-10-vn/$lookup?code=J18&displayLanguage=en')).json();
+    expect(parameter(lookup, 'display')).toEqual({ name: 'display', valueString: 'Pneumonia, organism unspecified' });
+    // No designation in that language: the display.
+    const fr = (await get('/CodeSystem/icd-10-vn/$lookup?code=J18&displayLanguage=fr')).json();
+    expect(parameter(fr, 'display')).toEqual({ name: 'display', valueString: 'Viêm phổi, tác nhân không xác định' });
+  });
+
   it('honours the date of a contributed catalogue', async () => {
     const url = `/ValueSet/$expand?url=${encodeURIComponent(`${SERVICES}/vs`)}`;
     const codes = async (date: string) =>

@@ -15,6 +15,7 @@ const input = z.object({
   count: whole.optional(),
   date: text.optional(),
   includeDesignations: flag.optional(),
+  displayLanguage: text.optional(),
 });
 
 /** How many codes an expansion returns by default, and at most. */
@@ -62,6 +63,7 @@ export function expandOperation(
           ...(params.offset !== undefined ? { offset: params.offset } : {}),
           count,
           ...(params.date ? { date: params.date } : {}),
+          ...(params.displayLanguage ? { displayLanguage: params.displayLanguage } : {}),
         }),
       );
       const valueSet: ValueSet = {
@@ -78,6 +80,7 @@ export function expandOperation(
           offset: expansion.offset,
           parameter: [
             ...(params.filter ? [{ name: 'filter', valueString: params.filter }] : []),
+            ...(params.displayLanguage ? [{ name: 'displayLanguage', valueCode: params.displayLanguage }] : []),
             { name: 'date', valueDateTime: expansion.date },
             { name: 'offset', valueInteger: expansion.offset },
             { name: 'count', valueInteger: count },

@@ -13,6 +13,7 @@ const input = z.object({
   version: text.optional(),
   coding: coding.optional(),
   property: z.array(text).optional(),
+  displayLanguage: text.optional(),
 });
 
 function propertyPart(code: string, value: PropertyValue, type: 'valueDateTime' | undefined): ParametersParameter {
@@ -63,6 +64,7 @@ export function lookupOperation(terminology: () => TerminologyService): FhirOper
           code,
           ...(version ? { version } : {}),
           ...(params.property ? { properties: params.property } : {}),
+          ...(params.displayLanguage ? { displayLanguage: params.displayLanguage } : {}),
         }),
       );
       const wanted = (name: string) => !params.property || params.property.includes(name);

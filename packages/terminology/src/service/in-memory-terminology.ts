@@ -45,6 +45,23 @@ export function validOn(effective: EffectivePeriod | undefined, date: string): b
   );
 }
 
+const primary = (language: string) => language.toLowerCase().split('-')[0];
+
+/**
+ * A concept's name in a language: its display when the code system's displays are in it (or no language is
+ * asked for), else a designation in it (`en` matches `en-GB`), else its display.
+ */
+export function displayIn(
+  concept: ConceptDefinition,
+  systemLanguage: string | undefined,
+  language: string | undefined,
+): string {
+  if (language === undefined || (systemLanguage !== undefined && primary(systemLanguage) === primary(language))) {
+    return concept.display;
+  }
+  return concept.designations?.find((d) => primary(d.language) === primary(language))?.value ?? concept.display;
+}
+
 function periodText(effective: EffectivePeriod): string {
   if (effective.from && effective.to) return `from ${effective.from} to ${effective.to}`;
   return effective.from ? `from ${effective.from}` : `until ${effective.to}`;
@@ -212,7 +229,7 @@ export class InMemoryTerminology implements TerminologyService {
       system: index.definition.url,
       version: index.definition.version,
       code: concept.code,
-      display: concept.display,
+      display: displayIn(concept, index.definition.language, request.displayLanguage),
       designations: concept.designations ?? [],
       properties,
       ...(concept.effective ? { effective: concept.effective } : {}),
@@ -306,7 +323,8 @@ export class InMemoryTerminology implements TerminologyService {
           seen.add(key);
         }
         if (total >= offset && contains.length < count) {
-          contains.push({ system, version, code: concept.code, display: concept.display, concept });
+          const display = displayIn(concept, part.index.definition.language, request.displayLanguage);
+          contains.push({ system, version, code: concept.code, display, concept });
         }
         total++;
       }

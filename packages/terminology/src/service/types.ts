@@ -29,6 +29,8 @@ export interface LookupRequest {
   readonly version?: string;
   /** Only these properties; default all. */
   readonly properties?: readonly string[];
+  /** The language of the display to answer (`en`): a designation in it, else the display. */
+  readonly displayLanguage?: string;
 }
 
 /** What `$lookup` finds. */
@@ -90,6 +92,8 @@ export interface ExpandRequest {
   readonly count?: number;
   /** Only codes valid on this day (`YYYY-MM-DD`); default today. */
   readonly date?: string;
+  /** The language of the displays to answer (`en`): a designation in it, else the display. */
+  readonly displayLanguage?: string;
 }
 
 /** One code of an expansion. */
