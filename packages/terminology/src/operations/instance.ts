@@ -13,7 +13,7 @@ export function instanceTarget(
     throw new HttpError({
       status: 404,
       message: `no ${resourceType}/${id} is loaded in the terminology service`,
-      hint: `check the id: it is the one the ${resourceType} was loaded with (its file or plugins.terminology); or call /${resourceType}/$op with a url`,
+      hint: `check the id (the one the ${resourceType} was loaded with), or call the operation at type level with its url`,
     });
   }
   return { url: found.url, version: found.version };

@@ -338,11 +338,11 @@ export class InMemoryTerminology implements TerminologyService {
     return index ? summary(index) : undefined;
   }
 
-  valueSetById(id: string): { id: string; url: string; version: string; name: string } | undefined {
+  valueSetById(id: string): ValueSetSummary | undefined {
     const set = this.setIds.get(id);
     if (!set) return undefined;
-    const { url, version, name } = set.definition;
-    return { id, url, version, name };
+    const { url, version, name, title } = set.definition;
+    return { id, url, version, name, ...(title ? { title } : {}) };
   }
 
   codeSystems(): CodeSystemSummary[] {
