@@ -17,7 +17,7 @@ export interface InteractionChecker {
   check(drugCodes: readonly string[]): string[];
 }
 export const interactionCheckers = createExtensionPoint<InteractionChecker>({
-  id: 'pharmacy.interaction-checkers',
+  id: 'pharmacy.interactionCheckers',
   cardinality: 'multiple',
 });
 

@@ -69,7 +69,7 @@ export default { plugins: [ward] };
     expect(readFileSync(readme, 'utf8')).toBe(
       `# Ward\n\n## Configuration\n\n<!-- mekong:config-table -->\n\n${renderConfigTable(plugin as Plugin)}\n<!-- /mekong:config-table -->\n\nMore.\n`,
     );
-    expect(readFileSync(readme, 'utf8')).toContain('| `beds` | integer, ≥ 1 | `20` | Beds in the ward |');
+    expect(readFileSync(readme, 'utf8')).toContain('| `beds` | integer, ≥ 1 | `20`    | Beds in the ward |');
     expect((await runMekong(config, 'plugins', 'readme', '--check')).code).toBe(0);
   });
 });

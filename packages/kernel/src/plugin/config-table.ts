@@ -27,14 +27,27 @@ export function renderConfigTable(plugin: Plugin): string {
   const schema = plugin.manifest.config as JsonSchema | undefined;
   const rows = schema ? configRows(schema, '', schema.required ?? []) : [];
   if (rows.length === 0) return `\`${plugin.manifest.id}\` takes no configuration.\n`;
+  const table = [['Key', 'Type', 'Default', 'Description'], ...rows.map((row) => row.map(cell))];
+  // Columns padded as Markdown formatters (Biome, Prettier) leave them, so a formatted README stays current.
+  const widths = [0, 1, 2, 3].map((i) => Math.max(3, ...table.map((row) => width(row[i] as string))));
+  const line = (row: readonly string[]) => `| ${row.map((text, i) => pad(text, widths[i] as number)).join(' | ')} |`;
+  const [header, ...body] = table as [string[], ...string[][]];
   const lines = [
     `Under \`plugins.${plugin.manifest.id}\` in the deployment's configuration:`,
     '',
-    '| Key | Type | Default | Description |',
-    '| --- | --- | --- | --- |',
-    ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
+    line(header),
+    `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
+    ...body.map(line),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+function width(text: string): number {
+  return [...text].length;
+}
+
+function pad(text: string, to: number): string {
+  return text + ' '.repeat(to - width(text));
 }
 
 function configRows(schema: JsonSchema, prefix: string, required: readonly string[]): string[][] {
