@@ -1,7 +1,16 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CodeSystemFile } from '../model/definitions.js';
 
-const data = (name: string) => fileURLToPath(new URL(`../../data/${name}`, import.meta.url));
+// The package's root is the nearest folder with a package.json: src/plugin/ in the sources, dist/ once built.
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+const data = (name: string) => join(packageRoot(), 'data', name);
 
 /** The project's canonical base for what it defines itself (value sets of the shipped lists). */
 export const MEKONG_TERMINOLOGY_BASE = 'https://fhir.mekong.dev/terminology';
