@@ -289,6 +289,55 @@ describe('$validate-code over HTTP', () => {
   });
 });
 
+describe('$validate-code with a codeableConcept', () => {
+  const post = (url: string, parameter: unknown[]) =>
+    app.inject({
+      method: 'POST',
+      url: `/fhir/R4${url}`,
+      headers: as('clinician'),
+      payload: { resourceType: 'Parameters', parameter },
+    });
+  const concept = (...coding: { system: string; code: string }[]) => ({
+    name: 'codeableConcept',
+    valueCodeableConcept: { coding },
+  });
+
+  it('is valid when one of its codings is, and names every reason when none is', async () => {
+    const local = { system: 'https://benhvien.example.vn/ma-benh', code: 'THA' };
+    const one = await post('/ValueSet/icd-10-vn/$validate-code', [
+      concept(local, { system: ICD10_SYSTEM, code: 'I10' }),
+    ]);
+    expect(one.json().parameter).toEqual([
+      { name: 'result', valueBoolean: true },
+      { name: 'display', valueString: 'Tăng huyết áp vô căn (nguyên phát)' },
+    ]);
+    const none = await post('/ValueSet/icd-10-vn/$validate-code', [
+      concept(local, { system: ICD10_SYSTEM, code: 'I10.9' }),
+    ]);
+    expect(none.json().parameter).toEqual([
+      { name: 'result', valueBoolean: false },
+      {
+        name: 'message',
+        valueString: `code 'THA' of ${local.system} is not in value set ${ICD10_VN_VALUE_SET} version vn-4469-2020; code 'I10.9' of ${ICD10_SYSTEM} is not in value set ${ICD10_VN_VALUE_SET} version vn-4469-2020`,
+      },
+    ]);
+  });
+
+  it('on a CodeSystem, judges only the codings of that system', async () => {
+    const own = await post('/CodeSystem/icd-10-vn/$validate-code', [
+      concept({ system: 'http://snomed.info/sct', code: '22298006' }, { system: ICD10_SYSTEM, code: 'I21' }),
+    ]);
+    expect(own.json().parameter[0]).toEqual({ name: 'result', valueBoolean: true });
+    const other = await post('/CodeSystem/icd-10-vn/$validate-code', [
+      concept({ system: 'http://snomed.info/sct', code: '22298006' }),
+    ]);
+    expect(other.json().parameter).toEqual([
+      { name: 'result', valueBoolean: false },
+      { name: 'message', valueString: `no coding of ${ICD10_SYSTEM} was given` },
+    ]);
+  });
+});
+
 describe('access', () => {
   it('staff roles may call the operations; a role that does not list them is refused', async () => {
     const url = `/CodeSystem/$lookup?system=${encodeURIComponent(ICD10_SYSTEM)}&code=I21`;
