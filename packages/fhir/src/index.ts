@@ -15,6 +15,7 @@ export { AnyResourceSchema } from './model/any-resource.js';
 export { closestNames } from './model/closest-names.js';
 export type { ElementPath, ElementPathError, ElementPathResolution } from './model/element-paths.js';
 export { resolveElementPath } from './model/element-paths.js';
+export { foldText } from './text/fold-text.js';
 export type { ResourceOf, ValidationIssue, ValidationResult } from './validation/validate.js';
 export {
   FhirValidationError,

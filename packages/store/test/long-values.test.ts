@@ -1,3 +1,4 @@
+import { foldText } from '@mekong/fhir';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   AuditLog,
@@ -13,7 +14,6 @@ import {
   storeMigrations,
 } from '../src/index.js';
 import { indexedText } from '../src/search/indexed-text.js';
-import { foldText } from '../src/search/normalize.js';
 import { backends, isolatedDatabase } from './backends.js';
 
 // Text that does not compress (a B-tree entry is compressed before its size is checked), with characters of

@@ -16,7 +16,7 @@ export { loadFhirCodeSystem, parseFhirCodeSystem } from './loaders/load-fhir-jso
 export { loadXlsxCodeList, type XlsxOptions } from './loaders/load-xlsx.js';
 export type { Cell, CodeListRow } from './loaders/rows-to-concepts.js';
 export * from './model/definitions.js';
-export { foldedTokens, foldText } from './model/fold.js';
+export { foldedTokens } from './model/fold.js';
 export type { ExpansionLimits } from './operations/expand.js';
 export * from './plugin/bundled.js';
 export { type TerminologyConfig, terminologyConfigSchema } from './plugin/config.js';

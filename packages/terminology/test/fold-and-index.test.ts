@@ -1,4 +1,5 @@
-import { type CodeSystemDefinition, CodeSystemIndex, foldText } from '@mekong/terminology';
+import { foldText } from '@mekong/fhir';
+import { type CodeSystemDefinition, CodeSystemIndex } from '@mekong/terminology';
 import { describe, expect, it } from 'vitest';
 
 const icd: CodeSystemDefinition = {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import { foldText } from '@mekong/fhir';
 import { dateRange } from '../search/date-range.js';
-import { foldText } from '../search/normalize.js';
 import { parametersOf } from '../search/search-parameters.js';
 import { splitValues } from '../search/sql-params.js';
 

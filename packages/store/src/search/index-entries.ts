@@ -1,8 +1,8 @@
 import type { AnyResource } from '@mekong/fhir';
+import { foldText } from '@mekong/fhir';
 import { InvalidResourceError } from '../errors.js';
 import { type DateRange, dateRange } from './date-range.js';
 import { indexedText, indexedTextOrNull } from './indexed-text.js';
-import { foldText } from './normalize.js';
 import { parametersOf } from './search-parameters.js';
 
 /**

@@ -1,7 +1,7 @@
+import { foldText } from '@mekong/fhir';
 import { dateRange } from './date-range.js';
 import { indexedText } from './indexed-text.js';
 import { InvalidSearchError } from './invalid-search-error.js';
-import { foldText } from './normalize.js';
 import { likeEscape, type SqlParams } from './sql-params.js';
 
 // The SQL conditions on one index row `s` (or a resource column) that one search value stands for. Index rows
