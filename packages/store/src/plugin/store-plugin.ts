@@ -58,15 +58,64 @@ export const storePlugin = definePlugin({
   description: 'FHIR resources in PostgreSQL or embedded PGlite, versioned, searchable and audited',
   config: z
     .object({
-      databaseUrl: z.string().startsWith('postgres', 'must be a postgres:// or postgresql:// URL').optional(),
-      dataDir: z.string().min(1).optional(),
-      templateCacheDir: z.union([z.string().min(1), z.literal(false)]).optional(),
-      shippedTemplate: z.boolean().optional(),
-      gateways: z.array(z.string().min(1)).default(['server']),
-      auditCommit: z.enum(['synchronous', 'asynchronous']).default('synchronous'),
-      poolSize: z.number().int().min(1).max(1000).default(10),
-      connectTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
-      maxSortedMatches: z.number().int().positive().default(DEFAULT_MAX_SORTED_MATCHES),
+      databaseUrl: z
+        .string()
+        .startsWith('postgres', 'must be a postgres:// or postgresql:// URL')
+        .optional()
+        .describe(
+          'PostgreSQL to keep the data in (postgres://user@host:5432/db), for a hospital and for several server processes',
+        ),
+      dataDir: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'Without databaseUrl: a folder for embedded PGlite (one process owns it); with neither, PGlite in memory',
+        ),
+      templateCacheDir: z
+        .union([z.string().min(1), z.literal(false)])
+        .optional()
+        .describe(
+          "Where new PGlite databases copy initdb's output from when the package ships none for its PGlite: ~/.cache/mekong/pglite by default; false runs initdb each time",
+        ),
+      shippedTemplate: z
+        .boolean()
+        .optional()
+        .describe("New PGlite databases start from initdb's output shipped with the package (true by default)"),
+      gateways: z
+        .array(z.string().min(1))
+        .default(['server'])
+        .describe(
+          'The plugins that may act for users (their policies, their audit records) through storeAccessServiceRef',
+        ),
+      auditCommit: z
+        .enum(['synchronous', 'asynchronous'])
+        .default('synchronous')
+        .describe(
+          "On PostgreSQL, how the records of reads, searches and refusals commit: 'synchronous' waits for the disk; 'asynchronous' does not (a database crash may lose the last fraction of a second of them)",
+        ),
+      poolSize: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .default(10)
+        .describe('On PostgreSQL, the most connections this process opens'),
+      connectTimeoutMs: z
+        .number()
+        .int()
+        .min(100)
+        .max(600_000)
+        .default(10_000)
+        .describe('On PostgreSQL, how long a statement waits for a connection before its request gets 503'),
+      maxSortedMatches: z
+        .number()
+        .int()
+        .positive()
+        .default(DEFAULT_MAX_SORTED_MATCHES)
+        .describe(
+          "The most matches a search sorted by a search parameter may sort; more get a 400 'too-costly' (sort by _lastUpdated or _id, or narrow the search)",
+        ),
     })
     .strict(),
   register(env) {
