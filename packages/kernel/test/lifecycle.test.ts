@@ -126,6 +126,28 @@ describe('host lifecycle', () => {
     expect((error as HostBootError).hint).toBe('stop process 42 and try again');
   });
 
+  it("abort: a failure that names its plugin is named once in the boot error's message", async () => {
+    const failing = plugin('records', {
+      register(env) {
+        env.registerInit({
+          deps: {},
+          async init() {
+            throw new MekongError({
+              code: 'RECORDS_BAD',
+              pluginId: 'records',
+              message: 'row 3 is empty',
+              hint: 'fix row 3',
+            });
+          },
+        });
+      },
+    });
+    const error = await createTestHost({ plugins: [failing] })
+      .start()
+      .catch((e: unknown) => e);
+    expect((error as HostBootError).message).toBe('[records] boot aborted: row 3 is empty');
+  });
+
   it('continue: the failed plugin and its required dependents are out; optional dependents keep running', async () => {
     const log = journal();
     const { report } = await startTestHost({

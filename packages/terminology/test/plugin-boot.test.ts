@@ -63,7 +63,7 @@ describe('the terminology plugin at start', () => {
     const file = join(dir, 'bad.csv');
     writeFileSync(file, 'MA_CHI_SO;TEN_CHI_SO;MA_LOINC\n0001;Glucose máu;\n;Creatinin;\n');
     await expect(start({ bundled: [], codeSystems: [labList(file)] })).rejects.toMatchObject({
-      message: `[terminology] boot aborted: [terminology] ${file}, line 3, column 'MA_CHI_SO': the code is empty`,
+      message: `[terminology] boot aborted: ${file}, line 3, column 'MA_CHI_SO': the code is empty`,
       hint: 'fix the file or its entry in plugins.terminology.codeSystems',
     });
   });
@@ -81,7 +81,7 @@ describe('the terminology plugin at start', () => {
       columns: { code: 'code', display: 'vi' },
     };
     await expect(start({ bundled: ['icd-10-vn'], codeSystems: [full] })).rejects.toMatchObject({
-      message: `[terminology] boot aborted: [terminology] code system ${ICD10_SYSTEM} version vn-4469-2020 is loaded twice`,
+      message: `[terminology] boot aborted: code system ${ICD10_SYSTEM} version vn-4469-2020 is loaded twice`,
     });
   });
 

@@ -33,10 +33,13 @@ export class HostBootError extends MekongError {
   readonly report: BootReport;
 
   constructor(pluginId: string, report: BootReport, cause: unknown) {
+    const text = cause instanceof Error ? cause.message : String(cause);
+    // A plugin's own MekongError already names it: say its id once.
+    const own = `[${pluginId}] `;
     super({
       code: 'HOST_BOOT_ABORTED',
       pluginId,
-      message: `boot aborted: ${cause instanceof Error ? cause.message : String(cause)}`,
+      message: `boot aborted: ${text.startsWith(own) ? text.slice(own.length) : text}`,
       // The failure's own hint, when it has one, says more than this one (e.g. which process holds a database).
       hint:
         typeof (cause as { hint?: unknown } | undefined)?.hint === 'string'
