@@ -1,5 +1,5 @@
 import type { AuditEvent, Bundle } from '@mekong/fhir';
-import { openCursor, sealCursor } from '../search/cursor.js';
+import { cursorScope, openCursor, sealCursor } from '../search/cursor.js';
 import { cursorKey } from '../search/cursor-key.js';
 import { InvalidSearchError, queryEntries, type SearchQuery } from '../search/search.js';
 import { likeEscape, SqlParams as Sql } from '../search/sql-params.js';
@@ -24,6 +24,8 @@ const OUTCOME_SYSTEM = /^http:\/\/hl7\.org\/fhir\/audit-event-outcome\|/;
 const SUBTYPE_SYSTEM =
   /^(http:\/\/hl7\.org\/fhir\/restful-interaction|http:\/\/dicom\.nema\.org\/resources\/ontology\/DCM)\|/;
 const REFERENCE = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
+// The audit cursor carries no sort: the order (_sort) is bound with the filters; only the page size may change.
+const UNBOUND = new Set(['_count']);
 const PATIENT_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /**
@@ -80,15 +82,7 @@ export class AuditSearch {
         );
       }
     }
-    const scope = JSON.stringify([
-      'AuditEvent',
-      options.caller ?? null,
-      options.compartment ?? null,
-      kept
-        .filter(([name]) => name !== '_count')
-        .map((entry) => JSON.stringify(entry))
-        .sort(),
-    ]);
+    const scope = cursorScope('AuditEvent', kept, options, UNBOUND);
     const cursor =
       cursorValue === undefined ? undefined : decodeAuditCursor(await cursorKey(this.db), scope, cursorValue);
     const page = [...where];

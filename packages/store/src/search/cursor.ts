@@ -42,6 +42,21 @@ export function decodeCursor(key: Buffer, scope: string, order: SortOrder, value
   return { values: values as (string | null)[], id: c.id };
 }
 
+/**
+ * What a cursor is bound to, authenticated with it: the type, the caller and its compartment, and the query's
+ * parameters but those in `unbound` (the page size, and what the cursor itself checks), so one replayed against
+ * another search or by another caller cannot probe values.
+ */
+export function cursorScope(
+  type: string,
+  kept: readonly (readonly [string, string])[],
+  who: { readonly caller?: string; readonly compartment?: readonly string[] },
+  unbound: ReadonlySet<string>,
+): string {
+  const filters = kept.filter(([name]) => !unbound.has(name)).map((entry) => JSON.stringify(entry));
+  return JSON.stringify([type, who.caller ?? null, who.compartment ?? null, filters.sort()]);
+}
+
 /** `value` as JSON sealed with AES-256-GCM under `key`, with `scope` authenticated beside it, in base64url. */
 export function sealCursor(key: Buffer, scope: string, value: unknown): string {
   const iv = randomBytes(IV);

@@ -6,7 +6,7 @@ import {
   searchParameters,
 } from '@mekong/fhir';
 import type { SqlClient } from '../sql/sql-client.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { cursorScope, decodeCursor, encodeCursor } from './cursor.js';
 import { cursorKey } from './cursor-key.js';
 import { indexedText } from './indexed-text.js';
 import { InvalidSearchError, SearchTooCostlyError } from './invalid-search-error.js';
@@ -63,6 +63,8 @@ export interface ResourceSearchOptions {
 export const DEFAULT_MAX_SORTED_MATCHES = 20_000;
 
 const MAX_COUNT = 1_000;
+// A search's cursor checks its own _sort; the page size and the total may change from page to page.
+const UNBOUND = new Set(['_count', '_total', '_sort']);
 // The definition of `_lastUpdated` (over `meta.lastUpdated`), for the policy's check of what a search reads.
 const LAST_UPDATED = searchParameters.Resource?.find((p) => p.code === '_lastUpdated');
 const DEFAULT_COUNT = 20;
@@ -191,7 +193,7 @@ export class ResourceSearch {
       }
       kept.push([name, value]);
     }
-    const scope = cursorScope(type, kept, options);
+    const scope = cursorScope(type, kept, options, UNBOUND);
     const cursor: Cursor | undefined =
       cursorValue === undefined ? undefined : decodeCursor(await cursorKey(this.db), scope, order, cursorValue);
 
@@ -444,13 +446,4 @@ export class ResourceSearch {
     const ids = `select s.id from ${table} s where ${param} and (${ors.join(' or ')})`;
     return { where: `r.id in (${ids})`, ids, rank: RANK[kind as keyof typeof RANK] };
   }
-}
-
-// What a cursor is bound to: the type, the caller and its compartment, and the filters (not the page size).
-const UNBOUND = new Set(['_count', '_total', '_sort']);
-
-/** The search a cursor was cut for, authenticated with it: one replayed against another cannot probe values. */
-function cursorScope(type: ResourceType, kept: readonly [string, string][], options: SearchOptions): string {
-  const filters = kept.filter(([name]) => !UNBOUND.has(name)).map((entry) => JSON.stringify(entry));
-  return JSON.stringify([type, options.caller ?? null, options.compartment ?? null, filters.sort()]);
 }
